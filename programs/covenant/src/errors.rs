@@ -1,0 +1,82 @@
+use anchor_lang::prelude::*;
+
+/// Every way the program refuses. Codes are ABI (6000 + index): append only, never reorder.
+#[error_code]
+#[derive(PartialEq, Eq)]
+pub enum CovenantError {
+    // --- who signs ---
+    #[msg("Signer is not this treasury's operator")]
+    NotOperator,
+    #[msg("Signer is not this treasury's keeper")]
+    NotKeeper,
+    #[msg("Signer is neither this treasury's guardian nor its operator")]
+    NotGuardianOrOperator,
+    #[msg("The keeper must be a key other than the operator and the default key")]
+    InvalidKeeper,
+    #[msg("The guardian must not be the keeper or the default key")]
+    InvalidGuardian,
+    // --- pause ---
+    #[msg("Treasury is paused: nothing may leave it until the operator unpauses")]
+    TreasuryPaused,
+    #[msg("Treasury is already paused")]
+    AlreadyPaused,
+    #[msg("Treasury is not paused")]
+    NotPaused,
+    // --- amounts and limits ---
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("Amount exceeds the policy's per-transaction maximum")]
+    ExceedsPerTxMax,
+    #[msg("Amount would exceed the policy's cap for the current period")]
+    ExceedsPeriodCap,
+    #[msg("Amount is above the co-sign threshold: propose a pending spend instead")]
+    CosignRequired,
+    #[msg("Vault balance is too low for this amount")]
+    InsufficientFunds,
+    #[msg("Arithmetic overflow")]
+    MathOverflow,
+    #[msg("Policy limits are inconsistent: need 0 < per_tx_max <= period_cap, 0 < period, threshold <= per_tx_max, timelock within bounds")]
+    InvalidPolicyLimits,
+    // --- payees ---
+    #[msg("Recipient is not on this treasury's payee allowlist")]
+    PayeeNotAllowlisted,
+    #[msg("Payee entry has expired")]
+    PayeeExpired,
+    #[msg("Payment would exceed the payee's budget")]
+    PayeeBudgetExceeded,
+    #[msg("Payee's budget is in another asset")]
+    PayeeAssetMismatch,
+    #[msg("Payee account is not this treasury's entry for the recipient")]
+    PayeeAccountMismatch,
+    #[msg("Payee label must be 1..=32 bytes")]
+    InvalidPayeeLabel,
+    #[msg("Payee category must be 1..=16 characters of a-z, 0-9, '-' or '_'")]
+    InvalidPayeeCategory,
+    #[msg("Expiry must be in the future")]
+    InvalidExpiry,
+    #[msg("Recipient may not be the treasury's own vault")]
+    InvalidRecipient,
+    // --- accounts are what they claim to be ---
+    #[msg("Account belongs to another treasury")]
+    TreasuryMismatch,
+    #[msg("Spend policy is for another asset")]
+    PolicyAssetMismatch,
+    #[msg("Token account holds another mint")]
+    MintMismatch,
+    #[msg("Token program does not own this mint or differs from the policy's")]
+    TokenProgramMismatch,
+    #[msg("Token account is not the vault's associated token account for this mint")]
+    VaultTokenAccountMismatch,
+    #[msg("Token account is not owned by the recipient")]
+    RecipientMismatch,
+    #[msg("Mint has a transfer-fee extension: treasury policies refuse it")]
+    MintHasTransferFee,
+    #[msg("Mint has a permanent-delegate extension: treasury policies refuse it")]
+    MintHasPermanentDelegate,
+    #[msg("Mint has a transfer-hook extension: treasury policies refuse it")]
+    MintHasTransferHook,
+    #[msg("Mint carries an extension treasury policies refuse (non-transferable or pausable)")]
+    UnsupportedMintExtension,
+    #[msg("Memo must be at most 64 bytes")]
+    MemoTooLong,
+}

@@ -1,0 +1,129 @@
+//! One event per state change, emitted as CPI events (`emit_cpi!`) so they survive log truncation
+//! and are visible to natively-run tests as inner instructions.
+
+use anchor_lang::prelude::*;
+
+use crate::policy::{PayeeTerms, PolicyLimits};
+use crate::state::DecisionRecord;
+
+#[event]
+pub struct TreasuryCreated {
+    pub treasury: Pubkey,
+    pub operator: Pubkey,
+    pub keeper: Pubkey,
+    pub guardian: Option<Pubkey>,
+    pub treasury_id: u64,
+    pub vault: Pubkey,
+}
+
+#[event]
+pub struct KeeperRotated {
+    pub treasury: Pubkey,
+    pub operator: Pubkey,
+    pub old_keeper: Pubkey,
+    pub new_keeper: Pubkey,
+}
+
+#[event]
+pub struct GuardianChanged {
+    pub treasury: Pubkey,
+    pub operator: Pubkey,
+    pub old_guardian: Option<Pubkey>,
+    pub new_guardian: Option<Pubkey>,
+}
+
+#[event]
+pub struct TreasuryPaused {
+    pub treasury: Pubkey,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct TreasuryUnpaused {
+    pub treasury: Pubkey,
+    pub by: Pubkey,
+}
+
+#[event]
+pub struct PolicyCreated {
+    pub treasury: Pubkey,
+    pub asset: Pubkey,
+    pub token_program: Pubkey,
+    pub limits: PolicyLimits,
+    pub window_start: i64,
+}
+
+#[event]
+pub struct PolicyUpdated {
+    pub treasury: Pubkey,
+    pub asset: Pubkey,
+    pub old: PolicyLimits,
+    pub new: PolicyLimits,
+}
+
+#[event]
+pub struct PolicyClosed {
+    pub treasury: Pubkey,
+    pub asset: Pubkey,
+    pub total_received: u64,
+    pub total_spent: u64,
+}
+
+#[event]
+pub struct PayeeAdded {
+    pub treasury: Pubkey,
+    pub recipient: Pubkey,
+    pub label: String,
+    pub category: String,
+    pub terms: PayeeTerms,
+}
+
+#[event]
+pub struct PayeeUpdated {
+    pub treasury: Pubkey,
+    pub recipient: Pubkey,
+    pub old_label: String,
+    pub new_label: String,
+    pub old_category: String,
+    pub new_category: String,
+    pub old_terms: PayeeTerms,
+    pub new_terms: PayeeTerms,
+}
+
+#[event]
+pub struct PayeeRemoved {
+    pub treasury: Pubkey,
+    pub recipient: Pubkey,
+    pub paid_count: u64,
+    pub spent: u64,
+}
+
+/// A keeper spend that left the vault.
+#[event]
+pub struct Spent {
+    pub treasury: Pubkey,
+    pub keeper: Pubkey,
+    pub asset: Pubkey,
+    pub recipient: Pubkey,
+    pub amount: u64,
+    /// The payee's category when the recipient has a payee entry.
+    pub category: Option<String>,
+    pub window_start: i64,
+    pub window_spent: u64,
+    /// Vault balance of this asset after the spend (lamports above rent for SOL).
+    pub vault_balance: u64,
+    pub decision: DecisionRecord,
+}
+
+#[event]
+pub struct DonationReceived {
+    pub treasury: Pubkey,
+    pub donor: Pubkey,
+    pub asset: Pubkey,
+    /// What actually arrived in the vault.
+    pub amount: u64,
+    pub memo: String,
+    pub vault_balance: u64,
+    /// Whether the asset's policy counted it in `total_received`.
+    pub recorded_on_policy: bool,
+}

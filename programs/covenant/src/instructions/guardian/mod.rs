@@ -1,0 +1,3 @@
+mod pause;
+
+pub use pause::*;

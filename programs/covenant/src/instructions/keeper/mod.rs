@@ -1,0 +1,48 @@
+mod spend_sol;
+mod spend_token;
+
+pub use spend_sol::*;
+pub use spend_token::*;
+
+use anchor_lang::prelude::*;
+
+use crate::errors::CovenantError;
+use crate::policy::enforce_payee;
+use crate::state::Payee;
+
+/// Applies the recipient's payee entry, if it has one, and returns its category.
+///
+/// The keeper must always pass the payee PDA's address: an entry that exists is enforced (budget,
+/// expiry) and updated; if none exists, the address is still checked so a keeper cannot dodge a
+/// budget by passing some other empty account, and the spend is refused when the policy requires
+/// an allowlisted payee.
+pub(crate) fn apply_payee_rules(
+    payee_info: &AccountInfo,
+    treasury: &Pubkey,
+    recipient: &Pubkey,
+    asset: &Pubkey,
+    amount: u64,
+    allowlist_required: bool,
+    now: i64,
+) -> Result<Option<String>> {
+    if *payee_info.owner != crate::ID {
+        let (expected, _) = Payee::find_address(treasury, recipient);
+        require_keys_eq!(payee_info.key(), expected, CovenantError::PayeeAccountMismatch);
+        require!(!allowlist_required, CovenantError::PayeeNotAllowlisted);
+        return Ok(None);
+    }
+    let mut payee = {
+        let data = payee_info.try_borrow_data()?;
+        Payee::try_deserialize(&mut &data[..])?
+    };
+    require_keys_eq!(payee.treasury, *treasury, CovenantError::PayeeAccountMismatch);
+    require_keys_eq!(payee.recipient, *recipient, CovenantError::PayeeAccountMismatch);
+    payee.terms = enforce_payee(&payee.terms, asset, amount, now)?;
+    payee.paid_count = payee
+        .paid_count
+        .checked_add(1)
+        .ok_or(CovenantError::MathOverflow)?;
+    let mut data = payee_info.try_borrow_mut_data()?;
+    payee.try_serialize(&mut &mut data[..])?;
+    Ok(Some(payee.category))
+}

@@ -1,0 +1,12 @@
+//! Instructions grouped by who signs them.
+
+pub mod donor;
+pub mod guardian;
+pub mod keeper;
+pub mod operator;
+pub mod vault;
+
+pub use donor::*;
+pub use guardian::*;
+pub use keeper::*;
+pub use operator::*;

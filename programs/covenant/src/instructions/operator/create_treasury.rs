@@ -1,0 +1,82 @@
+use anchor_lang::prelude::*;
+use anchor_lang::system_program;
+
+use crate::events::TreasuryCreated;
+use crate::state::Treasury;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct CreateTreasuryArgs {
+    pub treasury_id: u64,
+    pub keeper: Pubkey,
+    pub guardian: Option<Pubkey>,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+#[instruction(args: CreateTreasuryArgs)]
+pub struct CreateTreasury<'info> {
+    #[account(mut)]
+    pub operator: Signer<'info>,
+    #[account(
+        init,
+        payer = operator,
+        space = Treasury::DISCRIMINATOR.len() + Treasury::INIT_SPACE,
+        seeds = [Treasury::SEED, operator.key().as_ref(), &args.treasury_id.to_le_bytes()],
+        bump,
+    )]
+    pub treasury: Account<'info, Treasury>,
+    /// The SOL vault: a system-owned PDA, so donors can send to it with a plain transfer.
+    #[account(mut, seeds = [Treasury::VAULT_SEED, treasury.key().as_ref()], bump)]
+    pub vault: SystemAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+impl CreateTreasury<'_> {
+    pub fn validate(&self, args: &CreateTreasuryArgs) -> Result<()> {
+        Treasury::check_roles(&self.operator.key(), &args.keeper, args.guardian.as_ref())
+    }
+}
+
+pub fn create_treasury_handler(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
+    // The vault must hold the rent-exempt minimum before it can pay anything out; the operator
+    // tops it up (a donation may have reached the address first).
+    let rent_floor = Rent::get()?.minimum_balance(0);
+    let shortfall = rent_floor.saturating_sub(ctx.accounts.vault.lamports());
+    if shortfall > 0 {
+        system_program::transfer(
+            CpiContext::new(
+                ctx.accounts.system_program.key(),
+                system_program::Transfer {
+                    from: ctx.accounts.operator.to_account_info(),
+                    to: ctx.accounts.vault.to_account_info(),
+                },
+            ),
+            shortfall,
+        )?;
+    }
+
+    let treasury = &mut ctx.accounts.treasury;
+    treasury.set_inner(Treasury {
+        operator: ctx.accounts.operator.key(),
+        keeper: args.keeper,
+        guardian: args.guardian,
+        treasury_id: args.treasury_id,
+        paused: false,
+        next_pending_id: 0,
+        donation_count: 0,
+        created_at: Clock::get()?.unix_timestamp,
+        bump: ctx.bumps.treasury,
+        vault_bump: ctx.bumps.vault,
+    });
+    treasury.invariant()?;
+
+    emit_cpi!(TreasuryCreated {
+        treasury: ctx.accounts.treasury.key(),
+        operator: ctx.accounts.operator.key(),
+        keeper: args.keeper,
+        guardian: args.guardian,
+        treasury_id: args.treasury_id,
+        vault: ctx.accounts.vault.key(),
+    });
+    Ok(())
+}

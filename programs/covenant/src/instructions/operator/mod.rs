@@ -1,0 +1,23 @@
+mod add_payee;
+mod close_policy;
+mod create_sol_policy;
+mod create_token_policy;
+mod create_treasury;
+mod remove_payee;
+mod set_guardian;
+mod set_keeper;
+mod unpause;
+mod update_payee;
+mod update_policy;
+
+pub use add_payee::*;
+pub use close_policy::*;
+pub use create_sol_policy::*;
+pub use create_token_policy::*;
+pub use create_treasury::*;
+pub use remove_payee::*;
+pub use set_guardian::*;
+pub use set_keeper::*;
+pub use unpause::*;
+pub use update_payee::*;
+pub use update_policy::*;

@@ -1,0 +1,129 @@
+//! Covenant: on-chain spend policies for autonomous AI agents.
+//!
+//! An operator creates an agent treasury; its keeper (the agent's hot key) spends within per-asset
+//! policies; a guardian can pause it; donors give to it. See `README.md` for the whole picture.
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod mint_rules;
+pub mod policy;
+#[cfg(not(target_os = "solana"))]
+pub mod sdk;
+pub mod state;
+
+use instructions::*;
+use policy::PolicyLimits;
+use state::DecisionRecord;
+
+declare_id!("Gt8kjCXBeKURSw35ZpHrW1CCqTxcbGyaaJA48GAqzs7b");
+
+#[program]
+pub mod covenant {
+    use super::*;
+
+    // ----- operator -----
+
+    /// Creates an agent treasury and its SOL vault for (operator, treasury_id).
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn create_treasury(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
+        create_treasury_handler(ctx, args)
+    }
+
+    /// Replaces the keeper key; the old key loses every power at once.
+    #[access_control(ctx.accounts.validate(&new_keeper))]
+    pub fn set_keeper(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
+        set_keeper_handler(ctx, new_keeper)
+    }
+
+    /// Sets or removes the guardian.
+    #[access_control(ctx.accounts.validate(&new_guardian))]
+    pub fn set_guardian(ctx: Context<SetGuardian>, new_guardian: Option<Pubkey>) -> Result<()> {
+        set_guardian_handler(ctx, new_guardian)
+    }
+
+    /// Lifts a pause.
+    #[access_control(ctx.accounts.validate())]
+    pub fn unpause(ctx: Context<Unpause>) -> Result<()> {
+        unpause_handler(ctx)
+    }
+
+    /// Creates the spend policy for native SOL.
+    #[access_control(ctx.accounts.validate(&limits))]
+    pub fn create_sol_policy(ctx: Context<CreateSolPolicy>, limits: PolicyLimits) -> Result<()> {
+        create_sol_policy_handler(ctx, limits)
+    }
+
+    /// Creates the spend policy for an SPL Token or Token-2022 mint and the vault's token account.
+    #[access_control(ctx.accounts.validate(&limits))]
+    pub fn create_token_policy(ctx: Context<CreateTokenPolicy>, limits: PolicyLimits) -> Result<()> {
+        create_token_policy_handler(ctx, limits)
+    }
+
+    /// Replaces a policy's limits; the current window's usage still counts.
+    #[access_control(ctx.accounts.validate(&limits))]
+    pub fn update_policy(ctx: Context<UpdatePolicy>, limits: PolicyLimits) -> Result<()> {
+        update_policy_handler(ctx, limits)
+    }
+
+    /// Removes a policy (the asset can no longer be spent); rent returns to the operator.
+    pub fn close_policy(ctx: Context<ClosePolicy>) -> Result<()> {
+        close_policy_handler(ctx)
+    }
+
+    /// Adds a recipient to the payee allowlist with a category, optional budget and expiry.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn add_payee(ctx: Context<AddPayee>, args: AddPayeeArgs) -> Result<()> {
+        add_payee_handler(ctx, args)
+    }
+
+    /// Changes a payee's label, category, budget or expiry.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn update_payee(ctx: Context<UpdatePayee>, args: UpdatePayeeArgs) -> Result<()> {
+        update_payee_handler(ctx, args)
+    }
+
+    /// Removes a payee; rent returns to the operator.
+    pub fn remove_payee(ctx: Context<RemovePayee>) -> Result<()> {
+        remove_payee_handler(ctx)
+    }
+
+    // ----- keeper -----
+
+    /// Pays SOL from the vault within the policy and payee rules.
+    #[access_control(ctx.accounts.validate())]
+    pub fn spend_sol(ctx: Context<SpendSol>, amount: u64, decision: DecisionRecord) -> Result<()> {
+        spend_sol_handler(ctx, amount, decision)
+    }
+
+    /// Pays tokens from the vault within the policy and payee rules.
+    #[access_control(ctx.accounts.validate())]
+    pub fn spend_token(ctx: Context<SpendToken>, amount: u64, decision: DecisionRecord) -> Result<()> {
+        spend_token_handler(ctx, amount, decision)
+    }
+
+    // ----- guardian -----
+
+    /// Stops all outflows (guardian or operator).
+    #[access_control(ctx.accounts.validate())]
+    pub fn pause(ctx: Context<Pause>) -> Result<()> {
+        pause_handler(ctx)
+    }
+
+    // ----- donor -----
+
+    /// Gives SOL to the treasury's vault, on the record.
+    #[access_control(ctx.accounts.validate(amount, &memo))]
+    pub fn donate_sol(ctx: Context<DonateSol>, amount: u64, memo: String) -> Result<()> {
+        donate_sol_handler(ctx, amount, memo)
+    }
+
+    /// Gives tokens to the treasury's vault token account, on the record.
+    #[access_control(ctx.accounts.validate(amount, &memo))]
+    pub fn donate_token(ctx: Context<DonateToken>, amount: u64, memo: String) -> Result<()> {
+        donate_token_handler(ctx, amount, memo)
+    }
+}

@@ -1,0 +1,20 @@
+//! The spend-policy math as pure functions: the program enforces with them and the keeper imports
+//! the very same functions to check a proposal before it signs anything.
+//!
+//! Everything here is checked arithmetic returning `CovenantError`, with no account access, so it is
+//! unit- and property-tested in isolation.
+
+mod limits;
+mod payee;
+mod window;
+
+#[cfg(test)]
+mod tests;
+
+pub use limits::*;
+pub use payee::*;
+pub use window::*;
+
+use crate::errors::CovenantError;
+
+pub type PolicyResult<T> = core::result::Result<T, CovenantError>;

@@ -1,0 +1,209 @@
+use std::collections::HashMap;
+
+use anchor_lang::prelude::Pubkey;
+use proptest::prelude::*;
+
+use super::*;
+use crate::errors::CovenantError;
+
+const DAY: u32 = 86_400;
+
+fn limits(per_tx_max: u64, period_cap: u64) -> PolicyLimits {
+    PolicyLimits {
+        per_tx_max,
+        period_seconds: DAY,
+        period_cap,
+        cosign_threshold: None,
+        timelock_seconds: 0,
+        allowlist_required: false,
+    }
+}
+
+#[test]
+fn validate_limits_accepts_consistent_and_refuses_each_inconsistency() {
+    assert_eq!(validate_limits(&limits(10, 100)), Ok(()));
+    let bad = [
+        PolicyLimits { per_tx_max: 0, ..limits(10, 100) },
+        limits(101, 100),
+        PolicyLimits { period_seconds: 0, ..limits(10, 100) },
+        PolicyLimits { period_seconds: crate::constants::MAX_PERIOD_SECONDS + 1, ..limits(10, 100) },
+        PolicyLimits { cosign_threshold: Some(11), ..limits(10, 100) },
+        PolicyLimits { timelock_seconds: crate::constants::MAX_TIMELOCK_SECONDS + 1, ..limits(10, 100) },
+    ];
+    for limits in bad {
+        assert_eq!(validate_limits(&limits), Err(CovenantError::InvalidPolicyLimits), "{limits:?}");
+    }
+}
+
+#[test]
+fn window_advances_by_whole_periods_from_its_anchor() {
+    let window = SpendWindow { start: 1_000, spent: 7 };
+    let period = DAY as i64;
+    assert_eq!(roll_window(window, DAY, 1_000 + period - 1), Ok(window));
+    let late = roll_window(window, DAY, 1_000 + 3 * period + 12_345).unwrap();
+    assert_eq!(late, SpendWindow { start: 1_000 + 3 * period, spent: 0 });
+    assert_eq!(window_resets_at(window, DAY, 1_000 + 3 * period + 5), Ok(1_000 + 4 * period));
+}
+
+#[test]
+fn window_ignores_a_clock_that_steps_back() {
+    let window = SpendWindow { start: 50_000, spent: 9 };
+    assert_eq!(roll_window(window, DAY, 49_000), Ok(window));
+}
+
+#[test]
+fn window_far_in_the_future_fails_cleanly_instead_of_wrapping() {
+    let window = SpendWindow { start: i64::MIN, spent: 0 };
+    // elapsed saturates at i64::MAX; start + whole periods still fits, so this must not panic.
+    assert!(roll_window(window, 1, i64::MAX).is_ok());
+    assert_eq!(
+        window_resets_at(SpendWindow { start: i64::MAX - 5, spent: 0 }, DAY, i64::MAX),
+        Err(CovenantError::MathOverflow)
+    );
+}
+
+#[test]
+fn enforce_spend_refuses_zero_over_max_and_over_cap() {
+    let limits = limits(10, 25);
+    let window = SpendWindow::anchored_at(0);
+    assert_eq!(enforce_spend(&limits, window, 0, 1), Err(CovenantError::ZeroAmount));
+    assert_eq!(enforce_spend(&limits, window, 11, 1), Err(CovenantError::ExceedsPerTxMax));
+    let w = enforce_spend(&limits, window, 10, 1).unwrap();
+    let w = enforce_spend(&limits, w, 10, 2).unwrap();
+    assert_eq!(enforce_spend(&limits, w, 6, 3), Err(CovenantError::ExceedsPeriodCap));
+    let w = enforce_spend(&limits, w, 5, 3).unwrap();
+    assert_eq!(w.spent, 25);
+    // The next window starts fresh.
+    let w = enforce_spend(&limits, w, 10, DAY as i64).unwrap();
+    assert_eq!(w, SpendWindow { start: DAY as i64, spent: 10 });
+}
+
+#[test]
+fn enforce_spend_near_u64_max_fails_cleanly() {
+    let limits = limits(u64::MAX, u64::MAX);
+    let window = SpendWindow { start: 0, spent: u64::MAX - 1 };
+    assert_eq!(enforce_spend(&limits, window, 2, 1), Err(CovenantError::MathOverflow));
+    assert_eq!(enforce_spend(&limits, window, 1, 1).map(|w| w.spent), Ok(u64::MAX));
+}
+
+#[test]
+fn keeper_spend_above_threshold_needs_a_cosigner() {
+    let limits = PolicyLimits { cosign_threshold: Some(5), ..limits(10, 100) };
+    let window = SpendWindow::anchored_at(0);
+    assert!(requires_cosign(&limits, 6));
+    assert!(!requires_cosign(&limits, 5));
+    assert_eq!(enforce_keeper_spend(&limits, window, 6, 1), Err(CovenantError::CosignRequired));
+    assert!(enforce_keeper_spend(&limits, window, 5, 1).is_ok());
+    // The co-signed path ignores the threshold but not the per-tx max.
+    assert!(enforce_spend(&limits, window, 6, 1).is_ok());
+}
+
+#[test]
+fn keeper_headroom_is_the_smallest_of_threshold_max_and_window_rest() {
+    let limits = PolicyLimits { cosign_threshold: Some(8), ..limits(10, 20) };
+    assert_eq!(keeper_headroom(&limits, SpendWindow { start: 0, spent: 0 }, 1), Ok(8));
+    assert_eq!(keeper_headroom(&limits, SpendWindow { start: 0, spent: 15 }, 1), Ok(5));
+    assert_eq!(keeper_headroom(&limits, SpendWindow { start: 0, spent: 20 }, DAY as i64), Ok(8));
+}
+
+#[test]
+fn payee_rules_expiry_asset_and_budget() {
+    let usdc = Pubkey::new_unique();
+    let terms = PayeeTerms {
+        budget: Some(PayeeBudget { asset: usdc, amount: 100 }),
+        spent: 90,
+        expires_at: Some(1_000),
+    };
+    assert_eq!(enforce_payee(&terms, &usdc, 10, 999).map(|t| t.spent), Ok(100));
+    assert_eq!(enforce_payee(&terms, &usdc, 11, 999), Err(CovenantError::PayeeBudgetExceeded));
+    assert_eq!(enforce_payee(&terms, &usdc, 1, 1_000), Err(CovenantError::PayeeExpired));
+    assert_eq!(
+        enforce_payee(&terms, &crate::constants::SOL_ASSET, 1, 5),
+        Err(CovenantError::PayeeAssetMismatch)
+    );
+    assert_eq!(payee_headroom(&terms, &usdc, 5), Ok(10));
+    let unbudgeted = PayeeTerms { budget: None, spent: 0, expires_at: None };
+    assert_eq!(enforce_payee(&unbudgeted, &usdc, u64::MAX, i64::MAX), Ok(unbudgeted));
+    let full = PayeeTerms { spent: u64::MAX, budget: Some(PayeeBudget { asset: usdc, amount: u64::MAX }), expires_at: None };
+    assert_eq!(enforce_payee(&full, &usdc, 1, 0), Err(CovenantError::MathOverflow));
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    advance: u32,
+    amount: u64,
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    let step = (
+        prop_oneof![Just(0u32), 0u32..600, 0u32..(3 * DAY)],
+        prop_oneof![0u64..40, Just(u64::MAX), any::<u64>()],
+    )
+        .prop_map(|(advance, amount)| Step { advance, amount });
+    prop::collection::vec(step, 1..200)
+}
+
+proptest! {
+    /// Random spends and time jumps against a reference model that knows each spend's window only
+    /// from the anchor: outcomes agree, no window's sum passes its cap, no spend passes the per-tx
+    /// max, and the window start is always anchor + k * period.
+    #[test]
+    fn spends_never_exceed_caps_and_windows_never_drift(
+        anchor in -1_000_000i64..1_000_000,
+        per_tx_max in 1u64..30,
+        extra_cap in 0u64..60,
+        period_seconds in prop_oneof![Just(1u32), 1u32..100, Just(DAY)],
+        steps in steps(),
+    ) {
+        let limits = PolicyLimits {
+            per_tx_max,
+            period_seconds,
+            period_cap: per_tx_max + extra_cap,
+            cosign_threshold: None,
+            timelock_seconds: 0,
+            allowlist_required: false,
+        };
+        let period = i64::from(period_seconds);
+        let mut window = SpendWindow::anchored_at(anchor);
+        let mut now = anchor;
+        let mut reference: HashMap<i64, u64> = HashMap::new();
+        for step in steps {
+            now += i64::from(step.advance);
+            let index = (now - anchor).div_euclid(period);
+            let used = reference.get(&index).copied().unwrap_or(0);
+            let should_pass = step.amount > 0
+                && step.amount <= limits.per_tx_max
+                && used + step.amount <= limits.period_cap;
+            match enforce_spend(&limits, window, step.amount, now) {
+                Ok(next) => {
+                    prop_assert!(should_pass, "accepted {step:?} with {used} used");
+                    prop_assert_eq!(next.start, anchor + index * period);
+                    prop_assert!(next.spent <= limits.period_cap);
+                    *reference.entry(index).or_default() += step.amount;
+                    prop_assert_eq!(next.spent, reference[&index]);
+                    window = next;
+                }
+                Err(_) => prop_assert!(!should_pass, "refused {step:?} with {used} used"),
+            }
+        }
+        for total in reference.values() {
+            prop_assert!(*total <= limits.period_cap);
+        }
+    }
+
+    /// Payments to a budgeted payee never sum past its budget.
+    #[test]
+    fn payee_payments_never_exceed_budget(budget in 0u64..1_000, amounts in prop::collection::vec(0u64..300, 1..50)) {
+        let asset = Pubkey::new_unique();
+        let mut terms = PayeeTerms { budget: Some(PayeeBudget { asset, amount: budget }), spent: 0, expires_at: None };
+        let mut paid = 0u64;
+        for amount in amounts {
+            if let Ok(next) = enforce_payee(&terms, &asset, amount, 0) {
+                paid += amount;
+                terms = next;
+            }
+            prop_assert!(paid <= budget);
+            prop_assert_eq!(terms.spent, paid);
+        }
+    }
+}

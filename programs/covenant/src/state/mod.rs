@@ -1,0 +1,17 @@
+mod payee;
+mod policy;
+mod treasury;
+
+pub use payee::*;
+pub use policy::*;
+pub use treasury::*;
+
+use anchor_lang::prelude::*;
+
+/// What a keeper action carries so a donor can audit which model decided it: the hash of the model
+/// file and a hash over the inputs and outputs of that decision (both computed by the keeper).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, Default, PartialEq, Eq, InitSpace)]
+pub struct DecisionRecord {
+    pub model_hash: [u8; 32],
+    pub decision_hash: [u8; 32],
+}

@@ -1,0 +1,63 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::CovenantError;
+
+/// An agent's treasury. Holds no funds itself: SOL sits in the system-owned vault PDA, tokens in
+/// the vault's associated token accounts, so anyone can derive where to send a donation.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Treasury {
+    pub operator: Pubkey,
+    pub keeper: Pubkey,
+    pub guardian: Option<Pubkey>,
+    /// Lets one operator run several agents: the PDA is derived from (operator, treasury_id).
+    pub treasury_id: u64,
+    pub paused: bool,
+    /// Next id for a pending spend (co-signed large spends number themselves from this).
+    pub next_pending_id: u64,
+    pub donation_count: u64,
+    pub created_at: i64,
+    pub bump: u8,
+    pub vault_bump: u8,
+}
+
+impl Treasury {
+    pub const SEED: &'static [u8] = b"treasury";
+    pub const VAULT_SEED: &'static [u8] = b"vault";
+
+    pub fn find_address(operator: &Pubkey, treasury_id: u64) -> (Pubkey, u8) {
+        Pubkey::find_program_address(
+            &[Self::SEED, operator.as_ref(), &treasury_id.to_le_bytes()],
+            &crate::ID,
+        )
+    }
+
+    pub fn find_vault(treasury: &Pubkey) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[Self::VAULT_SEED, treasury.as_ref()], &crate::ID)
+    }
+
+    /// Key separation is the point: a stolen keeper key must not be the operator's key, and the
+    /// guardian must not be the hot key it exists to stop.
+    pub fn check_roles(operator: &Pubkey, keeper: &Pubkey, guardian: Option<&Pubkey>) -> Result<()> {
+        require!(
+            *keeper != *operator && *keeper != Pubkey::default(),
+            CovenantError::InvalidKeeper
+        );
+        if let Some(guardian) = guardian {
+            require!(
+                *guardian != *keeper && *guardian != Pubkey::default(),
+                CovenantError::InvalidGuardian
+            );
+        }
+        Ok(())
+    }
+
+    pub fn invariant(&self) -> Result<()> {
+        Self::check_roles(&self.operator, &self.keeper, self.guardian.as_ref())
+    }
+
+    pub fn require_active(&self) -> Result<()> {
+        require!(!self.paused, CovenantError::TreasuryPaused);
+        Ok(())
+    }
+}

@@ -1,0 +1,27 @@
+//! Test harness for Covenant's integration suites: the real Solana runtime (program-test) with the
+//! program run natively, or its SBF build when `SBF_OUT_DIR`/`BPF_OUT_DIR` points at one.
+
+pub mod bank;
+pub mod errors;
+pub mod events;
+pub mod fixture;
+pub mod tokens;
+
+pub use bank::{TestBank, TxFailure};
+pub use errors::{assert_anchor_error, assert_program_error, assert_runtime_error};
+pub use events::Events;
+pub use fixture::{decision, limits, Harness, Roles};
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+
+/// Replaces one account of an instruction, as an attacker (or a buggy client) would.
+#[track_caller]
+pub fn swap_account(ix: &mut Instruction, old: Pubkey, new: Pubkey) {
+    let meta = ix
+        .accounts
+        .iter_mut()
+        .find(|meta| meta.pubkey == old)
+        .unwrap_or_else(|| panic!("{old} is not an account of this instruction"));
+    meta.pubkey = new;
+}

@@ -1,0 +1,12 @@
+//! Covenant's integration suites, one module per feature, in one test binary (one link, one
+//! runtime build) against the real Solana runtime.
+
+mod accounts;
+mod donations;
+mod pause;
+mod payees;
+mod policies;
+mod sequences;
+mod spend_sol;
+mod tokens;
+mod treasury;
