@@ -57,18 +57,9 @@ impl TestBank {
     pub async fn start(funded: &[Pubkey]) -> Self {
         let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant_entry));
         for key in funded {
-            program_test.add_account(
-                *key,
-                Account {
-                    lamports: 1_000 * SOL,
-                    ..Account::default()
-                },
-            );
+            program_test.add_account(*key, Account { lamports: 1_000 * SOL, ..Account::default() });
         }
-        Self {
-            ctx: program_test.start_with_context().await,
-            sent: HashSet::new(),
-        }
+        Self { ctx: program_test.start_with_context().await, sent: HashSet::new() }
     }
 
     pub fn payer(&self) -> &Keypair {
@@ -84,12 +75,7 @@ impl TestBank {
             tx = self.sign(ixs, signers);
         }
         self.sent.insert(tx.signatures[0]);
-        let simulation = self
-            .ctx
-            .banks_client
-            .simulate_transaction(tx.clone())
-            .await
-            .expect("banks client reachable");
+        let simulation = self.ctx.banks_client.simulate_transaction(tx.clone()).await.expect("banks client reachable");
         let details = simulation.simulation_details.unwrap_or_else(|| panic!("no simulation details"));
         if let Some(Err(error)) = simulation.result {
             return Err(TxFailure { error, logs: details.logs });
@@ -97,10 +83,7 @@ impl TestBank {
         let events = Events::from_inner_instructions(&tx, details.inner_instructions.unwrap_or_default());
         match self.ctx.banks_client.process_transaction(tx).await {
             Ok(()) => Ok(events),
-            Err(error) => Err(TxFailure {
-                error: error.unwrap(),
-                logs: details.logs,
-            }),
+            Err(error) => Err(TxFailure { error: error.unwrap(), logs: details.logs }),
         }
     }
 
@@ -118,12 +101,7 @@ impl TestBank {
         let mut next = self.clock().await;
         next.unix_timestamp = clock.unix_timestamp;
         self.ctx.set_sysvar(&next);
-        self.ctx.last_blockhash = self
-            .ctx
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("blockhash");
+        self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
     }
 
     /// Moves unix time forward by `seconds` (and to a new slot, so repeated transactions differ).

@@ -21,11 +21,9 @@ pub fn assert_program_error<T: Debug>(result: Result<T, TxFailure>, expected: Co
     let code = u32::from(expected);
     match result {
         Ok(value) => panic!("expected {expected:?} ({code}), but it succeeded: {value:?}"),
-        Err(failure) => assert_eq!(
-            custom_code(&failure),
-            Some(code),
-            "expected {expected:?} ({code}), got {failure:?}"
-        ),
+        Err(failure) => {
+            assert_eq!(custom_code(&failure), Some(code), "expected {expected:?} ({code}), got {failure:?}")
+        }
     }
 }
 
@@ -35,11 +33,9 @@ pub fn assert_anchor_error<T: Debug>(result: Result<T, TxFailure>, expected: Err
     let code = u32::from(expected);
     match result {
         Ok(value) => panic!("expected {expected:?} ({code}), but it succeeded: {value:?}"),
-        Err(failure) => assert_eq!(
-            custom_code(&failure),
-            Some(code),
-            "expected {expected:?} ({code}), got {failure:?}"
-        ),
+        Err(failure) => {
+            assert_eq!(custom_code(&failure), Some(code), "expected {expected:?} ({code}), got {failure:?}")
+        }
     }
 }
 

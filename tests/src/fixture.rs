@@ -68,10 +68,7 @@ pub fn limits(per_tx_max: u64, period_cap: u64) -> PolicyLimits {
 pub fn decision(n: u64) -> DecisionRecord {
     let mut decision_hash = [0u8; 32];
     decision_hash[..8].copy_from_slice(&n.to_le_bytes());
-    DecisionRecord {
-        model_hash: [7; 32],
-        decision_hash,
-    }
+    DecisionRecord { model_hash: [7; 32], decision_hash }
 }
 
 impl Harness {

@@ -39,7 +39,11 @@ impl MintExtension {
         }
     }
 
-    fn init_instruction(self, mint: &Pubkey, authority: &Pubkey) -> anchor_lang::solana_program::instruction::Instruction {
+    fn init_instruction(
+        self,
+        mint: &Pubkey,
+        authority: &Pubkey,
+    ) -> anchor_lang::solana_program::instruction::Instruction {
         let program = &TOKEN_2022;
         match self {
             Self::TransferFee => extension::transfer_fee::instruction::initialize_transfer_fee_config(
@@ -80,13 +84,8 @@ pub async fn create_mint(
     let types: Vec<ExtensionType> = extensions.iter().map(|e| e.extension_type()).collect();
     let space = ExtensionType::try_calculate_account_len::<Mint>(&types).expect("mint size");
     let lamports = bank.rent_exempt_minimum(space).await;
-    let mut ixs = vec![system_instruction::create_account(
-        &authority,
-        &mint.pubkey(),
-        lamports,
-        space as u64,
-        &token_program,
-    )];
+    let mut ixs =
+        vec![system_instruction::create_account(&authority, &mint.pubkey(), lamports, space as u64, &token_program)];
     ixs.extend(extensions.iter().map(|e| e.init_instruction(&mint.pubkey(), &authority)));
     ixs.push(
         token_instruction::initialize_mint2(&token_program, &mint.pubkey(), &authority, None, decimals)
@@ -121,11 +120,11 @@ pub async fn token_balance(bank: &mut TestBank, token_account: Pubkey) -> u64 {
 pub async fn create_token_account(bank: &mut TestBank, owner: Pubkey, mint: Pubkey, token_program: Pubkey) -> Pubkey {
     let account = Keypair::new();
     let payer = bank.payer().pubkey();
-    let extensions: &[ExtensionType] =
-        if token_program == TOKEN_2022 { &[ExtensionType::ImmutableOwner] } else { &[] };
+    let extensions: &[ExtensionType] = if token_program == TOKEN_2022 { &[ExtensionType::ImmutableOwner] } else { &[] };
     let space = ExtensionType::try_calculate_account_len::<TokenAccount>(extensions).expect("account size");
     let lamports = bank.rent_exempt_minimum(space).await;
-    let mut ixs = vec![system_instruction::create_account(&payer, &account.pubkey(), lamports, space as u64, &token_program)];
+    let mut ixs =
+        vec![system_instruction::create_account(&payer, &account.pubkey(), lamports, space as u64, &token_program)];
     if token_program == TOKEN_2022 {
         ixs.push(token_instruction::initialize_immutable_owner(&token_program, &account.pubkey()).expect("builds"));
     }

@@ -20,9 +20,7 @@ pub fn check_mint_extensions(mint: &AccountInfo) -> Result<()> {
     for extension in state.get_extension_types()? {
         match extension {
             ExtensionType::TransferFeeConfig => return err!(CovenantError::MintHasTransferFee),
-            ExtensionType::PermanentDelegate => {
-                return err!(CovenantError::MintHasPermanentDelegate)
-            }
+            ExtensionType::PermanentDelegate => return err!(CovenantError::MintHasPermanentDelegate),
             ExtensionType::TransferHook => return err!(CovenantError::MintHasTransferHook),
             ExtensionType::NonTransferable | ExtensionType::Pausable => {
                 return err!(CovenantError::UnsupportedMintExtension)

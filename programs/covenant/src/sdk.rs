@@ -28,11 +28,7 @@ pub struct TreasuryAddresses {
 impl TreasuryAddresses {
     pub fn new(operator: Pubkey, treasury_id: u64) -> Self {
         let treasury = Treasury::find_address(&operator, treasury_id).0;
-        Self {
-            operator,
-            treasury,
-            vault: Treasury::find_vault(&treasury).0,
-        }
+        Self { operator, treasury, vault: Treasury::find_vault(&treasury).0 }
     }
 
     pub fn policy(&self, asset: &Pubkey) -> Pubkey {
@@ -50,11 +46,7 @@ impl TreasuryAddresses {
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: crate::ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    Instruction { program_id: crate::ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
 
 pub fn create_treasury(operator: Pubkey, args: CreateTreasuryArgs) -> Instruction {
@@ -98,12 +90,7 @@ pub fn set_guardian(t: &TreasuryAddresses, new_guardian: Option<Pubkey>) -> Inst
 
 pub fn pause(t: &TreasuryAddresses, authority: Pubkey) -> Instruction {
     build(
-        accounts::Pause {
-            authority,
-            treasury: t.treasury,
-            event_authority: event_authority(),
-            program: crate::ID,
-        },
+        accounts::Pause { authority, treasury: t.treasury, event_authority: event_authority(), program: crate::ID },
         instruction::Pause {},
     )
 }
@@ -266,11 +253,7 @@ pub fn spend_token(
             mint,
             vault_token_account: t.vault_token_account(&mint, &token_program),
             recipient,
-            recipient_token_account: get_associated_token_address_with_program_id(
-                &recipient,
-                &mint,
-                &token_program,
-            ),
+            recipient_token_account: get_associated_token_address_with_program_id(&recipient, &mint, &token_program),
             payee: t.payee(&recipient),
             token_program,
             event_authority: event_authority(),

@@ -42,7 +42,17 @@ async fn another_treasurys_policy_cannot_loosen_this_one() {
 async fn another_treasurys_vault_is_refused() {
     let mut h = Harness::with_sol_policy(limits(1_000_000, 10_000_000), 10_000_000).await;
     let second = second_treasury(&mut h).await;
-    h.bank.send(&[anchor_lang::solana_program::system_instruction::transfer(&h.bank.payer().pubkey(), &second.vault, 50_000_000)], &[]).await.unwrap();
+    h.bank
+        .send(
+            &[anchor_lang::solana_program::system_instruction::transfer(
+                &h.bank.payer().pubkey(),
+                &second.vault,
+                50_000_000,
+            )],
+            &[],
+        )
+        .await
+        .unwrap();
     let mut ix = h.spend_sol_ix(Keypair::new().pubkey(), 1_000_000, 1);
     swap_account(&mut ix, h.treasury.vault, second.vault);
     assert_anchor_error(h.as_keeper(ix).await, ErrorCode::ConstraintSeeds);
@@ -55,7 +65,8 @@ async fn another_treasurys_payee_cannot_be_edited_through_this_one() {
     h.as_operator(sdk::create_treasury(h.roles.operator.pubkey(), args)).await.unwrap();
     let second = TreasuryAddresses::new(h.roles.operator.pubkey(), 1);
     let dev = Keypair::new().pubkey();
-    let payee = AddPayeeArgs { recipient: dev, label: "dev".into(), category: "dev".into(), budget: None, expires_at: None };
+    let payee =
+        AddPayeeArgs { recipient: dev, label: "dev".into(), category: "dev".into(), budget: None, expires_at: None };
     h.as_operator(sdk::add_payee(&second, payee)).await.unwrap();
     let update = UpdatePayeeArgs { label: "dev".into(), category: "dev".into(), budget: None, expires_at: None };
     let mut ix = sdk::update_payee(&h.treasury, dev, update);
@@ -74,9 +85,12 @@ async fn a_treasury_forged_under_another_owner_is_refused() {
     forged.try_serialize(&mut data).unwrap();
     let fake = Pubkey::new_unique();
     let lamports = h.bank.rent_exempt_minimum(data.len()).await;
-    h.bank.ctx.set_account(&fake, &Account { lamports, data, owner: Pubkey::new_unique(), ..Account::default() }.into());
+    h.bank
+        .ctx
+        .set_account(&fake, &Account { lamports, data, owner: Pubkey::new_unique(), ..Account::default() }.into());
 
-    let mut ix = sdk::spend_sol(&h.treasury, attacker.pubkey(), attacker.pubkey(), 1_000_000, covenant_tests::decision(1));
+    let mut ix =
+        sdk::spend_sol(&h.treasury, attacker.pubkey(), attacker.pubkey(), 1_000_000, covenant_tests::decision(1));
     swap_account(&mut ix, h.treasury.treasury, fake);
     assert_anchor_error(h.bank.send(&[ix], &[&attacker]).await, ErrorCode::AccountOwnedByWrongProgram);
 }

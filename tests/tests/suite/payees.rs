@@ -1,5 +1,6 @@
 //! Payee allowlist: categories, budgets, expiry, and the payee account a keeper must pass.
 
+use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
 use covenant::events::{PayeeAdded, PayeeRemoved, PayeeUpdated, Spent};
@@ -7,7 +8,6 @@ use covenant::instructions::{AddPayeeArgs, UpdatePayeeArgs};
 use covenant::policy::{PayeeBudget, PolicyLimits};
 use covenant::sdk::{self, TreasuryAddresses};
 use covenant_tests::{assert_program_error, limits, swap_account, Harness};
-use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -110,10 +110,22 @@ async fn payee_fields_are_validated() {
     let mut h = Harness::new().await;
     let now = h.bank.now().await;
     let cases = [
-        (AddPayeeArgs { label: String::new(), ..payee(Keypair::new().pubkey(), None, None) }, CovenantError::InvalidPayeeLabel),
-        (AddPayeeArgs { label: "x".repeat(33), ..payee(Keypair::new().pubkey(), None, None) }, CovenantError::InvalidPayeeLabel),
-        (AddPayeeArgs { category: "Dev Ops".into(), ..payee(Keypair::new().pubkey(), None, None) }, CovenantError::InvalidPayeeCategory),
-        (AddPayeeArgs { category: "a".repeat(17), ..payee(Keypair::new().pubkey(), None, None) }, CovenantError::InvalidPayeeCategory),
+        (
+            AddPayeeArgs { label: String::new(), ..payee(Keypair::new().pubkey(), None, None) },
+            CovenantError::InvalidPayeeLabel,
+        ),
+        (
+            AddPayeeArgs { label: "x".repeat(33), ..payee(Keypair::new().pubkey(), None, None) },
+            CovenantError::InvalidPayeeLabel,
+        ),
+        (
+            AddPayeeArgs { category: "Dev Ops".into(), ..payee(Keypair::new().pubkey(), None, None) },
+            CovenantError::InvalidPayeeCategory,
+        ),
+        (
+            AddPayeeArgs { category: "a".repeat(17), ..payee(Keypair::new().pubkey(), None, None) },
+            CovenantError::InvalidPayeeCategory,
+        ),
         (payee(Keypair::new().pubkey(), None, Some(now)), CovenantError::InvalidExpiry),
         (payee(h.treasury.vault, None, None), CovenantError::InvalidRecipient),
     ];
@@ -165,7 +177,10 @@ async fn only_the_operator_manages_payees() {
     let mut h = Harness::new().await;
     let dev = Keypair::new().pubkey();
     let pretend = TreasuryAddresses { operator: h.roles.keeper.pubkey(), ..h.treasury };
-    assert_program_error(h.as_keeper(sdk::add_payee(&pretend, payee(dev, None, None))).await, CovenantError::NotOperator);
+    assert_program_error(
+        h.as_keeper(sdk::add_payee(&pretend, payee(dev, None, None))).await,
+        CovenantError::NotOperator,
+    );
     h.as_operator(sdk::add_payee(&h.treasury, payee(dev, Some(1), None))).await.unwrap();
     let raise = UpdatePayeeArgs { label: "x".into(), category: "dev".into(), budget: None, expires_at: None };
     assert_program_error(h.as_keeper(sdk::update_payee(&pretend, dev, raise)).await, CovenantError::NotOperator);

@@ -1,13 +1,13 @@
 //! Spend policies: creation, updates, removal, and who may touch them (rule 1).
 
+use anchor_lang::error::ErrorCode;
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
-use covenant::instructions::CreateTreasuryArgs;
 use covenant::events::{PolicyClosed, PolicyCreated, PolicyUpdated};
+use covenant::instructions::CreateTreasuryArgs;
 use covenant::policy::PolicyLimits;
 use covenant::sdk::{self, TreasuryAddresses};
 use covenant_tests::{assert_anchor_error, assert_program_error, limits, Harness};
-use anchor_lang::error::ErrorCode;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -85,8 +85,9 @@ async fn run(seed: u64) {
             }
             Err(failure) => {
                 assert!(!expected_ok, "seed {seed}: chain refused {amounts:?}: {failure:?}");
-                let known = [CovenantError::ZeroAmount, CovenantError::ExceedsPerTxMax, CovenantError::ExceedsPeriodCap]
-                    .map(u32::from);
+                let known =
+                    [CovenantError::ZeroAmount, CovenantError::ExceedsPerTxMax, CovenantError::ExceedsPeriodCap]
+                        .map(u32::from);
                 assert!(refusal_code(failure).is_some_and(|code| known.contains(&code)), "{failure:?}");
             }
         }

@@ -1,12 +1,12 @@
 //! Keeper SOL spends: rule 1 (only the keeper), rule 2 (per-tx max and window caps, whatever the
 //! number, order or slot of transactions), rule 9 (amounts near u64::MAX fail cleanly).
 
+use anchor_lang::error::ErrorCode;
 use covenant::errors::CovenantError;
 use covenant::events::Spent;
 use covenant::policy::PolicyLimits;
 use covenant::sdk;
 use covenant_tests::fixture::DAY;
-use anchor_lang::error::ErrorCode;
 use covenant_tests::{assert_anchor_error, assert_program_error, assert_runtime_error, decision, limits, Harness};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
@@ -121,7 +121,10 @@ async fn spend_above_cosign_threshold_needs_a_cosigner() {
 async fn vault_keeps_its_rent_floor_and_refuses_overdrafts() {
     let mut h = Harness::with_sol_policy(limits(10 * MILLI, 100 * MILLI), 5 * MILLI).await;
     let recipient = Keypair::new().pubkey();
-    assert_program_error(h.as_keeper(h.spend_sol_ix(recipient, 5 * MILLI + 1, 1)).await, CovenantError::InsufficientFunds);
+    assert_program_error(
+        h.as_keeper(h.spend_sol_ix(recipient, 5 * MILLI + 1, 1)).await,
+        CovenantError::InsufficientFunds,
+    );
     h.as_keeper(h.spend_sol_ix(recipient, 5 * MILLI, 2)).await.expect("everything above rent");
     assert_eq!(h.vault_spendable().await, 0);
 }

@@ -35,11 +35,23 @@ impl TokenTreasury {
     }
 
     fn spend_ix(&self, amount: u64, n: u64) -> anchor_lang::solana_program::instruction::Instruction {
-        sdk::spend_token(&self.h.treasury, self.h.roles.keeper.pubkey(), self.mint, self.program, self.recipient, amount, decision(n))
+        sdk::spend_token(
+            &self.h.treasury,
+            self.h.roles.keeper.pubkey(),
+            self.mint,
+            self.program,
+            self.recipient,
+            amount,
+            decision(n),
+        )
     }
 
     async fn recipient_balance(&mut self) -> u64 {
-        let ata = anchor_spl::associated_token::get_associated_token_address_with_program_id(&self.recipient, &self.mint, &self.program);
+        let ata = anchor_spl::associated_token::get_associated_token_address_with_program_id(
+            &self.recipient,
+            &self.mint,
+            &self.program,
+        );
         tokens::token_balance(&mut self.h.bank, ata).await
     }
 }
@@ -108,7 +120,8 @@ async fn wrong_token_program_is_refused_at_creation_and_spend() {
 async fn wrong_mint_vault_account_recipient_or_policy_is_refused() {
     let mut t = TokenTreasury::new(TOKEN_2022, limits(100, 1_000), 1_000).await;
     let other_mint = tokens::create_mint(&mut t.h.bank, TOKEN_2022, 6, &[]).await;
-    let recipient_tokens = anchor_spl::associated_token::get_associated_token_address_with_program_id(&t.recipient, &t.mint, &TOKEN_2022);
+    let recipient_tokens =
+        anchor_spl::associated_token::get_associated_token_address_with_program_id(&t.recipient, &t.mint, &TOKEN_2022);
 
     // Destination holding another mint.
     let other_mint_ata = tokens::create_ata(&mut t.h.bank, t.recipient, other_mint, TOKEN_2022).await;

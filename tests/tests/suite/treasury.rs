@@ -53,7 +53,10 @@ async fn guardian_must_not_be_the_keeper() {
         CreateTreasuryArgs { treasury_id: 1, keeper, guardian: Some(keeper) },
     );
     assert_program_error(h.as_operator(ix).await, CovenantError::InvalidGuardian);
-    assert_program_error(h.as_operator(sdk::set_guardian(&h.treasury, Some(keeper))).await, CovenantError::InvalidGuardian);
+    assert_program_error(
+        h.as_operator(sdk::set_guardian(&h.treasury, Some(keeper))).await,
+        CovenantError::InvalidGuardian,
+    );
 }
 
 #[tokio::test]

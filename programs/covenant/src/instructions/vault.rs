@@ -28,10 +28,7 @@ pub fn pay_sol<'info>(
     system_program::transfer(
         CpiContext::new_with_signer(
             system_program.key(),
-            system_program::Transfer {
-                from: vault.clone(),
-                to: recipient.clone(),
-            },
+            system_program::Transfer { from: vault.clone(), to: recipient.clone() },
             &[seeds],
         ),
         amount,
@@ -51,16 +48,9 @@ pub struct TokenPayment<'a, 'info> {
 impl TokenPayment<'_, '_> {
     /// Pays `amount` from the vault's token account and returns the vault's balance after.
     pub fn pay(self, amount: u64) -> Result<u64> {
-        require!(
-            amount <= self.vault_token_account.amount,
-            CovenantError::InsufficientFunds
-        );
+        require!(amount <= self.vault_token_account.amount, CovenantError::InsufficientFunds);
         let treasury_key = self.treasury.key();
-        let seeds: &[&[u8]] = &[
-            Treasury::VAULT_SEED,
-            treasury_key.as_ref(),
-            &[self.treasury.vault_bump],
-        ];
+        let seeds: &[&[u8]] = &[Treasury::VAULT_SEED, treasury_key.as_ref(), &[self.treasury.vault_bump]];
         token_interface::transfer_checked(
             CpiContext::new_with_signer(
                 self.token_program.key(),

@@ -27,9 +27,7 @@ pub fn validate_limits(limits: &PolicyLimits) -> PolicyResult<()> {
         && limits.period_seconds > 0
         && limits.period_seconds <= MAX_PERIOD_SECONDS
         && limits.timelock_seconds <= MAX_TIMELOCK_SECONDS
-        && limits
-            .cosign_threshold
-            .is_none_or(|threshold| threshold <= limits.per_tx_max);
+        && limits.cosign_threshold.is_none_or(|threshold| threshold <= limits.per_tx_max);
     if consistent {
         Ok(())
     } else {
@@ -39,20 +37,13 @@ pub fn validate_limits(limits: &PolicyLimits) -> PolicyResult<()> {
 
 /// True when the keeper alone may not move `amount` (it must become a pending spend).
 pub fn requires_cosign(limits: &PolicyLimits, amount: u64) -> bool {
-    limits
-        .cosign_threshold
-        .is_some_and(|threshold| amount > threshold)
+    limits.cosign_threshold.is_some_and(|threshold| amount > threshold)
 }
 
 /// Checks one spend against the per-transaction maximum and the current window's cap and returns
 /// the window with the spend recorded. Does not look at the co-sign threshold: executing a
 /// co-signed pending spend goes through here too.
-pub fn enforce_spend(
-    limits: &PolicyLimits,
-    window: SpendWindow,
-    amount: u64,
-    now: i64,
-) -> PolicyResult<SpendWindow> {
+pub fn enforce_spend(limits: &PolicyLimits, window: SpendWindow, amount: u64, now: i64) -> PolicyResult<SpendWindow> {
     if amount == 0 {
         return Err(CovenantError::ZeroAmount);
     }
@@ -60,17 +51,11 @@ pub fn enforce_spend(
         return Err(CovenantError::ExceedsPerTxMax);
     }
     let current = roll_window(window, limits.period_seconds, now)?;
-    let spent = current
-        .spent
-        .checked_add(amount)
-        .ok_or(CovenantError::MathOverflow)?;
+    let spent = current.spent.checked_add(amount).ok_or(CovenantError::MathOverflow)?;
     if spent > limits.period_cap {
         return Err(CovenantError::ExceedsPeriodCap);
     }
-    Ok(SpendWindow {
-        start: current.start,
-        spent,
-    })
+    Ok(SpendWindow { start: current.start, spent })
 }
 
 /// The keeper's direct-spend path: everything `enforce_spend` checks plus the co-sign threshold.
@@ -90,8 +75,6 @@ pub fn enforce_keeper_spend(
 pub fn keeper_headroom(limits: &PolicyLimits, window: SpendWindow, now: i64) -> PolicyResult<u64> {
     let current = roll_window(window, limits.period_seconds, now)?;
     let left_in_window = limits.period_cap.saturating_sub(current.spent);
-    let single = limits
-        .cosign_threshold
-        .map_or(limits.per_tx_max, |threshold| threshold.min(limits.per_tx_max));
+    let single = limits.cosign_threshold.map_or(limits.per_tx_max, |threshold| threshold.min(limits.per_tx_max));
     Ok(single.min(left_in_window))
 }

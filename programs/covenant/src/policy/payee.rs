@@ -22,12 +22,7 @@ pub struct PayeeTerms {
 }
 
 /// Checks one payment to a payee and returns the terms with the payment recorded.
-pub fn enforce_payee(
-    terms: &PayeeTerms,
-    asset: &Pubkey,
-    amount: u64,
-    now: i64,
-) -> PolicyResult<PayeeTerms> {
+pub fn enforce_payee(terms: &PayeeTerms, asset: &Pubkey, amount: u64, now: i64) -> PolicyResult<PayeeTerms> {
     if terms.expires_at.is_some_and(|expires_at| now >= expires_at) {
         return Err(CovenantError::PayeeExpired);
     }
@@ -37,10 +32,7 @@ pub fn enforce_payee(
     if budget.asset != *asset {
         return Err(CovenantError::PayeeAssetMismatch);
     }
-    let spent = terms
-        .spent
-        .checked_add(amount)
-        .ok_or(CovenantError::MathOverflow)?;
+    let spent = terms.spent.checked_add(amount).ok_or(CovenantError::MathOverflow)?;
     if spent > budget.amount {
         return Err(CovenantError::PayeeBudgetExceeded);
     }

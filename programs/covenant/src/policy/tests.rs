@@ -109,22 +109,17 @@ fn keeper_headroom_is_the_smallest_of_threshold_max_and_window_rest() {
 #[test]
 fn payee_rules_expiry_asset_and_budget() {
     let usdc = Pubkey::new_unique();
-    let terms = PayeeTerms {
-        budget: Some(PayeeBudget { asset: usdc, amount: 100 }),
-        spent: 90,
-        expires_at: Some(1_000),
-    };
+    let terms =
+        PayeeTerms { budget: Some(PayeeBudget { asset: usdc, amount: 100 }), spent: 90, expires_at: Some(1_000) };
     assert_eq!(enforce_payee(&terms, &usdc, 10, 999).map(|t| t.spent), Ok(100));
     assert_eq!(enforce_payee(&terms, &usdc, 11, 999), Err(CovenantError::PayeeBudgetExceeded));
     assert_eq!(enforce_payee(&terms, &usdc, 1, 1_000), Err(CovenantError::PayeeExpired));
-    assert_eq!(
-        enforce_payee(&terms, &crate::constants::SOL_ASSET, 1, 5),
-        Err(CovenantError::PayeeAssetMismatch)
-    );
+    assert_eq!(enforce_payee(&terms, &crate::constants::SOL_ASSET, 1, 5), Err(CovenantError::PayeeAssetMismatch));
     assert_eq!(payee_headroom(&terms, &usdc, 5), Ok(10));
     let unbudgeted = PayeeTerms { budget: None, spent: 0, expires_at: None };
     assert_eq!(enforce_payee(&unbudgeted, &usdc, u64::MAX, i64::MAX), Ok(unbudgeted));
-    let full = PayeeTerms { spent: u64::MAX, budget: Some(PayeeBudget { asset: usdc, amount: u64::MAX }), expires_at: None };
+    let full =
+        PayeeTerms { spent: u64::MAX, budget: Some(PayeeBudget { asset: usdc, amount: u64::MAX }), expires_at: None };
     assert_eq!(enforce_payee(&full, &usdc, 1, 0), Err(CovenantError::MathOverflow));
 }
 
@@ -135,11 +130,9 @@ struct Step {
 }
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
-    let step = (
-        prop_oneof![Just(0u32), 0u32..600, 0u32..(3 * DAY)],
-        prop_oneof![0u64..40, Just(u64::MAX), any::<u64>()],
-    )
-        .prop_map(|(advance, amount)| Step { advance, amount });
+    let step =
+        (prop_oneof![Just(0u32), 0u32..600, 0u32..(3 * DAY)], prop_oneof![0u64..40, Just(u64::MAX), any::<u64>()])
+            .prop_map(|(advance, amount)| Step { advance, amount });
     prop::collection::vec(step, 1..200)
 }
 

@@ -13,10 +13,7 @@ pub struct SpendWindow {
 
 impl SpendWindow {
     pub fn anchored_at(now: i64) -> Self {
-        Self {
-            start: now,
-            spent: 0,
-        }
+        Self { start: now, spent: 0 }
     }
 }
 
@@ -43,8 +40,5 @@ pub fn roll_window(window: SpendWindow, period_seconds: u32, now: i64) -> Policy
 /// When the window containing `now` ends (the next reset).
 pub fn window_resets_at(window: SpendWindow, period_seconds: u32, now: i64) -> PolicyResult<i64> {
     let current = roll_window(window, period_seconds, now)?;
-    current
-        .start
-        .checked_add(i64::from(period_seconds))
-        .ok_or(CovenantError::MathOverflow)
+    current.start.checked_add(i64::from(period_seconds)).ok_or(CovenantError::MathOverflow)
 }

@@ -25,26 +25,18 @@ impl Payee {
     pub const SEED: &'static [u8] = b"payee";
 
     pub fn find_address(treasury: &Pubkey, recipient: &Pubkey) -> (Pubkey, u8) {
-        Pubkey::find_program_address(
-            &[Self::SEED, treasury.as_ref(), recipient.as_ref()],
-            &crate::ID,
-        )
+        Pubkey::find_program_address(&[Self::SEED, treasury.as_ref(), recipient.as_ref()], &crate::ID)
     }
 
     pub fn validate_label(label: &str) -> Result<()> {
-        require!(
-            !label.is_empty() && label.len() <= MAX_LABEL_LEN,
-            CovenantError::InvalidPayeeLabel
-        );
+        require!(!label.is_empty() && label.len() <= MAX_LABEL_LEN, CovenantError::InvalidPayeeLabel);
         Ok(())
     }
 
     pub fn validate_category(category: &str) -> Result<()> {
         let well_formed = !category.is_empty()
             && category.len() <= MAX_CATEGORY_LEN
-            && category
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            && category.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         require!(well_formed, CovenantError::InvalidPayeeCategory);
         Ok(())
     }

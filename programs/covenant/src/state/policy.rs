@@ -59,28 +59,19 @@ impl SpendPolicy {
     /// so it is not part of the invariant.
     pub fn invariant(&self) -> Result<()> {
         validate_limits(&self.limits)?;
-        require!(
-            self.is_sol() == (self.token_program == SOL_ASSET),
-            CovenantError::TokenProgramMismatch
-        );
+        require!(self.is_sol() == (self.token_program == SOL_ASSET), CovenantError::TokenProgramMismatch);
         Ok(())
     }
 
     /// Records a spend that the policy functions already allowed.
     pub fn record_spent(&mut self, window: SpendWindow, amount: u64) -> Result<()> {
         self.window = window;
-        self.total_spent = self
-            .total_spent
-            .checked_add(amount)
-            .ok_or(CovenantError::MathOverflow)?;
+        self.total_spent = self.total_spent.checked_add(amount).ok_or(CovenantError::MathOverflow)?;
         Ok(())
     }
 
     pub fn record_received(&mut self, amount: u64) -> Result<()> {
-        self.total_received = self
-            .total_received
-            .checked_add(amount)
-            .ok_or(CovenantError::MathOverflow)?;
+        self.total_received = self.total_received.checked_add(amount).ok_or(CovenantError::MathOverflow)?;
         Ok(())
     }
 }

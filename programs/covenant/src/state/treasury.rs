@@ -26,10 +26,7 @@ impl Treasury {
     pub const VAULT_SEED: &'static [u8] = b"vault";
 
     pub fn find_address(operator: &Pubkey, treasury_id: u64) -> (Pubkey, u8) {
-        Pubkey::find_program_address(
-            &[Self::SEED, operator.as_ref(), &treasury_id.to_le_bytes()],
-            &crate::ID,
-        )
+        Pubkey::find_program_address(&[Self::SEED, operator.as_ref(), &treasury_id.to_le_bytes()], &crate::ID)
     }
 
     pub fn find_vault(treasury: &Pubkey) -> (Pubkey, u8) {
@@ -39,15 +36,9 @@ impl Treasury {
     /// Key separation is the point: a stolen keeper key must not be the operator's key, and the
     /// guardian must not be the hot key it exists to stop.
     pub fn check_roles(operator: &Pubkey, keeper: &Pubkey, guardian: Option<&Pubkey>) -> Result<()> {
-        require!(
-            *keeper != *operator && *keeper != Pubkey::default(),
-            CovenantError::InvalidKeeper
-        );
+        require!(*keeper != *operator && *keeper != Pubkey::default(), CovenantError::InvalidKeeper);
         if let Some(guardian) = guardian {
-            require!(
-                *guardian != *keeper && *guardian != Pubkey::default(),
-                CovenantError::InvalidGuardian
-            );
+            require!(*guardian != *keeper && *guardian != Pubkey::default(), CovenantError::InvalidGuardian);
         }
         Ok(())
     }

@@ -47,10 +47,7 @@ pub fn donate_sol_handler(ctx: Context<DonateSol>, amount: u64, memo: String) ->
         amount,
     )?;
     let treasury = &mut ctx.accounts.treasury;
-    treasury.donation_count = treasury
-        .donation_count
-        .checked_add(1)
-        .ok_or(CovenantError::MathOverflow)?;
+    treasury.donation_count = treasury.donation_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let recorded_on_policy = match ctx.accounts.policy.as_mut() {
         Some(policy) => {
             policy.record_received(amount)?;

@@ -66,15 +66,10 @@ pub fn donate_token_handler(ctx: Context<DonateToken>, amount: u64, memo: String
     ctx.accounts.vault_token_account.reload()?;
     let vault_balance = ctx.accounts.vault_token_account.amount;
     // Record what arrived, not what was sent: they differ for mints that charge a transfer fee.
-    let received = vault_balance
-        .checked_sub(before)
-        .ok_or(CovenantError::MathOverflow)?;
+    let received = vault_balance.checked_sub(before).ok_or(CovenantError::MathOverflow)?;
 
     let treasury = &mut ctx.accounts.treasury;
-    treasury.donation_count = treasury
-        .donation_count
-        .checked_add(1)
-        .ok_or(CovenantError::MathOverflow)?;
+    treasury.donation_count = treasury.donation_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let recorded_on_policy = match ctx.accounts.policy.as_mut() {
         Some(policy) => {
             policy.record_received(received)?;

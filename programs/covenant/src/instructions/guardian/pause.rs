@@ -26,9 +26,6 @@ impl Pause<'_> {
 /// Stops every outflow at once (stolen keeper key, runaway model). Deposits still arrive.
 pub fn pause_handler(ctx: Context<Pause>) -> Result<()> {
     ctx.accounts.treasury.paused = true;
-    emit_cpi!(TreasuryPaused {
-        treasury: ctx.accounts.treasury.key(),
-        by: ctx.accounts.authority.key(),
-    });
+    emit_cpi!(TreasuryPaused { treasury: ctx.accounts.treasury.key(), by: ctx.accounts.authority.key() });
     Ok(())
 }

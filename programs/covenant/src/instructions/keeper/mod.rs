@@ -38,10 +38,7 @@ pub(crate) fn apply_payee_rules(
     require_keys_eq!(payee.treasury, *treasury, CovenantError::PayeeAccountMismatch);
     require_keys_eq!(payee.recipient, *recipient, CovenantError::PayeeAccountMismatch);
     payee.terms = enforce_payee(&payee.terms, asset, amount, now)?;
-    payee.paid_count = payee
-        .paid_count
-        .checked_add(1)
-        .ok_or(CovenantError::MathOverflow)?;
+    payee.paid_count = payee.paid_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let mut data = payee_info.try_borrow_mut_data()?;
     payee.try_serialize(&mut &mut data[..])?;
     Ok(Some(payee.category))

@@ -36,10 +36,7 @@ pub struct AddPayee<'info> {
 impl AddPayee<'_> {
     pub fn validate(&self, args: &AddPayeeArgs) -> Result<()> {
         let (vault, _) = Treasury::find_vault(&self.treasury.key());
-        require!(
-            args.recipient != vault && args.recipient != Pubkey::default(),
-            CovenantError::InvalidRecipient
-        );
+        require!(args.recipient != vault && args.recipient != Pubkey::default(), CovenantError::InvalidRecipient);
         Payee::validate_label(&args.label)?;
         Payee::validate_category(&args.category)?;
         Payee::validate_expiry(args.expires_at, Clock::get()?.unix_timestamp)
@@ -47,11 +44,7 @@ impl AddPayee<'_> {
 }
 
 pub fn add_payee_handler(ctx: Context<AddPayee>, args: AddPayeeArgs) -> Result<()> {
-    let terms = PayeeTerms {
-        budget: args.budget,
-        spent: 0,
-        expires_at: args.expires_at,
-    };
+    let terms = PayeeTerms { budget: args.budget, spent: 0, expires_at: args.expires_at };
     ctx.accounts.payee.set_inner(Payee {
         treasury: ctx.accounts.treasury.key(),
         recipient: args.recipient,

@@ -22,9 +22,6 @@ impl Unpause<'_> {
 /// Only the operator lifts a pause: the guardian's power is one-way by design.
 pub fn unpause_handler(ctx: Context<Unpause>) -> Result<()> {
     ctx.accounts.treasury.paused = false;
-    emit_cpi!(TreasuryUnpaused {
-        treasury: ctx.accounts.treasury.key(),
-        by: ctx.accounts.operator.key(),
-    });
+    emit_cpi!(TreasuryUnpaused { treasury: ctx.accounts.treasury.key(), by: ctx.accounts.operator.key() });
     Ok(())
 }
