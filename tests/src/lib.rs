@@ -5,6 +5,7 @@ pub mod bank;
 pub mod errors;
 pub mod events;
 pub mod fixture;
+pub mod idl;
 pub mod tokens;
 
 pub use bank::{TestBank, TxFailure};

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Deploys the Covenant program to a real cluster with the Solana and Anchor CLIs (not installable on
+# the development machines here; see README.md). Usage: migrations/deploy.sh <localnet|devnet|mainnet-beta>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cluster="${1:-}"
+case "$cluster" in
+  localnet) url="http://127.0.0.1:8899" ;;
+  devnet) url="https://api.devnet.solana.com" ;;
+  mainnet-beta) url="https://api.mainnet-beta.solana.com" ;;
+  *) echo "usage: $0 <localnet|devnet|mainnet-beta>" >&2; exit 2 ;;
+esac
+
+for tool in solana anchor; do
+  command -v "$tool" >/dev/null || { echo "$tool CLI not found: install the Solana toolchain and Anchor 1.2.2" >&2; exit 1; }
+done
+
+keypair="target/deploy/covenant-keypair.json"
+if [ ! -f "$keypair" ]; then
+  echo "no program keypair at $keypair: run 'anchor keys sync' (it creates one and updates declare_id!)" >&2
+  exit 1
+fi
+
+program_id=$(solana address -k "$keypair")
+declared=$(grep -o 'declare_id!("[^"]*")' programs/covenant/src/lib.rs | cut -d'"' -f2)
+if [ "$program_id" != "$declared" ]; then
+  echo "declare_id! ($declared) differs from $keypair ($program_id): run 'anchor keys sync' and rebuild" >&2
+  exit 1
+fi
+
+if [ "$cluster" = "mainnet-beta" ]; then
+  read -r -p "Deploy $program_id to mainnet-beta? Type the program id to confirm: " answer
+  [ "$answer" = "$program_id" ] || { echo "aborted"; exit 1; }
+fi
+
+anchor build
+solana program deploy --url "$url" --program-id "$keypair" target/deploy/covenant.so
+solana program show --url "$url" "$program_id"
+echo "deployed $program_id to $cluster; IDL: idl/covenant.json (anchor idl init/upgrade to publish it on chain)"
