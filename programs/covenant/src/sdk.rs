@@ -45,6 +45,13 @@ impl TreasuryAddresses {
     }
 }
 
+/// A mint and the token program that owns it (SPL Token or Token-2022).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenMint {
+    pub mint: Pubkey,
+    pub program: Pubkey,
+}
+
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction { program_id: crate::ID, accounts: accounts.to_account_metas(None), data: data.data() }
 }
@@ -238,12 +245,12 @@ pub fn spend_sol(
 pub fn spend_token(
     t: &TreasuryAddresses,
     keeper: Pubkey,
-    mint: Pubkey,
-    token_program: Pubkey,
+    token: TokenMint,
     recipient: Pubkey,
     amount: u64,
     decision: DecisionRecord,
 ) -> Instruction {
+    let TokenMint { mint, program } = token;
     build(
         accounts::SpendToken {
             keeper,
@@ -251,11 +258,11 @@ pub fn spend_token(
             vault: t.vault,
             policy: t.policy(&mint),
             mint,
-            vault_token_account: t.vault_token_account(&mint, &token_program),
+            vault_token_account: t.vault_token_account(&mint, &program),
             recipient,
-            recipient_token_account: get_associated_token_address_with_program_id(&recipient, &mint, &token_program),
+            recipient_token_account: get_associated_token_address_with_program_id(&recipient, &mint, &program),
             payee: t.payee(&recipient),
-            token_program,
+            token_program: program,
             event_authority: event_authority(),
             program: crate::ID,
         },
@@ -286,17 +293,17 @@ pub fn donate_sol(
     )
 }
 
-#[allow(clippy::too_many_arguments)] // mirrors the instruction's accounts one to one
+/// Gives `amount` of `token` from `donor_token_account`; `record_on_policy` as for `donate_sol`.
 pub fn donate_token(
     t: &TreasuryAddresses,
     donor: Pubkey,
     donor_token_account: Pubkey,
-    mint: Pubkey,
-    token_program: Pubkey,
+    token: TokenMint,
     amount: u64,
     memo: String,
     record_on_policy: bool,
 ) -> Instruction {
+    let TokenMint { mint, program } = token;
     build(
         accounts::DonateToken {
             donor,
@@ -304,9 +311,9 @@ pub fn donate_token(
             vault: t.vault,
             mint,
             donor_token_account,
-            vault_token_account: t.vault_token_account(&mint, &token_program),
+            vault_token_account: t.vault_token_account(&mint, &program),
             policy: record_on_policy.then(|| t.policy(&mint)),
-            token_program,
+            token_program: program,
             associated_token_program: associated_token::ID,
             system_program: system_program::ID,
             event_authority: event_authority(),

@@ -3,7 +3,7 @@
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
 use covenant::events::DonationReceived;
-use covenant::sdk;
+use covenant::sdk::{self, TokenMint};
 use covenant_tests::tokens::{self, TOKEN, TOKEN_2022};
 use covenant_tests::{assert_program_error, limits, Harness};
 use solana_signer::Signer;
@@ -74,8 +74,7 @@ async fn token_donation_creates_the_vault_account_and_records_what_arrived() {
             &h.treasury,
             h.roles.donor.pubkey(),
             donor_tokens,
-            mint,
-            program,
+            TokenMint { mint, program },
             400,
             "gm".into(),
             false,
@@ -84,8 +83,15 @@ async fn token_donation_creates_the_vault_account_and_records_what_arrived() {
         assert_eq!((donation.asset, donation.amount, donation.vault_balance), (mint, 400, 400));
 
         h.as_operator(sdk::create_token_policy(&h.treasury, mint, program, limits(1, 10))).await.unwrap();
-        let ix =
-            sdk::donate_token(&h.treasury, h.roles.donor.pubkey(), donor_tokens, mint, program, 100, "gm".into(), true);
+        let ix = sdk::donate_token(
+            &h.treasury,
+            h.roles.donor.pubkey(),
+            donor_tokens,
+            TokenMint { mint, program },
+            100,
+            "gm".into(),
+            true,
+        );
         let donation = h.as_donor(ix).await.unwrap().one::<DonationReceived>();
         assert!(donation.recorded_on_policy);
         assert_eq!(h.policy(mint).await.total_received, 100);
@@ -105,8 +111,7 @@ async fn token_donation_from_an_account_of_another_mint_is_refused() {
         &h.treasury,
         h.roles.donor.pubkey(),
         other_tokens,
-        mint,
-        TOKEN_2022,
+        TokenMint { mint, program: TOKEN_2022 },
         10,
         String::new(),
         false,

@@ -3,7 +3,7 @@
 
 use covenant::errors::CovenantError;
 use covenant::events::{DonationReceived, TreasuryPaused, TreasuryUnpaused};
-use covenant::sdk::{self, TreasuryAddresses};
+use covenant::sdk::{self, TokenMint, TreasuryAddresses};
 use covenant_tests::tokens::{self, TOKEN_2022};
 use covenant_tests::{assert_program_error, decision, limits, Harness};
 use solana_keypair::Keypair;
@@ -25,7 +25,14 @@ async fn guardian_pause_stops_sol_and_token_spends_until_operator_unpauses() {
 
     let sol = h.spend_sol_ix(recipient, 1_000_000, 1);
     assert_program_error(h.as_keeper(sol).await, CovenantError::TreasuryPaused);
-    let token = sdk::spend_token(&h.treasury, h.roles.keeper.pubkey(), mint, TOKEN_2022, recipient, 100, decision(2));
+    let token = sdk::spend_token(
+        &h.treasury,
+        h.roles.keeper.pubkey(),
+        TokenMint { mint, program: TOKEN_2022 },
+        recipient,
+        100,
+        decision(2),
+    );
     assert_program_error(h.as_keeper(token).await, CovenantError::TreasuryPaused);
     assert_eq!(h.bank.lamports(recipient).await, 0);
     assert_eq!(tokens::token_balance(&mut h.bank, vault_tokens).await, 10_000);

@@ -8,7 +8,7 @@ use covenant::errors::CovenantError;
 use covenant::events::Spent;
 use covenant::instructions::AddPayeeArgs;
 use covenant::policy::{PayeeBudget, PolicyLimits};
-use covenant::sdk;
+use covenant::sdk::{self, TokenMint};
 use covenant_tests::tokens::{self, MintExtension, TOKEN, TOKEN_2022};
 use covenant_tests::{assert_anchor_error, assert_program_error, decision, limits, swap_account, Harness};
 use solana_keypair::Keypair;
@@ -38,8 +38,7 @@ impl TokenTreasury {
         sdk::spend_token(
             &self.h.treasury,
             self.h.roles.keeper.pubkey(),
-            self.mint,
-            self.program,
+            TokenMint { mint: self.mint, program: self.program },
             self.recipient,
             amount,
             decision(n),
@@ -149,7 +148,14 @@ async fn wrong_mint_vault_account_recipient_or_policy_is_refused() {
     // The vault paying its own token account: the same account twice is refused by Anchor,
     // another account the vault owns by Covenant.
     let vault = t.h.treasury.vault;
-    let ix = sdk::spend_token(&t.h.treasury, t.h.roles.keeper.pubkey(), t.mint, TOKEN_2022, vault, 10, decision(5));
+    let ix = sdk::spend_token(
+        &t.h.treasury,
+        t.h.roles.keeper.pubkey(),
+        TokenMint { mint: t.mint, program: TOKEN_2022 },
+        vault,
+        10,
+        decision(5),
+    );
     assert_anchor_error(t.h.as_keeper(ix.clone()).await, ErrorCode::ConstraintDuplicateMutableAccount);
     let second_vault_account = tokens::create_token_account(&mut t.h.bank, vault, t.mint, TOKEN_2022).await;
     let mut ix = ix;
