@@ -79,4 +79,21 @@ pub enum CovenantError {
     UnsupportedMintExtension,
     #[msg("Memo must be at most 64 bytes")]
     MemoTooLong,
+    // --- pending spends (co-signed large spends) ---
+    #[msg("Amount is at or below the co-sign threshold (or the policy has none): spend it directly")]
+    BelowCosignThreshold,
+    #[msg("The pending spend's timelock has not elapsed and the operator has not approved it")]
+    TimelockActive,
+    #[msg("The pending spend was not executed within its grace period")]
+    PendingSpendExpired,
+    #[msg("The pending spend was already executed or cancelled")]
+    PendingSpendNotActive,
+    #[msg("Only executed, cancelled or expired pending spends can be closed")]
+    PendingSpendStillActive,
+    #[msg("Purpose must be 1..=64 bytes")]
+    InvalidPurpose,
+    #[msg("The pending spend is already approved")]
+    AlreadyApproved,
+    #[msg("Rent must return to the account that paid it")]
+    RentRecipientMismatch,
 }

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::policy::{PayeeTerms, PolicyLimits};
+use crate::policy::{PayeeTerms, PendingStatus, PolicyLimits};
 use crate::state::DecisionRecord;
 
 #[event]
@@ -113,6 +113,8 @@ pub struct Spent {
     /// Vault balance of this asset after the spend (lamports above rent for SOL).
     pub vault_balance: u64,
     pub decision: DecisionRecord,
+    /// Set when this spend executed a co-signed pending spend.
+    pub pending_id: Option<u64>,
 }
 
 #[event]
@@ -126,4 +128,48 @@ pub struct DonationReceived {
     pub vault_balance: u64,
     /// Whether the asset's policy counted it in `total_received`.
     pub recorded_on_policy: bool,
+}
+
+#[event]
+pub struct PendingSpendProposed {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub keeper: Pubkey,
+    pub asset: Pubkey,
+    pub recipient: Pubkey,
+    pub amount: u64,
+    pub purpose: String,
+    pub executable_at: i64,
+    pub expires_at: i64,
+    pub decision: DecisionRecord,
+}
+
+#[event]
+pub struct PendingSpendApproved {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub operator: Pubkey,
+}
+
+#[event]
+pub struct PendingSpendCancelled {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub by: Pubkey,
+}
+
+/// A pending spend that ran out its grace period unexecuted (emitted when it is closed).
+#[event]
+pub struct PendingSpendExpired {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub expires_at: i64,
+}
+
+#[event]
+pub struct PendingSpendClosed {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub status: PendingStatus,
+    pub rent_to: Pubkey,
 }

@@ -91,6 +91,12 @@ pub mod covenant {
         remove_payee_handler(ctx)
     }
 
+    /// Co-signs a pending spend: the keeper may execute it without waiting out the timelock.
+    #[access_control(ctx.accounts.validate())]
+    pub fn approve_pending(ctx: Context<ApprovePending>) -> Result<()> {
+        approve_pending_handler(ctx)
+    }
+
     // ----- keeper -----
 
     /// Pays SOL from the vault within the policy and payee rules.
@@ -105,12 +111,44 @@ pub mod covenant {
         spend_token_handler(ctx, amount, decision)
     }
 
+    /// Proposes a spend above the co-sign threshold; it waits for the timelock or the operator.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn propose_spend(ctx: Context<ProposeSpend>, args: ProposeSpendArgs) -> Result<()> {
+        propose_spend_handler(ctx, args)
+    }
+
+    /// Executes a matured or approved SOL pending spend.
+    #[access_control(ctx.accounts.validate())]
+    pub fn execute_pending_sol(ctx: Context<ExecutePendingSol>) -> Result<()> {
+        execute_pending_sol_handler(ctx)
+    }
+
+    /// Executes a matured or approved token pending spend.
+    #[access_control(ctx.accounts.validate())]
+    pub fn execute_pending_token(ctx: Context<ExecutePendingToken>) -> Result<()> {
+        execute_pending_token_handler(ctx)
+    }
+
     // ----- guardian -----
 
     /// Stops all outflows (guardian or operator).
     #[access_control(ctx.accounts.validate())]
     pub fn pause(ctx: Context<Pause>) -> Result<()> {
         pause_handler(ctx)
+    }
+
+    /// Cancels a pending spend (guardian or operator).
+    #[access_control(ctx.accounts.validate())]
+    pub fn cancel_pending(ctx: Context<CancelPending>) -> Result<()> {
+        cancel_pending_handler(ctx)
+    }
+
+    // ----- crank -----
+
+    /// Closes an executed, cancelled or expired pending spend; rent returns to its proposer.
+    #[access_control(ctx.accounts.validate())]
+    pub fn close_pending(ctx: Context<ClosePending>) -> Result<()> {
+        close_pending_handler(ctx)
     }
 
     // ----- donor -----

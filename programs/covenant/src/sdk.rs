@@ -8,9 +8,9 @@ use anchor_lang::{system_program, InstructionData, ToAccountMetas};
 use anchor_spl::associated_token::{self, get_associated_token_address_with_program_id};
 
 use crate::constants::SOL_ASSET;
-use crate::instructions::{AddPayeeArgs, CreateTreasuryArgs, UpdatePayeeArgs};
+use crate::instructions::{AddPayeeArgs, CreateTreasuryArgs, ProposeSpendArgs, UpdatePayeeArgs};
 use crate::policy::PolicyLimits;
-use crate::state::{DecisionRecord, Payee, SpendPolicy, Treasury};
+use crate::state::{DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
 pub fn event_authority() -> Pubkey {
@@ -37,6 +37,10 @@ impl TreasuryAddresses {
 
     pub fn payee(&self, recipient: &Pubkey) -> Pubkey {
         Payee::find_address(&self.treasury, recipient).0
+    }
+
+    pub fn pending(&self, id: u64) -> Pubkey {
+        PendingSpend::find_address(&self.treasury, id).0
     }
 
     /// Where the vault holds `mint` (the address donors send tokens to).
@@ -320,5 +324,114 @@ pub fn donate_token(
             program: crate::ID,
         },
         instruction::DonateToken { amount, memo },
+    )
+}
+
+/// `pending_id` must be the treasury's current `next_pending_id`.
+pub fn propose_spend(
+    t: &TreasuryAddresses,
+    keeper: Pubkey,
+    asset: Pubkey,
+    pending_id: u64,
+    args: ProposeSpendArgs,
+) -> Instruction {
+    build(
+        accounts::ProposeSpend {
+            keeper,
+            treasury: t.treasury,
+            policy: t.policy(&asset),
+            pending: t.pending(pending_id),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::ProposeSpend { args },
+    )
+}
+
+pub fn approve_pending(t: &TreasuryAddresses, pending_id: u64) -> Instruction {
+    build(
+        accounts::ApprovePending {
+            operator: t.operator,
+            treasury: t.treasury,
+            pending: t.pending(pending_id),
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::ApprovePending {},
+    )
+}
+
+pub fn cancel_pending(t: &TreasuryAddresses, authority: Pubkey, pending_id: u64) -> Instruction {
+    build(
+        accounts::CancelPending {
+            authority,
+            treasury: t.treasury,
+            pending: t.pending(pending_id),
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::CancelPending {},
+    )
+}
+
+pub fn execute_pending_sol(t: &TreasuryAddresses, keeper: Pubkey, pending_id: u64, recipient: Pubkey) -> Instruction {
+    build(
+        accounts::ExecutePendingSol {
+            keeper,
+            treasury: t.treasury,
+            vault: t.vault,
+            policy: t.policy(&SOL_ASSET),
+            pending: t.pending(pending_id),
+            recipient,
+            payee: t.payee(&recipient),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::ExecutePendingSol {},
+    )
+}
+
+pub fn execute_pending_token(
+    t: &TreasuryAddresses,
+    keeper: Pubkey,
+    pending_id: u64,
+    token: TokenMint,
+    recipient: Pubkey,
+) -> Instruction {
+    let TokenMint { mint, program } = token;
+    build(
+        accounts::ExecutePendingToken {
+            keeper,
+            treasury: t.treasury,
+            vault: t.vault,
+            policy: t.policy(&mint),
+            pending: t.pending(pending_id),
+            mint,
+            vault_token_account: t.vault_token_account(&mint, &program),
+            recipient,
+            recipient_token_account: get_associated_token_address_with_program_id(&recipient, &mint, &program),
+            payee: t.payee(&recipient),
+            token_program: program,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::ExecutePendingToken {},
+    )
+}
+
+/// Permissionless: returns the rent of a settled or expired pending spend to `proposer`.
+pub fn close_pending(t: &TreasuryAddresses, cranker: Pubkey, pending_id: u64, proposer: Pubkey) -> Instruction {
+    build(
+        accounts::ClosePending {
+            cranker,
+            treasury: t.treasury,
+            pending: t.pending(pending_id),
+            proposer,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::ClosePending {},
     )
 }

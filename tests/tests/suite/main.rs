@@ -5,6 +5,7 @@ mod accounts;
 mod donations;
 mod pause;
 mod payees;
+mod pending;
 mod policies;
 mod sequences;
 mod spend_sol;

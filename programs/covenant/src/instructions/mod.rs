@@ -1,11 +1,13 @@
 //! Instructions grouped by who signs them.
 
+pub mod crank;
 pub mod donor;
 pub mod guardian;
 pub mod keeper;
 pub mod operator;
 pub mod vault;
 
+pub use crank::*;
 pub use donor::*;
 pub use guardian::*;
 pub use keeper::*;

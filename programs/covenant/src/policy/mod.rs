@@ -6,6 +6,7 @@
 
 mod limits;
 mod payee;
+mod pending;
 mod window;
 
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 
 pub use limits::*;
 pub use payee::*;
+pub use pending::*;
 pub use window::*;
 
 use crate::errors::CovenantError;

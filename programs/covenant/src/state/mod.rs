@@ -1,8 +1,10 @@
 mod payee;
+mod pending;
 mod policy;
 mod treasury;
 
 pub use payee::*;
+pub use pending::*;
 pub use policy::*;
 pub use treasury::*;
 

@@ -1,6 +1,12 @@
+mod execute_pending_sol;
+mod execute_pending_token;
+mod propose_spend;
 mod spend_sol;
 mod spend_token;
 
+pub use execute_pending_sol::*;
+pub use execute_pending_token::*;
+pub use propose_spend::*;
 pub use spend_sol::*;
 pub use spend_token::*;
 

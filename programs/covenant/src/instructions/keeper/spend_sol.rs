@@ -73,6 +73,7 @@ pub fn spend_sol_handler(ctx: Context<SpendSol>, amount: u64, decision: Decision
         window_spent: window.spent,
         vault_balance,
         decision,
+        pending_id: None,
     });
     Ok(())
 }

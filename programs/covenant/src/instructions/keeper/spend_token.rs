@@ -93,6 +93,7 @@ pub fn spend_token_handler(ctx: Context<SpendToken>, amount: u64, decision: Deci
         window_spent: window.spent,
         vault_balance,
         decision,
+        pending_id: None,
     });
     Ok(())
 }

@@ -1,4 +1,5 @@
 mod add_payee;
+mod approve_pending;
 mod close_policy;
 mod create_sol_policy;
 mod create_token_policy;
@@ -11,6 +12,7 @@ mod update_payee;
 mod update_policy;
 
 pub use add_payee::*;
+pub use approve_pending::*;
 pub use close_policy::*;
 pub use create_sol_policy::*;
 pub use create_token_policy::*;

@@ -200,3 +200,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pending_spend_matures_after_its_timelock_and_expires_after_the_grace_period() {
+    use crate::constants::PENDING_GRACE_SECONDS;
+    let (executable_at, expires_at) = pending_schedule(1_000, 3_600).unwrap();
+    assert_eq!((executable_at, expires_at), (4_600, 4_600 + PENDING_GRACE_SECONDS));
+    let proposed = PendingStatus::Proposed;
+    assert_eq!(check_executable(proposed, executable_at, expires_at, 4_599), Err(CovenantError::TimelockActive));
+    assert_eq!(check_executable(proposed, executable_at, expires_at, 4_600), Ok(()));
+    assert_eq!(check_executable(PendingStatus::Approved, executable_at, expires_at, 1_001), Ok(()));
+    assert_eq!(
+        check_executable(proposed, executable_at, expires_at, expires_at),
+        Err(CovenantError::PendingSpendExpired)
+    );
+    for settled in [PendingStatus::Executed, PendingStatus::Cancelled] {
+        assert_eq!(
+            check_executable(settled, executable_at, expires_at, 5_000),
+            Err(CovenantError::PendingSpendNotActive)
+        );
+        assert!(is_closable(settled, expires_at, 0));
+    }
+    assert!(!is_closable(proposed, expires_at, expires_at - 1));
+    assert!(is_closable(proposed, expires_at, expires_at));
+    assert_eq!(pending_schedule(i64::MAX, 1), Err(CovenantError::MathOverflow));
+}

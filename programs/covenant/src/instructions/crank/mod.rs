@@ -1,0 +1,3 @@
+mod close_pending;
+
+pub use close_pending::*;
