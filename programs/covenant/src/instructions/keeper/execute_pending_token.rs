@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::apply_payee_rules;
+use super::record_outflow;
 use crate::errors::CovenantError;
 use crate::events::Spent;
 use crate::instructions::vault::TokenPayment;
@@ -69,15 +69,8 @@ pub fn execute_pending_token_handler(ctx: Context<ExecutePendingToken>) -> Resul
     let amount = accounts.pending.amount;
 
     let window = enforce_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
-    let category = apply_payee_rules(
-        &accounts.payee,
-        &treasury_key,
-        &recipient_key,
-        &asset,
-        amount,
-        accounts.policy.limits.allowlist_required,
-        now,
-    )?;
+    let category =
+        record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = TokenPayment {
         treasury: &accounts.treasury,
         vault: &accounts.vault.to_account_info(),
@@ -87,7 +80,6 @@ pub fn execute_pending_token_handler(ctx: Context<ExecutePendingToken>) -> Resul
         token_program: &accounts.token_program,
     }
     .pay(amount)?;
-    accounts.policy.record_spent(window, amount)?;
     accounts.pending.status = PendingStatus::Executed;
 
     emit_cpi!(Spent {

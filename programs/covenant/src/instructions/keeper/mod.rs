@@ -13,8 +13,8 @@ pub use spend_token::*;
 use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
-use crate::policy::enforce_payee;
-use crate::state::Payee;
+use crate::policy::{enforce_payee, SpendWindow};
+use crate::state::{Payee, SpendPolicy};
 
 /// Applies the recipient's payee entry, if it has one, and returns its category.
 ///
@@ -48,4 +48,28 @@ pub(crate) fn apply_payee_rules(
     let mut data = payee_info.try_borrow_mut_data()?;
     payee.try_serialize(&mut &mut data[..])?;
     Ok(Some(payee.category))
+}
+
+/// Everything a spend records besides moving the funds: the recipient's payee rules and usage,
+/// then the policy's window and totals. Returns the payee's category for the event.
+pub(crate) fn record_outflow(
+    policy: &mut SpendPolicy,
+    window: SpendWindow,
+    payee_info: &AccountInfo,
+    treasury: &Pubkey,
+    recipient: &Pubkey,
+    amount: u64,
+    now: i64,
+) -> Result<Option<String>> {
+    let category = apply_payee_rules(
+        payee_info,
+        treasury,
+        recipient,
+        &policy.asset,
+        amount,
+        policy.limits.allowlist_required,
+        now,
+    )?;
+    policy.record_spent(window, amount)?;
+    Ok(category)
 }

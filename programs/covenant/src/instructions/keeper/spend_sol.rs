@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::apply_payee_rules;
+use super::record_outflow;
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::Spent;
@@ -44,15 +44,8 @@ pub fn spend_sol_handler(ctx: Context<SpendSol>, amount: u64, decision: Decision
     let recipient_key = accounts.recipient.key();
 
     let window = enforce_keeper_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
-    let category = apply_payee_rules(
-        &accounts.payee,
-        &treasury_key,
-        &recipient_key,
-        &SOL_ASSET,
-        amount,
-        accounts.policy.limits.allowlist_required,
-        now,
-    )?;
+    let category =
+        record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = pay_sol(
         &accounts.treasury,
         &accounts.vault.to_account_info(),
@@ -60,7 +53,6 @@ pub fn spend_sol_handler(ctx: Context<SpendSol>, amount: u64, decision: Decision
         &accounts.system_program.to_account_info(),
         amount,
     )?;
-    accounts.policy.record_spent(window, amount)?;
 
     emit_cpi!(Spent {
         treasury: treasury_key,

@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::apply_payee_rules;
+use super::record_outflow;
 use crate::errors::CovenantError;
 use crate::events::Spent;
 use crate::instructions::vault::TokenPayment;
@@ -62,15 +62,8 @@ pub fn spend_token_handler(ctx: Context<SpendToken>, amount: u64, decision: Deci
     let asset = accounts.mint.key();
 
     let window = enforce_keeper_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
-    let category = apply_payee_rules(
-        &accounts.payee,
-        &treasury_key,
-        &recipient_key,
-        &asset,
-        amount,
-        accounts.policy.limits.allowlist_required,
-        now,
-    )?;
+    let category =
+        record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = TokenPayment {
         treasury: &accounts.treasury,
         vault: &accounts.vault.to_account_info(),
@@ -80,7 +73,6 @@ pub fn spend_token_handler(ctx: Context<SpendToken>, amount: u64, decision: Deci
         token_program: &accounts.token_program,
     }
     .pay(amount)?;
-    accounts.policy.record_spent(window, amount)?;
 
     emit_cpi!(Spent {
         treasury: treasury_key,
