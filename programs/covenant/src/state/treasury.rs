@@ -47,6 +47,11 @@ impl Treasury {
         Self::check_roles(&self.operator, &self.keeper, self.guardian.as_ref())
     }
 
+    /// Who may stop things: pause the treasury or cancel a pending spend.
+    pub fn is_guardian_or_operator(&self, key: &Pubkey) -> bool {
+        self.guardian.as_ref() == Some(key) || self.operator == *key
+    }
+
     pub fn require_active(&self) -> Result<()> {
         require!(!self.paused, CovenantError::TreasuryPaused);
         Ok(())

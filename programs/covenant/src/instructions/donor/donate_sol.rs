@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 
-use super::validate_donation;
+use super::{record_donation, validate_donation};
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::DonationReceived;
@@ -46,15 +46,8 @@ pub fn donate_sol_handler(ctx: Context<DonateSol>, amount: u64, memo: String) ->
         ),
         amount,
     )?;
-    let treasury = &mut ctx.accounts.treasury;
-    treasury.donation_count = treasury.donation_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
-    let recorded_on_policy = match ctx.accounts.policy.as_mut() {
-        Some(policy) => {
-            policy.record_received(amount)?;
-            true
-        }
-        None => false,
-    };
+    let policy = ctx.accounts.policy.as_deref_mut();
+    let recorded_on_policy = record_donation(&mut ctx.accounts.treasury, policy, amount)?;
     let vault_balance = vault_spendable_lamports(&ctx.accounts.vault.to_account_info())?;
     emit_cpi!(DonationReceived {
         treasury: ctx.accounts.treasury.key(),

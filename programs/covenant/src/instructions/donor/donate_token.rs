@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::associated_token::AssociatedToken;
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
-use super::validate_donation;
+use super::{record_donation, validate_donation};
 use crate::errors::CovenantError;
 use crate::events::DonationReceived;
 use crate::state::{SpendPolicy, Treasury};
@@ -68,15 +68,8 @@ pub fn donate_token_handler(ctx: Context<DonateToken>, amount: u64, memo: String
     // Record what arrived, not what was sent: they differ for mints that charge a transfer fee.
     let received = vault_balance.checked_sub(before).ok_or(CovenantError::MathOverflow)?;
 
-    let treasury = &mut ctx.accounts.treasury;
-    treasury.donation_count = treasury.donation_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
-    let recorded_on_policy = match ctx.accounts.policy.as_mut() {
-        Some(policy) => {
-            policy.record_received(received)?;
-            true
-        }
-        None => false,
-    };
+    let policy = ctx.accounts.policy.as_deref_mut();
+    let recorded_on_policy = record_donation(&mut ctx.accounts.treasury, policy, received)?;
     emit_cpi!(DonationReceived {
         treasury: ctx.accounts.treasury.key(),
         donor: ctx.accounts.donor.key(),

@@ -10,8 +10,7 @@ use crate::state::{PendingSpend, Treasury};
 pub struct CancelPending<'info> {
     pub authority: Signer<'info>,
     #[account(
-        constraint = treasury.guardian == Some(authority.key()) || treasury.operator == authority.key()
-            @ CovenantError::NotGuardianOrOperator,
+        constraint = treasury.is_guardian_or_operator(&authority.key()) @ CovenantError::NotGuardianOrOperator,
     )]
     pub treasury: Account<'info, Treasury>,
     #[account(mut, has_one = treasury @ CovenantError::TreasuryMismatch)]

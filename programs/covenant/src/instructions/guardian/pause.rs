@@ -10,8 +10,7 @@ pub struct Pause<'info> {
     pub authority: Signer<'info>,
     #[account(
         mut,
-        constraint = treasury.guardian == Some(authority.key()) || treasury.operator == authority.key()
-            @ CovenantError::NotGuardianOrOperator,
+        constraint = treasury.is_guardian_or_operator(&authority.key()) @ CovenantError::NotGuardianOrOperator,
     )]
     pub treasury: Account<'info, Treasury>,
 }
