@@ -88,6 +88,10 @@ fn refused(result: Result<Events, TxFailure>, what: &str, expected: &str) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    // program-test's logger defaults to debug for the runtime; the story is the output here.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
     silence_program_logs();
     say!("Covenant: on-chain spend policies for an autonomous agent, on an in-process Solana bank.");
 
