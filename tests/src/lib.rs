@@ -11,7 +11,7 @@ pub mod tokens;
 pub use bank::{TestBank, TxFailure};
 pub use errors::{assert_anchor_error, assert_program_error, assert_runtime_error};
 pub use events::Events;
-pub use fixture::{decision, limits, Harness, Roles};
+pub use fixture::{decision, limits, Harness, Roles, DAY};
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;

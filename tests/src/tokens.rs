@@ -132,3 +132,40 @@ pub async fn create_token_account(bank: &mut TestBank, owner: Pubkey, mint: Pubk
     bank.send(&ixs, &[&account]).await.expect("token account created");
     account.pubkey()
 }
+
+/// A Token-2022 mint as Token-2022 itself reads it, with its metadata extensions.
+#[derive(Debug)]
+pub struct MintView {
+    pub owner: Pubkey,
+    pub supply: u64,
+    pub decimals: u8,
+    pub mint_authority: Option<Pubkey>,
+    pub freeze_authority: Option<Pubkey>,
+    pub metadata_pointer_authority: Option<Pubkey>,
+    pub metadata_pointer_address: Option<Pubkey>,
+    pub metadata: spl_token_metadata_interface::state::TokenMetadata,
+    pub lamports: u64,
+    pub data_len: usize,
+}
+
+pub async fn read_mint_2022(bank: &mut TestBank, mint: Pubkey) -> MintView {
+    use spl_token_2022_interface::extension::metadata_pointer::MetadataPointer;
+    use spl_token_2022_interface::extension::{BaseStateWithExtensions, StateWithExtensions};
+    use spl_token_metadata_interface::state::TokenMetadata;
+
+    let account = bank.raw_account(mint).await.expect("mint exists");
+    let state = StateWithExtensions::<Mint>::unpack(&account.data).expect("a Token-2022 mint");
+    let pointer = state.get_extension::<MetadataPointer>().expect("metadata pointer extension");
+    MintView {
+        owner: account.owner,
+        supply: state.base.supply,
+        decimals: state.base.decimals,
+        mint_authority: state.base.mint_authority.into(),
+        freeze_authority: state.base.freeze_authority.into(),
+        metadata_pointer_authority: pointer.authority.into(),
+        metadata_pointer_address: pointer.metadata_address.into(),
+        metadata: state.get_variable_len_extension::<TokenMetadata>().expect("token metadata extension"),
+        lamports: account.lamports,
+        data_len: account.data.len(),
+    }
+}

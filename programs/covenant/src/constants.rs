@@ -14,3 +14,12 @@ pub const MAX_TIMELOCK_SECONDS: u32 = 30 * 24 * 60 * 60;
 pub const MAX_PURPOSE_LEN: usize = 64;
 /// How long a matured pending spend stays executable before it expires.
 pub const PENDING_GRACE_SECONDS: i64 = 7 * 24 * 60 * 60;
+
+/// Token-metadata limits for a launched meme token (kept small: the mint pays rent for every byte).
+pub const MAX_TOKEN_NAME_LEN: usize = 32;
+pub const MAX_TOKEN_SYMBOL_LEN: usize = 10;
+pub const MAX_TOKEN_URI_LEN: usize = 200;
+/// More decimals than SOL's nine leave too little room in a u64 supply for a useful cap.
+pub const MAX_TOKEN_DECIMALS: u8 = 9;
+/// Named recipients of an initial allocation: each costs two accounts, and a transaction is small.
+pub const MAX_INITIAL_RECIPIENTS: usize = 8;

@@ -96,4 +96,19 @@ pub enum CovenantError {
     AlreadyApproved,
     #[msg("Rent must return to the account that paid it")]
     RentRecipientMismatch,
+    // --- meme token ---
+    #[msg("Token name must be 1..=32 bytes, symbol 1..=10 bytes, URI at most 200 bytes, decimals at most 9")]
+    InvalidTokenMetadata,
+    #[msg("Mint limits are inconsistent: need 0 < period_cap <= supply_cap and 0 < period within bounds")]
+    InvalidMintLimits,
+    #[msg("Minting would take the token past its hard supply cap")]
+    SupplyCapExceeded,
+    #[msg("Amount would exceed the token's mint cap for the current period")]
+    MintPeriodCapExceeded,
+    #[msg("The token's mint authority was renounced: nothing can mint it any more")]
+    MintRenounced,
+    #[msg(
+        "Initial allocation is malformed: one (wallet, associated token account) pair per non-zero amount, at most 8"
+    )]
+    InvalidAllocation,
 }

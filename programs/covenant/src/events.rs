@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::policy::{PayeeTerms, PendingStatus, PolicyLimits};
+use crate::policy::{MintLimits, PayeeTerms, PendingStatus, PolicyLimits};
 use crate::state::DecisionRecord;
 
 #[event]
@@ -172,4 +172,55 @@ pub struct PendingSpendClosed {
     pub id: u64,
     pub status: PendingStatus,
     pub rent_to: Pubkey,
+}
+
+#[event]
+pub struct MemeLaunched {
+    pub treasury: Pubkey,
+    pub mint: Pubkey,
+    pub operator: Pubkey,
+    pub name: String,
+    pub symbol: String,
+    pub uri: String,
+    pub decimals: u8,
+    pub supply_cap: u64,
+    pub limits: MintLimits,
+    pub vault_allocation: u64,
+    /// Vault allocation plus every named recipient's.
+    pub initial_allocation: u64,
+}
+
+/// A keeper mint of the treasury's meme token.
+#[event]
+pub struct MemeMinted {
+    pub treasury: Pubkey,
+    pub mint: Pubkey,
+    pub keeper: Pubkey,
+    pub recipient: Pubkey,
+    pub amount: u64,
+    pub category: Option<String>,
+    pub window_start: i64,
+    pub window_minted: u64,
+    pub total_minted: u64,
+    pub supply_cap: u64,
+    pub decision: DecisionRecord,
+}
+
+#[event]
+pub struct MemeMetadataUpdated {
+    pub treasury: Pubkey,
+    pub mint: Pubkey,
+    pub operator: Pubkey,
+    pub old_uri: String,
+    pub new_uri: String,
+}
+
+/// The mint authority is gone for good: supply can only shrink from here.
+#[event]
+pub struct MemeRenounced {
+    pub treasury: Pubkey,
+    pub mint: Pubkey,
+    pub operator: Pubkey,
+    pub total_minted: u64,
+    pub supply: u64,
 }

@@ -129,6 +129,33 @@ pub mod covenant {
         execute_pending_token_handler(ctx)
     }
 
+    // ----- meme token -----
+
+    /// Launches a Token-2022 meme token with in-mint metadata, a hard supply cap and a keeper mint
+    /// cap; the treasury PDA holds the mint authority, there is no freeze authority.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn launch_meme<'info>(ctx: Context<'info, LaunchMeme<'info>>, args: LaunchMemeArgs) -> Result<()> {
+        launch_meme_handler(ctx, args)
+    }
+
+    /// Mints the meme token to a recipient within the hard cap, the period cap and the payee rules.
+    #[access_control(ctx.accounts.validate())]
+    pub fn mint_meme(ctx: Context<MintMeme>, amount: u64, decision: DecisionRecord) -> Result<()> {
+        mint_meme_handler(ctx, amount, decision)
+    }
+
+    /// Points the meme token's metadata at a new URI.
+    #[access_control(ctx.accounts.validate(&uri))]
+    pub fn update_meme_uri(ctx: Context<UpdateMemeUri>, uri: String) -> Result<()> {
+        update_meme_uri_handler(ctx, uri)
+    }
+
+    /// Gives up the meme token's mint authority forever.
+    #[access_control(ctx.accounts.validate())]
+    pub fn renounce_meme(ctx: Context<RenounceMeme>) -> Result<()> {
+        renounce_meme_handler(ctx)
+    }
+
     // ----- guardian -----
 
     /// Stops all outflows (guardian or operator).

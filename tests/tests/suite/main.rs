@@ -2,7 +2,9 @@
 //! runtime build) against the real Solana runtime.
 
 mod accounts;
+mod coverage;
 mod donations;
+mod meme;
 mod pause;
 mod payees;
 mod pending;

@@ -73,7 +73,8 @@ fn declared_instructions(lib_rs: &Path) -> Result<BTreeSet<String>> {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("pub fn "))
         .filter(|rest| rest.contains("(ctx: Context<"))
-        .filter_map(|rest| rest.split('(').next())
+        // Generic parameters (`name<'info>(`) are not part of the name.
+        .filter_map(|rest| rest.split(['(', '<']).next())
         .map(str::to_owned)
         .collect();
     if names.is_empty() {

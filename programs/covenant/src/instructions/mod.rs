@@ -4,6 +4,7 @@ pub mod crank;
 pub mod donor;
 pub mod guardian;
 pub mod keeper;
+pub mod meme;
 pub mod operator;
 pub mod vault;
 
@@ -11,4 +12,5 @@ pub use crank::*;
 pub use donor::*;
 pub use guardian::*;
 pub use keeper::*;
+pub use meme::*;
 pub use operator::*;

@@ -5,6 +5,7 @@
 //! unit- and property-tested in isolation.
 
 mod limits;
+mod mint;
 mod payee;
 mod pending;
 mod window;
@@ -13,6 +14,7 @@ mod window;
 mod tests;
 
 pub use limits::*;
+pub use mint::*;
 pub use payee::*;
 pub use pending::*;
 pub use window::*;

@@ -1,8 +1,10 @@
+mod meme;
 mod payee;
 mod pending;
 mod policy;
 mod treasury;
 
+pub use meme::*;
 pub use payee::*;
 pub use pending::*;
 pub use policy::*;

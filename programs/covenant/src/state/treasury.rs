@@ -52,6 +52,13 @@ impl Treasury {
         self.guardian.as_ref() == Some(key) || self.operator == *key
     }
 
+    /// Runs `cpi` with the treasury PDA as signer: it is the authority of the mints it launched.
+    pub fn sign<R>(&self, cpi: impl FnOnce(&[&[&[u8]]]) -> Result<R>) -> Result<R> {
+        let id = self.treasury_id.to_le_bytes();
+        let seeds: &[&[u8]] = &[Self::SEED, self.operator.as_ref(), &id, &[self.bump]];
+        cpi(&[seeds])
+    }
+
     pub fn require_active(&self) -> Result<()> {
         require!(!self.paused, CovenantError::TreasuryPaused);
         Ok(())

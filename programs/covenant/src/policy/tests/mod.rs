@@ -225,3 +225,53 @@ fn pending_spend_matures_after_its_timelock_and_expires_after_the_grace_period()
     assert!(is_closable(proposed, expires_at, expires_at));
     assert_eq!(pending_schedule(i64::MAX, 1), Err(CovenantError::MathOverflow));
 }
+
+#[test]
+fn mint_terms_and_mint_errors() {
+    let limits = MintLimits { period_seconds: DAY, period_cap: 100, allowlist_required: false };
+    assert_eq!(validate_mint_terms(1_000, &limits), Ok(()));
+    assert_eq!(validate_mint_terms(99, &limits), Err(CovenantError::InvalidMintLimits));
+    assert_eq!(validate_mint_terms(0, &limits), Err(CovenantError::InvalidMintLimits));
+    let window = SpendWindow::anchored_at(0);
+    assert_eq!(enforce_mint(&limits, window, 0, 1_000, 0, 0), Err(CovenantError::ZeroAmount));
+    assert_eq!(enforce_mint(&limits, window, 950, 1_000, 51, 0), Err(CovenantError::SupplyCapExceeded));
+    assert_eq!(enforce_mint(&limits, window, 0, 1_000, 101, 0), Err(CovenantError::MintPeriodCapExceeded));
+    assert_eq!(enforce_mint(&limits, window, 1, u64::MAX, u64::MAX, 0), Err(CovenantError::MathOverflow));
+    assert_eq!(mint_headroom(&limits, window, 950, 1_000, 0), Ok(50));
+    assert_eq!(mint_headroom(&limits, SpendWindow { start: 0, spent: 80 }, 0, 1_000, 0), Ok(20));
+    assert_eq!(mint_headroom(&limits, SpendWindow { start: 0, spent: 80 }, 0, 1_000, i64::from(DAY)), Ok(100));
+}
+
+proptest! {
+    /// Rule 5: whatever the keeper asks and whenever, everything minted stays within the hard cap,
+    /// each window within its mint cap, and the headroom the keeper computes is always accepted.
+    #[test]
+    fn mints_never_exceed_the_supply_cap_or_a_windows_cap(
+        supply_cap in 1u64..500,
+        period_cap_percent in 1u64..=100,
+        initial in 0u64..500,
+        steps in steps(),
+    ) {
+        let period_cap = (supply_cap * period_cap_percent / 100).max(1);
+        let limits = MintLimits { period_seconds: DAY, period_cap, allowlist_required: false };
+        let mut window = SpendWindow::anchored_at(0);
+        let mut total = initial.min(supply_cap);
+        let mut now = 0i64;
+        let mut per_window: HashMap<i64, u64> = HashMap::new();
+        for step in steps {
+            now += i64::from(step.advance);
+            let headroom = mint_headroom(&limits, window, total, supply_cap, now).unwrap();
+            if headroom > 0 {
+                prop_assert!(enforce_mint(&limits, window, total, supply_cap, headroom, now).is_ok());
+            }
+            if let Ok(recorded) = enforce_mint(&limits, window, total, supply_cap, step.amount, now) {
+                prop_assert!(step.amount <= headroom);
+                *per_window.entry(recorded.window.start).or_default() += step.amount;
+                window = recorded.window;
+                total = recorded.total_minted;
+            }
+            prop_assert!(total <= supply_cap);
+        }
+        prop_assert!(per_window.values().all(|minted| *minted <= period_cap));
+    }
+}

@@ -13,6 +13,10 @@ use crate::policy::PolicyLimits;
 use crate::state::{DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
+mod meme;
+
+pub use meme::*;
+
 pub fn event_authority() -> Pubkey {
     Pubkey::find_program_address(&[b"__event_authority"], &crate::ID).0
 }
