@@ -21,5 +21,14 @@ pub const MAX_TOKEN_SYMBOL_LEN: usize = 10;
 pub const MAX_TOKEN_URI_LEN: usize = 200;
 /// More decimals than SOL's nine leave too little room in a u64 supply for a useful cap.
 pub const MAX_TOKEN_DECIMALS: u8 = 9;
+/// Bounties: how many claims one bounty may pay, how long it may run, and its text fields.
+pub const MAX_BOUNTY_CLAIMS: u32 = 10_000;
+pub const MAX_BOUNTY_DURATION_SECONDS: i64 = 366 * 24 * 60 * 60;
+pub const MAX_BOUNTY_DESCRIPTION_LEN: usize = 96;
+pub const MAX_PROOF_URI_LEN: usize = 128;
+/// After a bounty's deadline the keeper still reviews claims submitted in time; only the operator
+/// may close it during this window, anyone (a crank) after it.
+pub const BOUNTY_REVIEW_SECONDS: i64 = 3 * 24 * 60 * 60;
+
 /// Named recipients of an initial allocation: each costs two accounts, and a transaction is small.
 pub const MAX_INITIAL_RECIPIENTS: usize = 8;

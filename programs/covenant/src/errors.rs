@@ -111,4 +111,33 @@ pub enum CovenantError {
         "Initial allocation is malformed: one (wallet, associated token account) pair per non-zero amount, at most 8"
     )]
     InvalidAllocation,
+    #[msg("A token asset needs its mint, both token accounts and the token program")]
+    TokenAccountsRequired,
+    // --- bounties and claims ---
+    #[msg("Signer is neither this treasury's keeper nor its operator")]
+    NotKeeperOrOperator,
+    #[msg("The policy requires allowlisted payees: only the operator may open a bounty to anyone")]
+    BountyNeedsOperator,
+    #[msg("Bounty terms are inconsistent: need reward > 0, 1..=10000 claims, a deadline within a year, description at most 96 bytes")]
+    InvalidBountyTerms,
+    #[msg("Proof URI must be 1..=128 bytes")]
+    InvalidProof,
+    #[msg("The bounty's deadline has passed")]
+    BountyDeadlinePassed,
+    #[msg("The bounty has paid all its claims")]
+    BountyFull,
+    #[msg("This wallet already claimed this bounty")]
+    ClaimAlreadySubmitted,
+    #[msg("The claim was already approved or rejected")]
+    ClaimNotPending,
+    #[msg(
+        "The bounty is still open: the deadline (or, for anyone but the operator, the review period) has not passed"
+    )]
+    BountyStillOpen,
+    #[msg("Claims can be closed only once their bounty is closed")]
+    BountyNotClosed,
+    #[msg("Token account is not the bounty's escrow (its associated token account for this mint)")]
+    EscrowAccountMismatch,
+    #[msg("Claim belongs to another bounty")]
+    ClaimMismatch,
 }

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::policy::{MintLimits, PayeeTerms, PendingStatus, PolicyLimits};
+use crate::policy::{ClaimStatus, MintLimits, PayeeTerms, PendingStatus, PolicyLimits};
 use crate::state::DecisionRecord;
 
 #[event]
@@ -223,4 +223,78 @@ pub struct MemeRenounced {
     pub operator: Pubkey,
     pub total_minted: u64,
     pub supply: u64,
+}
+
+/// A bounty funded from the vault (a spend under the asset's policy, category "bounty").
+#[event]
+pub struct BountyCreated {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub id: u64,
+    pub creator: Pubkey,
+    pub asset: Pubkey,
+    pub reward: u64,
+    pub max_claims: u32,
+    pub deadline: i64,
+    pub description: String,
+    /// `reward * max_claims`, moved from the vault into the bounty's escrow.
+    pub funded: u64,
+    pub window_start: i64,
+    pub window_spent: u64,
+    pub vault_balance: u64,
+    pub decision: DecisionRecord,
+}
+
+#[event]
+pub struct ClaimSubmitted {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub proof_uri: String,
+    pub proof_hash: [u8; 32],
+}
+
+#[event]
+pub struct ClaimApproved {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub keeper: Pubkey,
+    pub asset: Pubkey,
+    pub reward: u64,
+    pub approved_count: u32,
+    pub escrow_left: u64,
+    pub decision: DecisionRecord,
+}
+
+#[event]
+pub struct ClaimRejected {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub keeper: Pubkey,
+    pub reason_code: u16,
+    pub decision: DecisionRecord,
+}
+
+#[event]
+pub struct BountyClosed {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub id: u64,
+    pub closed_by: Pubkey,
+    pub asset: Pubkey,
+    pub funded: u64,
+    pub paid: u64,
+    /// The unpaid rest, back in the vault.
+    pub returned: u64,
+    pub approved_count: u32,
+    pub rejected_count: u32,
+}
+
+#[event]
+pub struct ClaimClosed {
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub status: ClaimStatus,
 }

@@ -156,6 +156,44 @@ pub mod covenant {
         renounce_meme_handler(ctx)
     }
 
+    // ----- bounties -----
+
+    /// Opens a bounty funded from the vault (a spend under the asset's policy); keeper or operator.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn create_bounty(ctx: Context<CreateBounty>, args: CreateBountyArgs) -> Result<()> {
+        create_bounty_handler(ctx, args)
+    }
+
+    /// Claims a bounty with proof; one claim per wallet, before the deadline.
+    #[access_control(ctx.accounts.validate(&proof_uri))]
+    pub fn submit_claim(ctx: Context<SubmitClaim>, proof_uri: String, proof_hash: [u8; 32]) -> Result<()> {
+        submit_claim_handler(ctx, proof_uri, proof_hash)
+    }
+
+    /// Pays a pending claim its reward, once.
+    #[access_control(ctx.accounts.validate())]
+    pub fn approve_claim(ctx: Context<ApproveClaim>, decision: DecisionRecord) -> Result<()> {
+        approve_claim_handler(ctx, decision)
+    }
+
+    /// Rejects a pending claim with a reason code.
+    #[access_control(ctx.accounts.validate())]
+    pub fn reject_claim(ctx: Context<RejectClaim>, reason_code: u16, decision: DecisionRecord) -> Result<()> {
+        reject_claim_handler(ctx, reason_code, decision)
+    }
+
+    /// Closes a bounty after its deadline: the unpaid rest returns to the vault.
+    #[access_control(ctx.accounts.validate())]
+    pub fn close_bounty(ctx: Context<CloseBounty>) -> Result<()> {
+        close_bounty_handler(ctx)
+    }
+
+    /// Closes a claim of a closed bounty; rent returns to the claimant.
+    #[access_control(ctx.accounts.validate())]
+    pub fn close_claim(ctx: Context<CloseClaim>) -> Result<()> {
+        close_claim_handler(ctx)
+    }
+
     // ----- guardian -----
 
     /// Stops all outflows (guardian or operator).

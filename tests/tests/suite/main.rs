@@ -2,6 +2,7 @@
 //! runtime build) against the real Solana runtime.
 
 mod accounts;
+mod bounties;
 mod coverage;
 mod donations;
 mod meme;
@@ -11,5 +12,6 @@ mod pending;
 mod policies;
 mod sequences;
 mod spend_sol;
+mod token_bounties;
 mod tokens;
 mod treasury;

@@ -1,5 +1,6 @@
 //! Instructions grouped by who signs them.
 
+pub mod bounty;
 pub mod crank;
 pub mod donor;
 pub mod guardian;
@@ -8,6 +9,7 @@ pub mod meme;
 pub mod operator;
 pub mod vault;
 
+pub use bounty::*;
 pub use crank::*;
 pub use donor::*;
 pub use guardian::*;

@@ -4,6 +4,7 @@
 //! Everything here is checked arithmetic returning `CovenantError`, with no account access, so it is
 //! unit- and property-tested in isolation.
 
+mod bounty;
 mod limits;
 mod mint;
 mod payee;
@@ -13,6 +14,7 @@ mod window;
 #[cfg(test)]
 mod tests;
 
+pub use bounty::*;
 pub use limits::*;
 pub use mint::*;
 pub use payee::*;

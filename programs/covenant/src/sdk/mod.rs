@@ -13,8 +13,10 @@ use crate::policy::PolicyLimits;
 use crate::state::{DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
+mod bounty;
 mod meme;
 
+pub use bounty::*;
 pub use meme::*;
 
 pub fn event_authority() -> Pubkey {

@@ -1,9 +1,11 @@
+mod bounty;
 mod meme;
 mod payee;
 mod pending;
 mod policy;
 mod treasury;
 
+pub use bounty::*;
 pub use meme::*;
 pub use payee::*;
 pub use pending::*;

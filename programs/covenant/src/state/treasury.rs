@@ -15,6 +15,8 @@ pub struct Treasury {
     pub paused: bool,
     /// Next id for a pending spend (co-signed large spends number themselves from this).
     pub next_pending_id: u64,
+    /// Next id for a bounty.
+    pub next_bounty_id: u64,
     pub donation_count: u64,
     pub created_at: i64,
     pub bump: u8,

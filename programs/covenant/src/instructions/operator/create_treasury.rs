@@ -63,6 +63,7 @@ pub fn create_treasury_handler(ctx: Context<CreateTreasury>, args: CreateTreasur
         treasury_id: args.treasury_id,
         paused: false,
         next_pending_id: 0,
+        next_bounty_id: 0,
         donation_count: 0,
         created_at: Clock::get()?.unix_timestamp,
         bump: ctx.bumps.treasury,

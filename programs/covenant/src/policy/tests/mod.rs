@@ -275,3 +275,51 @@ proptest! {
         prop_assert!(per_window.values().all(|minted| *minted <= period_cap));
     }
 }
+
+#[test]
+fn bounty_terms_claims_approvals_and_closing() {
+    assert_eq!(bounty_funding(10, 3, 100, 0), Ok(30));
+    assert_eq!(bounty_funding(0, 3, 100, 0), Err(CovenantError::InvalidBountyTerms));
+    assert_eq!(bounty_funding(10, 3, 0, 0), Err(CovenantError::InvalidBountyTerms));
+    assert_eq!(bounty_funding(u64::MAX, 2, 100, 0), Err(CovenantError::MathOverflow));
+    assert_eq!(check_claimable(100, 0, 1, 99), Ok(()));
+    assert_eq!(check_claimable(100, 0, 1, 100), Err(CovenantError::BountyDeadlinePassed));
+    assert_eq!(check_claimable(100, 1, 1, 0), Err(CovenantError::BountyFull));
+    assert_eq!(check_approval(ClaimStatus::Pending, 0, 2, 20, 10), Ok(10));
+    assert_eq!(check_approval(ClaimStatus::Approved, 0, 2, 20, 10), Err(CovenantError::ClaimNotPending));
+    assert_eq!(check_approval(ClaimStatus::Pending, 2, 2, 20, 10), Err(CovenantError::BountyFull));
+    assert_eq!(check_approval(ClaimStatus::Pending, 0, 2, 5, 10), Err(CovenantError::InsufficientFunds));
+    let review = crate::constants::BOUNTY_REVIEW_SECONDS;
+    assert_eq!(check_bounty_closable(100, 0, 2, 99, true), Err(CovenantError::BountyStillOpen));
+    assert_eq!(check_bounty_closable(100, 0, 2, 100, true), Ok(()));
+    assert_eq!(check_bounty_closable(100, 0, 2, 100 + review - 1, false), Err(CovenantError::BountyStillOpen));
+    assert_eq!(check_bounty_closable(100, 0, 2, 100 + review, false), Ok(()));
+    assert_eq!(check_bounty_closable(100, 2, 2, 0, false), Ok(()));
+    assert_eq!(check_bounty_closable(i64::MAX, 0, 2, i64::MAX, false), Err(CovenantError::BountyStillOpen));
+}
+
+proptest! {
+    /// Rule 7: approving any sequence of claims (some approved twice) pays each at most once, never
+    /// more than max_claims, and never more than the escrow was funded with.
+    #[test]
+    fn a_bounty_never_pays_a_claim_twice_or_more_than_it_holds(
+        reward in 1u64..1_000,
+        max_claims in 1u32..20,
+        approvals in prop::collection::vec(0usize..30, 0..80),
+    ) {
+        let funded = bounty_funding(reward, max_claims, 1, 0).unwrap();
+        let mut statuses = [ClaimStatus::Pending; 30];
+        let (mut paid, mut approved) = (0u64, 0u32);
+        for claim in approvals {
+            if let Ok(left) = check_approval(statuses[claim], approved, max_claims, funded - paid, reward) {
+                statuses[claim] = ClaimStatus::Approved;
+                paid += reward;
+                approved += 1;
+                prop_assert_eq!(left, funded - paid);
+            }
+            prop_assert!(paid <= funded && approved <= max_claims);
+        }
+        let paid_claims = statuses.iter().filter(|status| **status == ClaimStatus::Approved).count();
+        prop_assert_eq!(paid_claims as u64 * reward, paid);
+    }
+}

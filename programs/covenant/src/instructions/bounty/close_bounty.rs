@@ -1,0 +1,96 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{self, CloseAccount, Mint, TokenAccount, TokenInterface};
+
+use super::{escrow_leg, pay_sol_from_escrow};
+use crate::errors::CovenantError;
+use crate::events::BountyClosed;
+use crate::policy::check_bounty_closable;
+use crate::state::{Bounty, Treasury};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CloseBounty<'info> {
+    /// The operator after the deadline, anyone after the review period.
+    pub closer: Signer<'info>,
+    pub treasury: Box<Account<'info, Treasury>>,
+    #[account(mut, seeds = [Treasury::VAULT_SEED, treasury.key().as_ref()], bump = treasury.vault_bump)]
+    pub vault: SystemAccount<'info>,
+    #[account(mut, has_one = treasury @ CovenantError::TreasuryMismatch, close = creator)]
+    pub bounty: Box<Account<'info, Bounty>>,
+    /// CHECK: whoever created (and paid the rent of) the bounty.
+    #[account(mut, address = bounty.creator @ CovenantError::RentRecipientMismatch)]
+    pub creator: UncheckedAccount<'info>,
+    /// Token bounties only, like every account below.
+    pub mint: Option<Box<InterfaceAccount<'info, Mint>>>,
+    #[account(mut)]
+    pub escrow_token_account: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
+    #[account(mut)]
+    pub vault_token_account: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
+    pub token_program: Option<Interface<'info, TokenInterface>>,
+}
+
+impl CloseBounty<'_> {
+    pub fn validate(&self) -> Result<()> {
+        let bounty = &self.bounty;
+        let by_operator = self.closer.key() == self.treasury.operator;
+        Ok(check_bounty_closable(
+            bounty.deadline,
+            bounty.approved_count,
+            bounty.max_claims,
+            Clock::get()?.unix_timestamp,
+            by_operator,
+        )?)
+    }
+}
+
+/// Returns exactly the unpaid rest to the vault and the rent to the creator. The policy's window
+/// is not credited back: what left the vault in that window stays counted.
+pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
+    let accounts = &*ctx.accounts;
+    let bounty = &accounts.bounty;
+    let returned = bounty.escrow_left();
+    let leg = escrow_leg(
+        bounty,
+        accounts.mint.as_deref(),
+        accounts.escrow_token_account.as_deref(),
+        accounts.vault_token_account.as_deref(),
+        accounts.token_program.as_ref(),
+        &accounts.vault.key(),
+    )?;
+    match leg {
+        Some(leg) => {
+            if returned > 0 {
+                leg.pay(bounty, returned)?;
+            }
+            let (Some(escrow), Some(token_program)) = (&accounts.escrow_token_account, &accounts.token_program) else {
+                return err!(CovenantError::TokenAccountsRequired);
+            };
+            bounty.sign(|signer| {
+                token_interface::close_account(CpiContext::new_with_signer(
+                    token_program.key(),
+                    CloseAccount {
+                        account: escrow.to_account_info(),
+                        destination: accounts.creator.to_account_info(),
+                        authority: bounty.to_account_info(),
+                    },
+                    signer,
+                ))
+            })?;
+        }
+        None => pay_sol_from_escrow(bounty, &accounts.vault.to_account_info(), returned)?,
+    }
+    let event = BountyClosed {
+        treasury: bounty.treasury,
+        bounty: bounty.key(),
+        id: bounty.id,
+        closed_by: accounts.closer.key(),
+        asset: bounty.asset,
+        funded: bounty.funded,
+        paid: bounty.paid,
+        returned,
+        approved_count: bounty.approved_count,
+        rejected_count: bounty.rejected_count,
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,85 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::{MAX_BOUNTY_DESCRIPTION_LEN, MAX_PROOF_URI_LEN};
+use crate::errors::CovenantError;
+use crate::policy::ClaimStatus;
+use crate::state::DecisionRecord;
+
+/// A bounty the agent posted: its escrow holds `reward * max_claims` (SOL in this account itself,
+/// tokens in this account's associated token account) and pays each approved claim once.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Bounty {
+    pub treasury: Pubkey,
+    /// From the treasury's sequence.
+    pub id: u64,
+    /// Keeper or operator; paid the rent and gets it back on close.
+    pub creator: Pubkey,
+    /// `SOL_ASSET` or the mint.
+    pub asset: Pubkey,
+    pub token_program: Pubkey,
+    pub reward: u64,
+    pub max_claims: u32,
+    pub deadline: i64,
+    #[max_len(MAX_BOUNTY_DESCRIPTION_LEN)]
+    pub description: String,
+    pub funded: u64,
+    pub paid: u64,
+    pub submitted_count: u32,
+    pub approved_count: u32,
+    pub rejected_count: u32,
+    pub created_at: i64,
+    pub bump: u8,
+}
+
+impl Bounty {
+    pub const SEED: &'static [u8] = b"bounty";
+
+    pub fn find_address(treasury: &Pubkey, id: u64) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[Self::SEED, treasury.as_ref(), &id.to_le_bytes()], &crate::ID)
+    }
+
+    /// What the escrow still holds for unpaid claims.
+    pub fn escrow_left(&self) -> u64 {
+        self.funded.saturating_sub(self.paid)
+    }
+
+    /// Runs `cpi` with this bounty's PDA as signer (the authority of its token escrow).
+    pub fn sign<R>(&self, cpi: impl FnOnce(&[&[&[u8]]]) -> Result<R>) -> Result<R> {
+        let id = self.id.to_le_bytes();
+        let seeds: &[&[u8]] = &[Self::SEED, self.treasury.as_ref(), &id, &[self.bump]];
+        cpi(&[seeds])
+    }
+}
+
+/// One wallet's claim on one bounty: the PDA (bounty, claimant) makes a second claim impossible.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Claim {
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    #[max_len(MAX_PROOF_URI_LEN)]
+    pub proof_uri: String,
+    /// e.g. a hash of the photo, so the proof cannot be swapped after review.
+    pub proof_hash: [u8; 32],
+    pub status: ClaimStatus,
+    /// Why it was rejected (the keeper's reason code; 0 when not rejected).
+    pub reason_code: u16,
+    pub decision: DecisionRecord,
+    pub submitted_at: i64,
+    pub settled_at: Option<i64>,
+    pub bump: u8,
+}
+
+impl Claim {
+    pub const SEED: &'static [u8] = b"claim";
+
+    pub fn find_address(bounty: &Pubkey, claimant: &Pubkey) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[Self::SEED, bounty.as_ref(), claimant.as_ref()], &crate::ID)
+    }
+
+    pub fn validate_proof_uri(uri: &str) -> Result<()> {
+        require!((1..=MAX_PROOF_URI_LEN).contains(&uri.len()), CovenantError::InvalidProof);
+        Ok(())
+    }
+}
