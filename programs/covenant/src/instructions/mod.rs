@@ -3,6 +3,7 @@
 pub mod bounty;
 pub mod crank;
 pub mod donor;
+pub(crate) mod escrow;
 pub mod guardian;
 pub mod keeper;
 pub mod meme;

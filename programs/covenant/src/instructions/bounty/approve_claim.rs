@@ -1,7 +1,8 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{escrow_leg, pay_sol_from_escrow};
+use super::escrow_terms;
+use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow};
 use crate::errors::CovenantError;
 use crate::events::ClaimApproved;
 use crate::policy::{check_approval, ClaimStatus};
@@ -45,7 +46,7 @@ pub fn approve_claim_handler(ctx: Context<ApproveClaim>, decision: DecisionRecor
     let escrow_after =
         check_approval(accounts.claim.status, bounty.approved_count, bounty.max_claims, bounty.escrow_left(), reward)?;
     let leg = escrow_leg(
-        bounty,
+        &escrow_terms(bounty),
         accounts.mint.as_deref(),
         accounts.escrow_token_account.as_deref(),
         accounts.claimant_token_account.as_deref(),
@@ -53,8 +54,8 @@ pub fn approve_claim_handler(ctx: Context<ApproveClaim>, decision: DecisionRecor
         &accounts.claimant.key(),
     )?;
     match leg {
-        Some(leg) => leg.pay(bounty, reward)?,
-        None => pay_sol_from_escrow(bounty, &accounts.claimant.to_account_info(), reward)?,
+        Some(leg) => bounty.sign(|signer| leg.pay_out(bounty.to_account_info(), signer, reward))?,
+        None => pay_sol_from_escrow(&bounty.to_account_info(), &accounts.claimant.to_account_info(), reward)?,
     }
 
     let bounty = &mut accounts.bounty;

@@ -1,7 +1,8 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, CloseAccount, Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{escrow_leg, pay_sol_from_escrow};
+use super::escrow_terms;
+use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow};
 use crate::errors::CovenantError;
 use crate::events::BountyClosed;
 use crate::policy::check_bounty_closable;
@@ -50,7 +51,7 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
     let bounty = &accounts.bounty;
     let returned = bounty.escrow_left();
     let leg = escrow_leg(
-        bounty,
+        &escrow_terms(bounty),
         accounts.mint.as_deref(),
         accounts.escrow_token_account.as_deref(),
         accounts.vault_token_account.as_deref(),
@@ -58,26 +59,13 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
         &accounts.vault.key(),
     )?;
     match leg {
-        Some(leg) => {
+        Some(leg) => bounty.sign(|signer| {
             if returned > 0 {
-                leg.pay(bounty, returned)?;
+                leg.pay_out(bounty.to_account_info(), signer, returned)?;
             }
-            let (Some(escrow), Some(token_program)) = (&accounts.escrow_token_account, &accounts.token_program) else {
-                return err!(CovenantError::TokenAccountsRequired);
-            };
-            bounty.sign(|signer| {
-                token_interface::close_account(CpiContext::new_with_signer(
-                    token_program.key(),
-                    CloseAccount {
-                        account: escrow.to_account_info(),
-                        destination: accounts.creator.to_account_info(),
-                        authority: bounty.to_account_info(),
-                    },
-                    signer,
-                ))
-            })?;
-        }
-        None => pay_sol_from_escrow(bounty, &accounts.vault.to_account_info(), returned)?,
+            leg.close(bounty.to_account_info(), accounts.creator.to_account_info(), signer)
+        })?,
+        None => pay_sol_from_escrow(&bounty.to_account_info(), &accounts.vault.to_account_info(), returned)?,
     }
     let event = BountyClosed {
         treasury: bounty.treasury,

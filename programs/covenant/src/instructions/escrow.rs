@@ -1,0 +1,99 @@
+//! Escrows held by a program account (a bounty, a grant): SOL as lamports above the account's rent,
+//! tokens in the account's associated token account, paid out signed by the account's PDA.
+
+use anchor_lang::prelude::*;
+use anchor_spl::associated_token::get_associated_token_address_with_program_id;
+use anchor_spl::token_interface::{self, CloseAccount, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::constants::SOL_ASSET;
+use crate::errors::CovenantError;
+
+/// What an escrow holds and who holds it: the asset (`SOL_ASSET` or a mint), its token program and
+/// the escrow account's own address (the authority of its token account).
+pub(crate) struct EscrowTerms {
+    pub asset: Pubkey,
+    pub token_program: Pubkey,
+    pub holder: Pubkey,
+}
+
+/// The token accounts of one payment out of (or into) a token escrow.
+pub(crate) struct EscrowLeg<'a, 'info> {
+    mint: &'a InterfaceAccount<'info, Mint>,
+    escrow: &'a InterfaceAccount<'info, TokenAccount>,
+    counterparty: &'a InterfaceAccount<'info, TokenAccount>,
+    token_program: &'a Interface<'info, TokenInterface>,
+}
+
+/// `None` for a SOL escrow; for a token escrow, its accounts once each is checked to be what it
+/// claims: the escrow's mint and token program, its associated token account, and a counterparty
+/// account of the same mint owned by `owner`.
+pub(crate) fn escrow_leg<'a, 'info>(
+    terms: &EscrowTerms,
+    mint: Option<&'a InterfaceAccount<'info, Mint>>,
+    escrow: Option<&'a InterfaceAccount<'info, TokenAccount>>,
+    counterparty: Option<&'a InterfaceAccount<'info, TokenAccount>>,
+    token_program: Option<&'a Interface<'info, TokenInterface>>,
+    owner: &Pubkey,
+) -> Result<Option<EscrowLeg<'a, 'info>>> {
+    if terms.asset == SOL_ASSET {
+        return Ok(None);
+    }
+    let (Some(mint), Some(escrow), Some(counterparty), Some(token_program)) = (mint, escrow, counterparty, token_program)
+    else {
+        return err!(CovenantError::TokenAccountsRequired);
+    };
+    require_keys_eq!(mint.key(), terms.asset, CovenantError::MintMismatch);
+    require_keys_eq!(token_program.key(), terms.token_program, CovenantError::TokenProgramMismatch);
+    let expected = get_associated_token_address_with_program_id(&terms.holder, &mint.key(), &token_program.key());
+    require_keys_eq!(escrow.key(), expected, CovenantError::EscrowAccountMismatch);
+    require_keys_eq!(counterparty.mint, mint.key(), CovenantError::MintMismatch);
+    require_keys_eq!(counterparty.owner, *owner, CovenantError::RecipientMismatch);
+    Ok(Some(EscrowLeg { mint, escrow, counterparty, token_program }))
+}
+
+impl<'info> EscrowLeg<'_, 'info> {
+    /// Moves `amount` from the escrow to the counterparty, signed by the escrow's holder PDA.
+    pub fn pay_out(&self, holder: AccountInfo<'info>, signer: &[&[&[u8]]], amount: u64) -> Result<()> {
+        self.transfer(self.escrow.to_account_info(), self.counterparty.to_account_info(), holder, signer, amount)
+    }
+
+    /// Moves `amount` from the counterparty (who signs) into the escrow.
+    pub fn pay_in(&self, owner: AccountInfo<'info>, amount: u64) -> Result<()> {
+        self.transfer(self.counterparty.to_account_info(), self.escrow.to_account_info(), owner, &[], amount)
+    }
+
+    /// Closes the (empty) escrow token account; its rent goes to `destination`.
+    pub fn close(&self, holder: AccountInfo<'info>, destination: AccountInfo<'info>, signer: &[&[&[u8]]]) -> Result<()> {
+        token_interface::close_account(CpiContext::new_with_signer(
+            self.token_program.key(),
+            CloseAccount { account: self.escrow.to_account_info(), destination, authority: holder },
+            signer,
+        ))
+    }
+
+    fn transfer(
+        &self,
+        from: AccountInfo<'info>,
+        to: AccountInfo<'info>,
+        authority: AccountInfo<'info>,
+        signer: &[&[&[u8]]],
+        amount: u64,
+    ) -> Result<()> {
+        token_interface::transfer_checked(
+            CpiContext::new_with_signer(
+                self.token_program.key(),
+                TransferChecked { from, mint: self.mint.to_account_info(), to, authority },
+                signer,
+            ),
+            amount,
+            self.mint.decimals,
+        )
+    }
+}
+
+/// Pays `amount` of a SOL escrow (lamports the program-owned `holder` keeps above its rent).
+pub(crate) fn pay_sol_from_escrow(holder: &AccountInfo, to: &AccountInfo, amount: u64) -> Result<()> {
+    holder.sub_lamports(amount)?;
+    to.add_lamports(amount)?;
+    Ok(())
+}
