@@ -32,3 +32,8 @@ pub const BOUNTY_REVIEW_SECONDS: i64 = 3 * 24 * 60 * 60;
 
 /// Named recipients of an initial allocation: each costs two accounts, and a transaction is small.
 pub const MAX_INITIAL_RECIPIENTS: usize = 8;
+
+/// Grants: tranche count, named payees, and the unit tranche shares are given in.
+pub const MAX_TRANCHES: usize = 8;
+pub const MAX_GRANT_PAYEES: usize = 4;
+pub const BPS_DENOMINATOR: u64 = 10_000;

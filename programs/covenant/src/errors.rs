@@ -140,4 +140,29 @@ pub enum CovenantError {
     EscrowAccountMismatch,
     #[msg("Claim belongs to another bounty")]
     ClaimMismatch,
+    // --- grants ---
+    #[msg("Grant schedule is malformed: linear needs start < end; tranches need 1..=8 strictly increasing times with shares > 0 summing to 10000 bps")]
+    InvalidGrantSchedule,
+    #[msg("Grant terms are inconsistent: need an amount > 0, expiry in the future, at most 4 distinct payees, a per-tx cap > 0 only with payees")]
+    InvalidGrantTerms,
+    #[msg("Signer is not this grant's donor")]
+    NotDonor,
+    #[msg("The grant has expired: only the donor's clawback remains")]
+    GrantExpired,
+    #[msg("The grant has not expired yet: nothing can be clawed back")]
+    GrantNotExpired,
+    #[msg("Nothing is due: no vested funds to release, or nothing left to claw back")]
+    NothingDue,
+    #[msg("The grant may only pay its named payees: it never releases to the vault")]
+    GrantRestricted,
+    #[msg("The grant names no payees: release it to the vault instead")]
+    GrantNotRestricted,
+    #[msg("Recipient is not one of the grant's payees")]
+    GrantPayeeNotAllowed,
+    #[msg("Amount exceeds the grant's per-transaction cap")]
+    GrantPerTxCapExceeded,
+    #[msg("Amount exceeds what the grant has vested and not yet paid")]
+    ExceedsVested,
+    #[msg("The grant still holds funds: release, spend or claw them back first")]
+    GrantNotEmpty,
 }

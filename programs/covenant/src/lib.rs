@@ -194,6 +194,44 @@ pub mod covenant {
         close_claim_handler(ctx)
     }
 
+    // ----- grants -----
+
+    /// Funds a grant escrow for a treasury with a release schedule, optional payees and an expiry.
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn create_grant(ctx: Context<CreateGrant>, args: CreateGrantArgs) -> Result<()> {
+        create_grant_handler(ctx, args)
+    }
+
+    /// Adds to a grant (the donor); the addition vests on the same schedule.
+    #[access_control(ctx.accounts.validate(amount))]
+    pub fn top_up_grant(ctx: Context<TopUpGrant>, amount: u64) -> Result<()> {
+        top_up_grant_handler(ctx, amount)
+    }
+
+    /// Moves what has vested into the treasury's vault (anyone may crank it).
+    #[access_control(ctx.accounts.validate())]
+    pub fn release_grant(ctx: Context<ReleaseGrant>) -> Result<()> {
+        release_grant_handler(ctx)
+    }
+
+    /// Pays one of a restricted grant's payees from its escrow, within the treasury's policy.
+    #[access_control(ctx.accounts.validate(amount))]
+    pub fn spend_grant(ctx: Context<SpendGrant>, amount: u64, decision: DecisionRecord) -> Result<()> {
+        spend_grant_handler(ctx, amount, decision)
+    }
+
+    /// After expiry, returns everything not released or spent to the donor.
+    #[access_control(ctx.accounts.validate())]
+    pub fn claw_back_grant(ctx: Context<ClawBackGrant>) -> Result<()> {
+        claw_back_grant_handler(ctx)
+    }
+
+    /// Closes an empty grant; rent returns to the donor.
+    #[access_control(ctx.accounts.validate())]
+    pub fn close_grant(ctx: Context<CloseGrant>) -> Result<()> {
+        close_grant_handler(ctx)
+    }
+
     // ----- guardian -----
 
     /// Stops all outflows (guardian or operator).

@@ -38,7 +38,8 @@ pub(crate) fn escrow_leg<'a, 'info>(
     if terms.asset == SOL_ASSET {
         return Ok(None);
     }
-    let (Some(mint), Some(escrow), Some(counterparty), Some(token_program)) = (mint, escrow, counterparty, token_program)
+    let (Some(mint), Some(escrow), Some(counterparty), Some(token_program)) =
+        (mint, escrow, counterparty, token_program)
     else {
         return err!(CovenantError::TokenAccountsRequired);
     };
@@ -63,7 +64,12 @@ impl<'info> EscrowLeg<'_, 'info> {
     }
 
     /// Closes the (empty) escrow token account; its rent goes to `destination`.
-    pub fn close(&self, holder: AccountInfo<'info>, destination: AccountInfo<'info>, signer: &[&[&[u8]]]) -> Result<()> {
+    pub fn close(
+        &self,
+        holder: AccountInfo<'info>,
+        destination: AccountInfo<'info>,
+        signer: &[&[&[u8]]],
+    ) -> Result<()> {
         token_interface::close_account(CpiContext::new_with_signer(
             self.token_program.key(),
             CloseAccount { account: self.escrow.to_account_info(), destination, authority: holder },

@@ -5,6 +5,7 @@
 //! unit- and property-tested in isolation.
 
 mod bounty;
+mod grant;
 mod limits;
 mod mint;
 mod payee;
@@ -15,6 +16,7 @@ mod window;
 mod tests;
 
 pub use bounty::*;
+pub use grant::*;
 pub use limits::*;
 pub use mint::*;
 pub use payee::*;

@@ -14,9 +14,11 @@ use crate::state::{DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
 mod bounty;
+mod grant;
 mod meme;
 
 pub use bounty::*;
+pub use grant::*;
 pub use meme::*;
 
 pub fn event_authority() -> Pubkey {

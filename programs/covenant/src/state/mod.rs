@@ -1,4 +1,5 @@
 mod bounty;
+mod grant;
 mod meme;
 mod payee;
 mod pending;
@@ -6,6 +7,7 @@ mod policy;
 mod treasury;
 
 pub use bounty::*;
+pub use grant::*;
 pub use meme::*;
 pub use payee::*;
 pub use pending::*;

@@ -2,9 +2,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use super::escrow_terms;
-use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow};
 use crate::errors::CovenantError;
 use crate::events::BountyClosed;
+use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow};
 use crate::policy::check_bounty_closable;
 use crate::state::{Bounty, Treasury};
 

@@ -323,3 +323,80 @@ proptest! {
         prop_assert_eq!(paid_claims as u64 * reward, paid);
     }
 }
+
+#[test]
+fn grant_schedules_validate_and_vest() {
+    let tranches = |parts: &[(i64, u16)]| ReleaseSchedule::Tranches {
+        tranches: parts.iter().map(|&(at, bps)| Tranche { at, bps }).collect(),
+    };
+    assert_eq!(validate_schedule(&ReleaseSchedule::Immediate), Ok(()));
+    assert_eq!(
+        validate_schedule(&ReleaseSchedule::Linear { start: 5, end: 5 }),
+        Err(CovenantError::InvalidGrantSchedule)
+    );
+    assert_eq!(validate_schedule(&tranches(&[(1, 5_000), (2, 5_000)])), Ok(()));
+    assert_eq!(validate_schedule(&tranches(&[(2, 5_000), (1, 5_000)])), Err(CovenantError::InvalidGrantSchedule));
+    let linear = ReleaseSchedule::Linear { start: 0, end: 3 };
+    assert_eq!((vested(&linear, 10, 0), vested(&linear, 10, 1), vested(&linear, 10, 3)), (Ok(0), Ok(3), Ok(10)));
+    assert_eq!(
+        vested(&linear, u64::MAX, 2),
+        Ok((u128::from(u64::MAX) * 2 / 3) as u64),
+        "no overflow in the middle of a big grant"
+    );
+    let ledger = GrantLedger { funded: 10, released: 4, spent: 3, clawed_back: 0 };
+    assert_eq!(ledger.available(&ReleaseSchedule::Immediate, 0), Ok(3));
+    assert_eq!(ledger.remaining(), Ok(3));
+}
+
+fn schedule() -> impl Strategy<Value = ReleaseSchedule> {
+    let linear = (-1_000i64..1_000, 1i64..5_000)
+        .prop_map(|(start, length)| ReleaseSchedule::Linear { start, end: start + length });
+    let tranches = prop::collection::vec((1i64..2_000, 1u16..100), 1..=8).prop_map(|parts| {
+        // Strictly increasing times; shares scaled to sum to exactly 10,000 bps.
+        let weight: u64 = parts.iter().map(|(_, w)| u64::from(*w)).sum();
+        let mut at = -500i64;
+        let mut given = 0u64;
+        let count = parts.len();
+        let tranches = parts
+            .iter()
+            .enumerate()
+            .map(|(i, (gap, w))| {
+                at += gap;
+                let bps = if i + 1 == count { 10_000 - given } else { (u64::from(*w) * 10_000 / weight).max(1) };
+                given += bps;
+                Tranche { at, bps: bps as u16 }
+            })
+            .collect();
+        ReleaseSchedule::Tranches { tranches }
+    });
+    prop_oneof![Just(ReleaseSchedule::Immediate), linear, tranches]
+}
+
+proptest! {
+    /// Rule 6: for random schedules, amounts and crank times, released <= vested <= funded always,
+    /// everything is released by the end, and many small releases equal one late one.
+    #[test]
+    fn grant_releases_never_exceed_vested_or_funded(
+        schedule in schedule(),
+        funded in 1u64..=u64::MAX,
+        cranks in prop::collection::vec(0i64..300, 1..60),
+    ) {
+        prop_assume!(validate_schedule(&schedule).is_ok());
+        let mut ledger = GrantLedger { funded, ..GrantLedger::default() };
+        let mut now = -1_000i64;
+        let mut last_vested = 0;
+        for step in cranks {
+            now += step;
+            let vested_now = vested(&schedule, funded, now).unwrap();
+            prop_assert!(vested_now >= last_vested, "vesting never goes backwards");
+            last_vested = vested_now;
+            ledger.released += ledger.available(&schedule, now).unwrap();
+            prop_assert!(ledger.released <= vested_now && vested_now <= funded);
+            prop_assert_eq!(ledger.released, vested_now, "small releases add up to what has vested");
+        }
+        let end = 1_000_000;
+        ledger.released += ledger.available(&schedule, end).unwrap();
+        prop_assert_eq!(ledger.released, funded, "all of it by the end");
+        prop_assert_eq!(ledger.remaining(), Ok(0));
+    }
+}

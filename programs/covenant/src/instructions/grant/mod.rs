@@ -1,0 +1,87 @@
+//! Grant escrows: a donor funds a treasury with terms the chain enforces (rule 6). Funds leave the
+//! escrow only by schedule to the vault (or to the grant's named payees), or back to the donor
+//! after expiry; the donor can never take back what was released.
+
+mod claw_back_grant;
+mod close_grant;
+mod create_grant;
+mod release_grant;
+mod spend_grant;
+mod top_up_grant;
+
+pub use claw_back_grant::*;
+pub use close_grant::*;
+pub use create_grant::*;
+pub use release_grant::*;
+pub use spend_grant::*;
+pub use top_up_grant::*;
+
+use anchor_lang::prelude::*;
+use anchor_lang::system_program;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow, EscrowTerms};
+use crate::state::Grant;
+
+fn escrow_terms(grant: &Account<Grant>) -> EscrowTerms {
+    EscrowTerms { asset: grant.asset, token_program: grant.token_program, holder: grant.key() }
+}
+
+/// The optional token accounts every grant instruction takes: the mint, the grant's escrow, the
+/// other side of the payment, and the token program. All `None` for a SOL grant.
+struct TokenSide<'a, 'info> {
+    mint: Option<&'a InterfaceAccount<'info, Mint>>,
+    escrow: Option<&'a InterfaceAccount<'info, TokenAccount>>,
+    counterparty: Option<&'a InterfaceAccount<'info, TokenAccount>>,
+    token_program: Option<&'a Interface<'info, TokenInterface>>,
+}
+
+/// Moves `amount` from the donor into the grant's escrow.
+fn deposit<'info>(
+    grant: &Account<'info, Grant>,
+    donor: &Signer<'info>,
+    system_program: &Program<'info, System>,
+    tokens: TokenSide<'_, 'info>,
+    amount: u64,
+) -> Result<()> {
+    let leg = escrow_leg(
+        &escrow_terms(grant),
+        tokens.mint,
+        tokens.escrow,
+        tokens.counterparty,
+        tokens.token_program,
+        &donor.key(),
+    )?;
+    match leg {
+        Some(leg) => leg.pay_in(donor.to_account_info(), amount),
+        None => system_program::transfer(
+            CpiContext::new(
+                system_program.key(),
+                system_program::Transfer { from: donor.to_account_info(), to: grant.to_account_info() },
+            ),
+            amount,
+        ),
+    }
+}
+
+/// Moves `amount` out of the grant's escrow to `to` (a wallet owning `tokens.counterparty` for a
+/// token grant), signed by the grant PDA.
+fn pay_out<'info>(
+    grant: &Account<'info, Grant>,
+    to: &AccountInfo<'info>,
+    tokens: TokenSide<'_, 'info>,
+    amount: u64,
+) -> Result<()> {
+    let leg = escrow_leg(
+        &escrow_terms(grant),
+        tokens.mint,
+        tokens.escrow,
+        tokens.counterparty,
+        tokens.token_program,
+        to.key,
+    )?;
+    match leg {
+        Some(leg) => grant.sign(|signer| leg.pay_out(grant.to_account_info(), signer, amount)),
+        None => pay_sol_from_escrow(&grant.to_account_info(), to, amount),
+    }
+}
