@@ -1,10 +1,9 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::escrow_terms;
+use super::TokenSide;
 use crate::errors::CovenantError;
 use crate::events::GrantClosed;
-use crate::instructions::escrow::escrow_leg;
 use crate::state::Grant;
 
 #[event_cpi]
@@ -35,14 +34,13 @@ impl CloseGrant<'_> {
 pub fn close_grant_handler(ctx: Context<CloseGrant>) -> Result<()> {
     let accounts = &*ctx.accounts;
     let grant = &accounts.grant;
-    let leg = escrow_leg(
-        &escrow_terms(grant),
-        accounts.mint.as_deref(),
-        accounts.escrow_token_account.as_deref(),
-        accounts.donor_token_account.as_deref(),
-        accounts.token_program.as_ref(),
-        &accounts.donor.key(),
-    )?;
+    let tokens = TokenSide {
+        mint: accounts.mint.as_deref(),
+        escrow: accounts.escrow_token_account.as_deref(),
+        counterparty: accounts.donor_token_account.as_deref(),
+        token_program: accounts.token_program.as_ref(),
+    };
+    let leg = tokens.leg(grant, &accounts.donor.key())?;
     if let (Some(leg), Some(escrow)) = (leg, &accounts.escrow_token_account) {
         grant.sign(|signer| {
             if escrow.amount > 0 {

@@ -20,7 +20,7 @@ use anchor_lang::prelude::*;
 use anchor_lang::system_program;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow, EscrowTerms};
+use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow, EscrowLeg, EscrowTerms};
 use crate::state::Grant;
 
 fn escrow_terms(grant: &Account<Grant>) -> EscrowTerms {
@@ -36,6 +36,13 @@ struct TokenSide<'a, 'info> {
     token_program: Option<&'a Interface<'info, TokenInterface>>,
 }
 
+impl<'a, 'info> TokenSide<'a, 'info> {
+    /// The checked token accounts of a payment between the grant's escrow and `owner`'s account.
+    fn leg(self, grant: &Account<'info, Grant>, owner: &Pubkey) -> Result<Option<EscrowLeg<'a, 'info>>> {
+        escrow_leg(&escrow_terms(grant), self.mint, self.escrow, self.counterparty, self.token_program, owner)
+    }
+}
+
 /// Moves `amount` from the donor into the grant's escrow.
 fn deposit<'info>(
     grant: &Account<'info, Grant>,
@@ -44,15 +51,7 @@ fn deposit<'info>(
     tokens: TokenSide<'_, 'info>,
     amount: u64,
 ) -> Result<()> {
-    let leg = escrow_leg(
-        &escrow_terms(grant),
-        tokens.mint,
-        tokens.escrow,
-        tokens.counterparty,
-        tokens.token_program,
-        &donor.key(),
-    )?;
-    match leg {
+    match tokens.leg(grant, &donor.key())? {
         Some(leg) => leg.pay_in(donor.to_account_info(), amount),
         None => system_program::transfer(
             CpiContext::new(
@@ -72,15 +71,7 @@ fn pay_out<'info>(
     tokens: TokenSide<'_, 'info>,
     amount: u64,
 ) -> Result<()> {
-    let leg = escrow_leg(
-        &escrow_terms(grant),
-        tokens.mint,
-        tokens.escrow,
-        tokens.counterparty,
-        tokens.token_program,
-        to.key,
-    )?;
-    match leg {
+    match tokens.leg(grant, to.key)? {
         Some(leg) => grant.sign(|signer| leg.pay_out(grant.to_account_info(), signer, amount)),
         None => pay_sol_from_escrow(&grant.to_account_info(), to, amount),
     }
