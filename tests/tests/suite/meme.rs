@@ -145,8 +145,8 @@ async fn launch_refuses_bad_metadata_limits_and_allocations() {
     assert_program_error(launch(&mut h, zero, &[fan]).await, CovenantError::InvalidAllocation);
     let missing_wallet = LaunchMemeArgs { recipient_allocations: vec![5, 5], ..base() };
     assert_program_error(launch(&mut h, missing_wallet, &[fan]).await, CovenantError::InvalidAllocation);
-    let too_many = LaunchMemeArgs { recipient_allocations: vec![1; 9], ..base() };
-    assert_program_error(launch(&mut h, too_many, &[fan; 9]).await, CovenantError::InvalidAllocation);
+    let too_many = LaunchMemeArgs { recipient_allocations: vec![1; 7], ..base() };
+    assert_program_error(launch(&mut h, too_many, &[fan; 7]).await, CovenantError::InvalidAllocation);
 
     // A token account that is not the wallet's associated one (here: someone else's) is refused.
     let mint = Keypair::new();
@@ -358,4 +358,27 @@ async fn the_meme_token_is_spendable_under_an_ordinary_spend_policy() {
     assert_eq!(m.fan_balance().await, 100);
     let over = sdk::spend_token(&m.h.treasury, keeper, token, m.fan, 60, decision(2));
     assert_program_error(m.h.as_keeper(over).await, CovenantError::ExceedsPeriodCap);
+}
+
+#[tokio::test]
+async fn the_largest_initial_allocation_fits_in_one_transaction() {
+    let mut h = Harness::new().await;
+    let wallets: Vec<Pubkey> =
+        (0..covenant::constants::MAX_INITIAL_RECIPIENTS).map(|_| Keypair::new().pubkey()).collect();
+    let args = LaunchMemeArgs { recipient_allocations: vec![1_000; wallets.len()], ..launch_args(CAP, PERIOD_CAP) };
+    let mint = Keypair::new();
+    let ix = sdk::launch_meme(&h.treasury, mint.pubkey(), args, &wallets);
+    let payer = h.bank.payer().pubkey();
+    let message = solana_message::Message::new(&[ix.clone()], Some(&payer));
+    let size = bincode_size(&message) + 1 + 3 * 64;
+    assert!(size <= 1_232, "launch with {} wallets is {size} bytes", wallets.len());
+    let operator = h.roles.operator.insecure_clone();
+    h.bank.send(&[ix], &[&operator, &mint]).await.expect("launched with every wallet");
+    for wallet in &wallets {
+        assert_eq!(tokens::token_balance(&mut h.bank, sdk::meme_token_account(wallet, &mint.pubkey())).await, 1_000);
+    }
+}
+
+fn bincode_size(message: &solana_message::Message) -> usize {
+    message.serialize().len()
 }
