@@ -369,16 +369,13 @@ async fn the_largest_initial_allocation_fits_in_one_transaction() {
     let mint = Keypair::new();
     let ix = sdk::launch_meme(&h.treasury, mint.pubkey(), args, &wallets);
     let payer = h.bank.payer().pubkey();
-    let message = solana_message::Message::new(&[ix.clone()], Some(&payer));
-    let size = bincode_size(&message) + 1 + 3 * 64;
+    let message = solana_message::Message::new(std::slice::from_ref(&ix), Some(&payer));
+    // Wire size: the message, a one-byte signature count and three signatures (payer, operator, mint).
+    let size = message.serialize().len() + 1 + 3 * 64;
     assert!(size <= 1_232, "launch with {} wallets is {size} bytes", wallets.len());
     let operator = h.roles.operator.insecure_clone();
     h.bank.send(&[ix], &[&operator, &mint]).await.expect("launched with every wallet");
     for wallet in &wallets {
         assert_eq!(tokens::token_balance(&mut h.bank, sdk::meme_token_account(wallet, &mint.pubkey())).await, 1_000);
     }
-}
-
-fn bincode_size(message: &solana_message::Message) -> usize {
-    message.serialize().len()
 }
