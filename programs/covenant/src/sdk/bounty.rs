@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::system_program;
-use anchor_spl::associated_token::{self, get_associated_token_address_with_program_id};
+use anchor_spl::associated_token;
 
 use super::{build, event_authority, TokenMint, TreasuryAddresses};
 use crate::constants::SOL_ASSET;
@@ -24,11 +24,7 @@ pub fn claim_address(bounty: &Pubkey, claimant: &Pubkey) -> Pubkey {
 
 /// Where a token bounty holds its escrow.
 pub fn bounty_escrow(bounty: &Pubkey, token: &TokenMint) -> Pubkey {
-    get_associated_token_address_with_program_id(bounty, &token.mint, &token.program)
-}
-
-fn ata(wallet: &Pubkey, token: &TokenMint) -> Pubkey {
-    get_associated_token_address_with_program_id(wallet, &token.mint, &token.program)
+    token.account_of(bounty)
 }
 
 /// `bounty_id` must be the treasury's current `next_bounty_id`.
@@ -49,7 +45,7 @@ pub fn create_bounty(
             policy: t.policy(&asset),
             bounty,
             mint: token.map(|token| token.mint),
-            vault_token_account: token.map(|token| ata(&t.vault, &token)),
+            vault_token_account: token.map(|token| token.account_of(&t.vault)),
             escrow_token_account: token.map(|token| bounty_escrow(&bounty, &token)),
             token_program: token.map(|token| token.program),
             associated_token_program: token.map(|_| associated_token::ID),
@@ -93,7 +89,7 @@ pub fn approve_claim(
             claimant,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| bounty_escrow(&bounty, &token)),
-            claimant_token_account: token.map(|token| ata(&claimant, &token)),
+            claimant_token_account: token.map(|token| token.account_of(&claimant)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,
@@ -139,7 +135,7 @@ pub fn close_bounty(
             creator,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| bounty_escrow(&bounty, &token)),
-            vault_token_account: token.map(|token| ata(&t.vault, &token)),
+            vault_token_account: token.map(|token| token.account_of(&t.vault)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,

@@ -3,7 +3,6 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::system_program;
-use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
 
 use super::{build, event_authority, TokenMint, TreasuryAddresses};
@@ -17,13 +16,9 @@ impl TreasuryAddresses {
     }
 }
 
-fn ata(wallet: &Pubkey, token: &TokenMint) -> Pubkey {
-    get_associated_token_address_with_program_id(wallet, &token.mint, &token.program)
-}
-
 /// Where a token grant holds its escrow.
 pub fn grant_escrow(grant: &Pubkey, token: &TokenMint) -> Pubkey {
-    ata(grant, token)
+    token.account_of(grant)
 }
 
 /// The instructions that create a grant: for a token grant, first its escrow token account (the
@@ -46,7 +41,7 @@ pub fn create_grant(
             grant,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            donor_token_account: token.map(|token| ata(&donor, &token)),
+            donor_token_account: token.map(|token| token.account_of(&donor)),
             token_program: token.map(|token| token.program),
             system_program: system_program::ID,
             event_authority: event_authority(),
@@ -64,7 +59,7 @@ pub fn top_up_grant(grant: Pubkey, donor: Pubkey, token: Option<TokenMint>, amou
             grant,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            donor_token_account: token.map(|token| ata(&donor, &token)),
+            donor_token_account: token.map(|token| token.account_of(&donor)),
             token_program: token.map(|token| token.program),
             system_program: system_program::ID,
             event_authority: event_authority(),
@@ -83,7 +78,7 @@ pub fn release_grant(t: &TreasuryAddresses, cranker: Pubkey, grant: Pubkey, toke
             grant,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            vault_token_account: token.map(|token| ata(&t.vault, &token)),
+            vault_token_account: token.map(|token| token.account_of(&t.vault)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,
@@ -113,7 +108,7 @@ pub fn spend_grant(
             payee: t.payee(&recipient),
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            recipient_token_account: token.map(|token| ata(&recipient, &token)),
+            recipient_token_account: token.map(|token| token.account_of(&recipient)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,
@@ -129,7 +124,7 @@ pub fn claw_back_grant(grant: Pubkey, donor: Pubkey, token: Option<TokenMint>) -
             grant,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            donor_token_account: token.map(|token| ata(&donor, &token)),
+            donor_token_account: token.map(|token| token.account_of(&donor)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,
@@ -145,7 +140,7 @@ pub fn close_grant(grant: Pubkey, donor: Pubkey, token: Option<TokenMint>) -> In
             grant,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            donor_token_account: token.map(|token| ata(&donor, &token)),
+            donor_token_account: token.map(|token| token.account_of(&donor)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,

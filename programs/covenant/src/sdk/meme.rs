@@ -3,9 +3,9 @@
 use anchor_lang::prelude::*;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::system_program;
-use anchor_spl::associated_token::{self, get_associated_token_address_with_program_id};
+use anchor_spl::associated_token;
 
-use super::{build, event_authority, TreasuryAddresses};
+use super::{build, event_authority, TokenMint, TreasuryAddresses};
 use crate::instructions::LaunchMemeArgs;
 use crate::state::{DecisionRecord, MemeToken};
 use crate::{accounts, instruction};
@@ -19,7 +19,7 @@ pub fn meme_address(mint: &Pubkey) -> Pubkey {
 
 /// Where `wallet` holds the meme token (every meme token is a Token-2022 mint).
 pub fn meme_token_account(wallet: &Pubkey, mint: &Pubkey) -> Pubkey {
-    get_associated_token_address_with_program_id(wallet, mint, &TOKEN_2022)
+    TokenMint { mint: *mint, program: TOKEN_2022 }.account_of(wallet)
 }
 
 /// Launch with `mint` a fresh keypair's address (it signs). `recipients` are the wallets that get

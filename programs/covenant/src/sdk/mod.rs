@@ -53,7 +53,7 @@ impl TreasuryAddresses {
 
     /// Where the vault holds `mint` (the address donors send tokens to).
     pub fn vault_token_account(&self, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
-        get_associated_token_address_with_program_id(&self.vault, mint, token_program)
+        TokenMint { mint: *mint, program: *token_program }.account_of(&self.vault)
     }
 }
 
@@ -62,6 +62,13 @@ impl TreasuryAddresses {
 pub struct TokenMint {
     pub mint: Pubkey,
     pub program: Pubkey,
+}
+
+impl TokenMint {
+    /// Where `wallet` (a keypair's address or a PDA) holds this mint: its associated token account.
+    pub fn account_of(&self, wallet: &Pubkey) -> Pubkey {
+        get_associated_token_address_with_program_id(wallet, &self.mint, &self.program)
+    }
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
@@ -272,7 +279,7 @@ pub fn spend_token(
             mint,
             vault_token_account: t.vault_token_account(&mint, &program),
             recipient,
-            recipient_token_account: get_associated_token_address_with_program_id(&recipient, &mint, &program),
+            recipient_token_account: token.account_of(&recipient),
             payee: t.payee(&recipient),
             token_program: program,
             event_authority: event_authority(),
@@ -419,7 +426,7 @@ pub fn execute_pending_token(
             mint,
             vault_token_account: t.vault_token_account(&mint, &program),
             recipient,
-            recipient_token_account: get_associated_token_address_with_program_id(&recipient, &mint, &program),
+            recipient_token_account: token.account_of(&recipient),
             payee: t.payee(&recipient),
             token_program: program,
             event_authority: event_authority(),
