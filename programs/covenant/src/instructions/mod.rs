@@ -9,6 +9,7 @@ pub mod guardian;
 pub mod keeper;
 pub mod meme;
 pub mod operator;
+pub(crate) mod rent;
 pub mod vault;
 
 pub use bounty::*;

@@ -5,10 +5,11 @@ use anchor_spl::token_interface::spl_pod::optional_keys::OptionalNonZeroPubkey;
 use anchor_spl::token_interface::spl_token_metadata_interface::state::TokenMetadata;
 use anchor_spl::token_interface::{self, Mint, TokenMetadataInitialize};
 
-use super::{fund_rent_for_growth, mint_as_treasury};
+use super::mint_as_treasury;
 use crate::constants::MAX_INITIAL_RECIPIENTS;
 use crate::errors::CovenantError;
 use crate::events::MemeLaunched;
+use crate::instructions::rent::top_up_to_rent_exempt;
 use crate::policy::{validate_mint_terms, MintLimits, SpendWindow};
 use crate::state::{MemeToken, Treasury};
 
@@ -119,7 +120,8 @@ pub fn launch_meme_handler<'info>(ctx: Context<'info, LaunchMeme<'info>>, args: 
     };
     let metadata_len = anchor_lang::prelude::borsh::object_length(&metadata)?;
     let grown_len = mint_info.data_len() + EXTENSION_HEADER_LEN + metadata_len;
-    fund_rent_for_growth(&operator, &mint_info, &system_program, grown_len)?;
+    // Token-2022 grows the mint for the metadata but does not fund the extra rent.
+    top_up_to_rent_exempt(&operator, &mint_info, &system_program, grown_len)?;
     accounts.treasury.sign(|signer| {
         token_interface::token_metadata_initialize(
             CpiContext::new_with_signer(

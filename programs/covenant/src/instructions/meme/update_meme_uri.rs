@@ -5,9 +5,9 @@ use anchor_spl::token_interface::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_interface::spl_token_metadata_interface::state::{Field, TokenMetadata};
 use anchor_spl::token_interface::{self, Mint, TokenMetadataUpdateField};
 
-use super::fund_rent_for_growth;
 use crate::errors::CovenantError;
 use crate::events::MemeMetadataUpdated;
+use crate::instructions::rent::top_up_to_rent_exempt;
 use crate::state::{MemeToken, Treasury};
 
 #[event_cpi]
@@ -43,7 +43,8 @@ pub fn update_meme_uri_handler(ctx: Context<UpdateMemeUri>, uri: String) -> Resu
         mint.get_variable_len_extension::<TokenMetadata>()?.uri
     };
     let grown_len = mint_info.data_len() + uri.len().saturating_sub(old_uri.len());
-    fund_rent_for_growth(
+    // Token-2022 grows the mint for the metadata but does not fund the extra rent.
+    top_up_to_rent_exempt(
         &accounts.operator.to_account_info(),
         &mint_info,
         &accounts.system_program.to_account_info(),

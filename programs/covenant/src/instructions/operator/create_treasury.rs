@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
-use anchor_lang::system_program;
 
 use crate::events::TreasuryCreated;
+use crate::instructions::rent::top_up_to_rent_exempt;
 use crate::state::Treasury;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -40,20 +40,12 @@ impl CreateTreasury<'_> {
 pub fn create_treasury_handler(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
     // The vault must hold the rent-exempt minimum before it can pay anything out; the operator
     // tops it up (a donation may have reached the address first).
-    let rent_floor = Rent::get()?.minimum_balance(0);
-    let shortfall = rent_floor.saturating_sub(ctx.accounts.vault.lamports());
-    if shortfall > 0 {
-        system_program::transfer(
-            CpiContext::new(
-                ctx.accounts.system_program.key(),
-                system_program::Transfer {
-                    from: ctx.accounts.operator.to_account_info(),
-                    to: ctx.accounts.vault.to_account_info(),
-                },
-            ),
-            shortfall,
-        )?;
-    }
+    top_up_to_rent_exempt(
+        &ctx.accounts.operator.to_account_info(),
+        &ctx.accounts.vault.to_account_info(),
+        &ctx.accounts.system_program.to_account_info(),
+        0,
+    )?;
 
     let treasury = &mut ctx.accounts.treasury;
     treasury.set_inner(Treasury {
