@@ -24,32 +24,36 @@ pub(crate) struct EscrowLeg<'a, 'info> {
     token_program: &'a Interface<'info, TokenInterface>,
 }
 
-/// `None` for a SOL escrow; for a token escrow, its accounts once each is checked to be what it
-/// claims: the escrow's mint and token program, its associated token account, and a counterparty
-/// account of the same mint owned by `owner`.
-pub(crate) fn escrow_leg<'a, 'info>(
-    terms: &EscrowTerms,
-    mint: Option<&'a InterfaceAccount<'info, Mint>>,
-    escrow: Option<&'a InterfaceAccount<'info, TokenAccount>>,
-    counterparty: Option<&'a InterfaceAccount<'info, TokenAccount>>,
-    token_program: Option<&'a Interface<'info, TokenInterface>>,
-    owner: &Pubkey,
-) -> Result<Option<EscrowLeg<'a, 'info>>> {
-    if terms.asset == SOL_ASSET {
-        return Ok(None);
+/// The optional token accounts an escrow instruction takes: the mint, the escrow's token account,
+/// the other side of the payment, and the token program. All `None` for a SOL escrow.
+pub(crate) struct EscrowTokenAccounts<'a, 'info> {
+    pub mint: Option<&'a InterfaceAccount<'info, Mint>>,
+    pub escrow: Option<&'a InterfaceAccount<'info, TokenAccount>>,
+    pub counterparty: Option<&'a InterfaceAccount<'info, TokenAccount>>,
+    pub token_program: Option<&'a Interface<'info, TokenInterface>>,
+}
+
+impl<'a, 'info> EscrowTokenAccounts<'a, 'info> {
+    /// `None` for a SOL escrow; for a token escrow, its accounts once each is checked to be what it
+    /// claims: the escrow's mint and token program, its associated token account, and a
+    /// counterparty account of the same mint owned by `owner`.
+    pub fn leg(self, terms: &EscrowTerms, owner: &Pubkey) -> Result<Option<EscrowLeg<'a, 'info>>> {
+        if terms.asset == SOL_ASSET {
+            return Ok(None);
+        }
+        let (Some(mint), Some(escrow), Some(counterparty), Some(token_program)) =
+            (self.mint, self.escrow, self.counterparty, self.token_program)
+        else {
+            return err!(CovenantError::TokenAccountsRequired);
+        };
+        require_keys_eq!(mint.key(), terms.asset, CovenantError::MintMismatch);
+        require_keys_eq!(token_program.key(), terms.token_program, CovenantError::TokenProgramMismatch);
+        let expected = get_associated_token_address_with_program_id(&terms.holder, &mint.key(), &token_program.key());
+        require_keys_eq!(escrow.key(), expected, CovenantError::EscrowAccountMismatch);
+        require_keys_eq!(counterparty.mint, mint.key(), CovenantError::MintMismatch);
+        require_keys_eq!(counterparty.owner, *owner, CovenantError::RecipientMismatch);
+        Ok(Some(EscrowLeg { mint, escrow, counterparty, token_program }))
     }
-    let (Some(mint), Some(escrow), Some(counterparty), Some(token_program)) =
-        (mint, escrow, counterparty, token_program)
-    else {
-        return err!(CovenantError::TokenAccountsRequired);
-    };
-    require_keys_eq!(mint.key(), terms.asset, CovenantError::MintMismatch);
-    require_keys_eq!(token_program.key(), terms.token_program, CovenantError::TokenProgramMismatch);
-    let expected = get_associated_token_address_with_program_id(&terms.holder, &mint.key(), &token_program.key());
-    require_keys_eq!(escrow.key(), expected, CovenantError::EscrowAccountMismatch);
-    require_keys_eq!(counterparty.mint, mint.key(), CovenantError::MintMismatch);
-    require_keys_eq!(counterparty.owner, *owner, CovenantError::RecipientMismatch);
-    Ok(Some(EscrowLeg { mint, escrow, counterparty, token_program }))
 }
 
 impl<'info> EscrowLeg<'_, 'info> {

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::escrow_terms;
 use crate::errors::CovenantError;
 use crate::events::ClaimApproved;
-use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow};
+use crate::instructions::escrow::{pay_sol_from_escrow, EscrowTokenAccounts};
 use crate::policy::{check_approval, ClaimStatus};
 use crate::state::{Bounty, Claim, DecisionRecord, Treasury};
 
@@ -45,14 +45,13 @@ pub fn approve_claim_handler(ctx: Context<ApproveClaim>, decision: DecisionRecor
     let reward = bounty.reward;
     let escrow_after =
         check_approval(accounts.claim.status, bounty.approved_count, bounty.max_claims, bounty.escrow_left(), reward)?;
-    let leg = escrow_leg(
-        &escrow_terms(bounty),
-        accounts.mint.as_deref(),
-        accounts.escrow_token_account.as_deref(),
-        accounts.claimant_token_account.as_deref(),
-        accounts.token_program.as_ref(),
-        &accounts.claimant.key(),
-    )?;
+    let leg = EscrowTokenAccounts {
+        mint: accounts.mint.as_deref(),
+        escrow: accounts.escrow_token_account.as_deref(),
+        counterparty: accounts.claimant_token_account.as_deref(),
+        token_program: accounts.token_program.as_ref(),
+    }
+    .leg(&escrow_terms(bounty), &accounts.claimant.key())?;
     match leg {
         Some(leg) => bounty.sign(|signer| leg.pay_out(bounty.to_account_info(), signer, reward))?,
         None => pay_sol_from_escrow(&bounty.to_account_info(), &accounts.claimant.to_account_info(), reward)?,

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::escrow_terms;
 use crate::errors::CovenantError;
 use crate::events::BountyClosed;
-use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow};
+use crate::instructions::escrow::{pay_sol_from_escrow, EscrowTokenAccounts};
 use crate::policy::check_bounty_closable;
 use crate::state::{Bounty, Treasury};
 
@@ -50,14 +50,13 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
     let accounts = &*ctx.accounts;
     let bounty = &accounts.bounty;
     let returned = bounty.escrow_left();
-    let leg = escrow_leg(
-        &escrow_terms(bounty),
-        accounts.mint.as_deref(),
-        accounts.escrow_token_account.as_deref(),
-        accounts.vault_token_account.as_deref(),
-        accounts.token_program.as_ref(),
-        &accounts.vault.key(),
-    )?;
+    let leg = EscrowTokenAccounts {
+        mint: accounts.mint.as_deref(),
+        escrow: accounts.escrow_token_account.as_deref(),
+        counterparty: accounts.vault_token_account.as_deref(),
+        token_program: accounts.token_program.as_ref(),
+    }
+    .leg(&escrow_terms(bounty), &accounts.vault.key())?;
     match leg {
         Some(leg) => bounty.sign(|signer| {
             if returned > 0 {

@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{pay_out, TokenSide};
+use super::pay_out;
 use crate::errors::CovenantError;
 use crate::events::GrantClawedBack;
+use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::state::Grant;
 
 #[event_cpi]
@@ -35,7 +36,7 @@ pub fn claw_back_grant_handler(ctx: Context<ClawBackGrant>) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let amount = accounts.grant.ledger.remaining()?;
     require!(amount > 0, CovenantError::NothingDue);
-    let tokens = TokenSide {
+    let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.donor_token_account.as_deref(),

@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::TokenSide;
+use super::escrow_terms;
 use crate::errors::CovenantError;
 use crate::events::GrantClosed;
+use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::state::Grant;
 
 #[event_cpi]
@@ -34,13 +35,13 @@ impl CloseGrant<'_> {
 pub fn close_grant_handler(ctx: Context<CloseGrant>) -> Result<()> {
     let accounts = &*ctx.accounts;
     let grant = &accounts.grant;
-    let tokens = TokenSide {
+    let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.donor_token_account.as_deref(),
         token_program: accounts.token_program.as_ref(),
     };
-    let leg = tokens.leg(grant, &accounts.donor.key())?;
+    let leg = tokens.leg(&escrow_terms(grant), &accounts.donor.key())?;
     if let (Some(leg), Some(escrow)) = (leg, &accounts.escrow_token_account) {
         grant.sign(|signer| {
             if escrow.amount > 0 {

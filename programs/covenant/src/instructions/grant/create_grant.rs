@@ -1,10 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{deposit, TokenSide};
+use super::deposit;
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::GrantCreated;
+use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::mint_rules::check_mint_extensions;
 use crate::policy::{validate_schedule, GrantLedger, ReleaseSchedule};
 use crate::state::{Grant, Treasury};
@@ -82,7 +83,7 @@ pub fn create_grant_handler(ctx: Context<CreateGrant>, args: CreateGrantArgs) ->
         created_at: now,
         bump: ctx.bumps.grant,
     });
-    let tokens = TokenSide {
+    let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.donor_token_account.as_deref(),

@@ -18,29 +18,12 @@ pub use top_up_grant::*;
 
 use anchor_lang::prelude::*;
 use anchor_lang::system_program;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use crate::instructions::escrow::{escrow_leg, pay_sol_from_escrow, EscrowLeg, EscrowTerms};
+use crate::instructions::escrow::{pay_sol_from_escrow, EscrowTerms, EscrowTokenAccounts};
 use crate::state::Grant;
 
 fn escrow_terms(grant: &Account<Grant>) -> EscrowTerms {
     EscrowTerms { asset: grant.asset, token_program: grant.token_program, holder: grant.key() }
-}
-
-/// The optional token accounts every grant instruction takes: the mint, the grant's escrow, the
-/// other side of the payment, and the token program. All `None` for a SOL grant.
-struct TokenSide<'a, 'info> {
-    mint: Option<&'a InterfaceAccount<'info, Mint>>,
-    escrow: Option<&'a InterfaceAccount<'info, TokenAccount>>,
-    counterparty: Option<&'a InterfaceAccount<'info, TokenAccount>>,
-    token_program: Option<&'a Interface<'info, TokenInterface>>,
-}
-
-impl<'a, 'info> TokenSide<'a, 'info> {
-    /// The checked token accounts of a payment between the grant's escrow and `owner`'s account.
-    fn leg(self, grant: &Account<'info, Grant>, owner: &Pubkey) -> Result<Option<EscrowLeg<'a, 'info>>> {
-        escrow_leg(&escrow_terms(grant), self.mint, self.escrow, self.counterparty, self.token_program, owner)
-    }
 }
 
 /// Moves `amount` from the donor into the grant's escrow.
@@ -48,10 +31,10 @@ fn deposit<'info>(
     grant: &Account<'info, Grant>,
     donor: &Signer<'info>,
     system_program: &Program<'info, System>,
-    tokens: TokenSide<'_, 'info>,
+    tokens: EscrowTokenAccounts<'_, 'info>,
     amount: u64,
 ) -> Result<()> {
-    match tokens.leg(grant, &donor.key())? {
+    match tokens.leg(&escrow_terms(grant), &donor.key())? {
         Some(leg) => leg.pay_in(donor.to_account_info(), amount),
         None => system_program::transfer(
             CpiContext::new(
@@ -68,10 +51,10 @@ fn deposit<'info>(
 fn pay_out<'info>(
     grant: &Account<'info, Grant>,
     to: &AccountInfo<'info>,
-    tokens: TokenSide<'_, 'info>,
+    tokens: EscrowTokenAccounts<'_, 'info>,
     amount: u64,
 ) -> Result<()> {
-    match tokens.leg(grant, to.key)? {
+    match tokens.leg(&escrow_terms(grant), to.key)? {
         Some(leg) => grant.sign(|signer| leg.pay_out(grant.to_account_info(), signer, amount)),
         None => pay_sol_from_escrow(&grant.to_account_info(), to, amount),
     }

@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{pay_out, TokenSide};
+use super::pay_out;
 use crate::errors::CovenantError;
 use crate::events::GrantReleased;
+use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::state::{Grant, Treasury};
 
 #[event_cpi]
@@ -38,7 +39,7 @@ pub fn release_grant_handler(ctx: Context<ReleaseGrant>) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let amount = accounts.grant.ledger.available(&accounts.grant.schedule, now)?;
     require!(amount > 0, CovenantError::NothingDue);
-    let tokens = TokenSide {
+    let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.vault_token_account.as_deref(),

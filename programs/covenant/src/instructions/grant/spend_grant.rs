@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{pay_out, TokenSide};
+use super::pay_out;
 use crate::errors::CovenantError;
 use crate::events::GrantSpent;
+use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::instructions::keeper::record_outflow;
 use crate::policy::enforce_keeper_spend;
 use crate::state::{DecisionRecord, Grant, SpendPolicy, Treasury};
@@ -62,7 +63,7 @@ pub fn spend_grant_handler(ctx: Context<SpendGrant>, amount: u64, decision: Deci
     let policy = &mut accounts.policy;
     let window = enforce_keeper_spend(&policy.limits, policy.window, amount, now)?;
     let category = record_outflow(policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
-    let tokens = TokenSide {
+    let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.recipient_token_account.as_deref(),

@@ -1,9 +1,10 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::{deposit, TokenSide};
+use super::deposit;
 use crate::errors::CovenantError;
 use crate::events::GrantToppedUp;
+use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::state::Grant;
 
 #[event_cpi]
@@ -34,7 +35,7 @@ impl TopUpGrant<'_> {
 /// become available at once).
 pub fn top_up_grant_handler(ctx: Context<TopUpGrant>, amount: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
-    let tokens = TokenSide {
+    let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.donor_token_account.as_deref(),
