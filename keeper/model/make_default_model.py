@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Builds keeper/model/default.onnx, the keeper's default decision model, and default.weights.json.
+
+The model scores the candidate actions of one keeper tick (contract `covenant.candidates.v1`, see
+keeper/MODEL.md): input `features` float32 [N, 12]; outputs `approve` float32 [N, 1] (probability
+that the action should be taken) and `amount_scale` float32 [N, 1] (multiplier on the requested
+amount; this model always says 1). It is a 12 -> 16 -> 1 MLP trained with numpy on labels from
+plain rules (approve claims with an https proof and a proof hash while the bounty has room; release
+grants that have something due; pay scheduled payments and airdrops while the window is below 90 %).
+
+Deterministic: the same numpy version gives byte-identical files. Needs `pip install numpy onnx`.
+Run: python3 keeper/model/make_default_model.py
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+FEATURES = [
+    "kind_claim", "kind_grant_release", "kind_payment", "kind_airdrop",
+    "amount_vs_tx_limit", "window_used", "payee_budget_used", "proof_uri_https",
+    "proof_hash_set", "claim_age_days", "bounty_fill", "due_fraction",
+]
+CONTRACT = "covenant.candidates.v1"
+VERSION = "default-1"
+HIDDEN = 16
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def synthetic(rng, n):
+    x = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    kind = rng.integers(0, 4, n)
+    x[np.arange(n), kind] = 1.0
+    x[:, 4] = rng.uniform(0, 2, n)
+    x[:, 5] = rng.uniform(0, 1.2, n)
+    x[:, 6] = rng.uniform(0, 1.2, n) * (rng.random(n) < 0.7)
+    claim = kind == 0
+    x[:, 7] = np.where(claim, rng.random(n) < 0.7, 0)
+    x[:, 8] = np.where(claim, rng.random(n) < 0.7, 0)
+    x[:, 9] = np.where(claim, rng.uniform(0, 1, n), 0)
+    x[:, 10] = np.where(claim, rng.choice([0, 0.25, 0.5, 0.9, 1.0], n), 0)
+    x[:, 11] = np.where(kind == 1, rng.uniform(0, 1, n) * (rng.random(n) < 0.8), np.where(kind >= 2, 1.0, 0))
+    y = np.select(
+        [kind == 0, kind == 1, kind == 2, kind == 3],
+        [
+            (x[:, 7] > 0.5) & (x[:, 8] > 0.5) & (x[:, 10] < 1.0),
+            x[:, 11] > 0.0,
+            (x[:, 5] < 0.9) & (x[:, 6] < 1.0),
+            x[:, 5] < 0.9,
+        ],
+    ).astype(np.float32)
+    return x, y[:, None]
+
+
+def forward(params, x):
+    w1, b1, w2, b2 = params
+    h = np.maximum(x @ w1 + b1, 0)
+    return h, 1 / (1 + np.exp(-(h @ w2 + b2)))
+
+
+def train(seed=7, steps=4000, lr=0.01):
+    rng = np.random.default_rng(seed)
+    x, y = synthetic(rng, 20000)
+    params = [
+        rng.normal(0, 0.4, (len(FEATURES), HIDDEN)).astype(np.float32),
+        np.zeros(HIDDEN, np.float32),
+        rng.normal(0, 0.4, (HIDDEN, 1)).astype(np.float32),
+        np.zeros(1, np.float32),
+    ]
+    moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    for step in range(1, steps + 1):
+        h, p = forward(params, x)
+        d_out = (p - y) / len(x)
+        d_h = (d_out @ params[2].T) * (h > 0)
+        grads = [x.T @ d_h, d_h.sum(0), h.T @ d_out, d_out.sum(0)]
+        for i, g in enumerate(grads):
+            m, v = moments[i]
+            m[:] = 0.9 * m + 0.1 * g
+            v[:] = 0.999 * v + 0.001 * g * g
+            m_hat, v_hat = m / (1 - 0.9**step), v / (1 - 0.999**step)
+            params[i] = (params[i] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)).astype(np.float32)
+    _, p = forward(params, x)
+    accuracy = float(((p > 0.5) == (y > 0.5)).mean())
+    return params, accuracy
+
+
+def build_onnx(params):
+    w1, b1, w2, b2 = params
+    scale_w = np.zeros((len(FEATURES), 1), np.float32)
+    scale_b = np.ones(1, np.float32)
+    inits = [numpy_helper.from_array(a, n) for a, n in
+             [(w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2"), (scale_w, "scale_w"), (scale_b, "scale_b")]]
+    nodes = [
+        helper.make_node("MatMul", ["features", "w1"], ["h_mm"]),
+        helper.make_node("Add", ["h_mm", "b1"], ["h_pre"]),
+        helper.make_node("Relu", ["h_pre"], ["h"]),
+        helper.make_node("MatMul", ["h", "w2"], ["logit_mm"]),
+        helper.make_node("Add", ["logit_mm", "b2"], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["approve"]),
+        helper.make_node("MatMul", ["features", "scale_w"], ["scale_mm"]),
+        helper.make_node("Add", ["scale_mm", "scale_b"], ["amount_scale"]),
+    ]
+    graph = helper.make_graph(
+        nodes, "covenant_default",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", len(FEATURES)])],
+        [helper.make_tensor_value_info("approve", TensorProto.FLOAT, ["batch", 1]),
+         helper.make_tensor_value_info("amount_scale", TensorProto.FLOAT, ["batch", 1])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="covenant")
+    model.ir_version = 8
+    model.doc_string = "Covenant keeper default model: scores claims, grant releases, scheduled payments, airdrops"
+    for key, value in [("covenant.contract", CONTRACT), ("covenant.features", ",".join(FEATURES)),
+                       ("covenant.model_version", VERSION)]:
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    params, accuracy = train()
+    assert accuracy > 0.97, f"training accuracy {accuracy:.4f} too low"
+    onnx.save(build_onnx(params), os.path.join(HERE, "default.onnx"))
+    w1, b1, w2, b2 = params
+    probe = synthetic(np.random.default_rng(99), 8)[0]
+    _, probe_out = forward(params, probe)
+    weights = {
+        "contract": CONTRACT, "model_version": VERSION, "features": FEATURES,
+        "w1": w1.tolist(), "b1": b1.tolist(), "w2": w2.tolist(), "b2": b2.tolist(),
+        "scale_w": [[0.0]] * len(FEATURES), "scale_b": [1.0],
+        "probe_inputs": probe.tolist(), "probe_approve_numpy": probe_out[:, 0].tolist(),
+        "training_accuracy": accuracy,
+    }
+    with open(os.path.join(HERE, "default.weights.json"), "w") as f:
+        json.dump(weights, f, indent=1)
+        f.write("\n")
+    print(f"wrote default.onnx and default.weights.json (training accuracy {accuracy:.4f})")
+
+
+if __name__ == "__main__":
+    main()

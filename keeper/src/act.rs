@@ -1,0 +1,153 @@
+//! Act: build the instructions for a guarded intent from the program crate's own builders, then
+//! simulate, price, sign, journal, send and confirm, retrying what the network got wrong and never
+//! what the program refused.
+
+use anchor_lang::prelude::Pubkey;
+use covenant::constants::SOL_ASSET;
+use covenant::instructions::ProposeSpendArgs;
+use covenant::sdk::{self, TokenMint};
+use covenant::state::DecisionRecord;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+use crate::config::{parse_asset, parse_pubkey, FeeConfig};
+use crate::decide::Intent;
+use crate::observe::Snapshot;
+
+/// Simulation cannot meter a natively built program; never ask for less than this.
+const MIN_COMPUTE_UNITS: u32 = 30_000;
+const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+/// Reason code written on chain when the model rejects a claim.
+pub const REJECTED_BY_MODEL: u16 = 1;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build {what}: {detail}")]
+pub struct BuildError {
+    what: &'static str,
+    detail: String,
+}
+
+fn key(text: &str, what: &'static str) -> Result<Pubkey, BuildError> {
+    parse_pubkey(text).map_err(|detail| BuildError { what, detail })
+}
+
+fn token(snapshot: &Snapshot, asset: &Pubkey, what: &'static str) -> Result<Option<TokenMint>, BuildError> {
+    if *asset == SOL_ASSET {
+        return Ok(None);
+    }
+    snapshot
+        .token_of(asset)
+        .map(Some)
+        .ok_or_else(|| BuildError { what, detail: format!("unknown token program for {asset}") })
+}
+
+fn create_ata(payer: &Pubkey, owner: &Pubkey, token: &TokenMint) -> Instruction {
+    spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+        payer,
+        owner,
+        &token.mint,
+        &token.program,
+    )
+}
+
+/// The Covenant instructions (plus idempotent token-account creation) for one intent.
+pub fn instructions(
+    intent: &Intent,
+    snapshot: &Snapshot,
+    keeper: &Pubkey,
+    decision: DecisionRecord,
+) -> Result<Vec<Instruction>, BuildError> {
+    let t = &snapshot.addresses;
+    let asset_of = |text: &str, what| parse_asset(text).map_err(|detail| BuildError { what, detail });
+    Ok(match intent {
+        Intent::Pay { recipient, asset, amount, .. } => {
+            let (recipient, asset) = (key(recipient, "payment")?, asset_of(asset, "payment")?);
+            match token(snapshot, &asset, "payment")? {
+                None => vec![sdk::spend_sol(t, *keeper, recipient, *amount, decision)],
+                Some(token) => vec![
+                    create_ata(keeper, &recipient, &token),
+                    sdk::spend_token(t, *keeper, token, recipient, *amount, decision),
+                ],
+            }
+        }
+        Intent::Propose { recipient, asset, amount, pending_id, purpose, .. } => {
+            let args =
+                ProposeSpendArgs { recipient: key(recipient, "proposal")?, amount: *amount, purpose: purpose.clone(), decision };
+            vec![sdk::propose_spend(t, *keeper, asset_of(asset, "proposal")?, *pending_id, args)]
+        }
+        Intent::ApproveClaim { bounty, claimant, asset, .. } => {
+            let (bounty, claimant) = (key(bounty, "claim approval")?, key(claimant, "claim approval")?);
+            let token = token(snapshot, &asset_of(asset, "claim approval")?, "claim approval")?;
+            let mut ixs: Vec<Instruction> = token.iter().map(|token| create_ata(keeper, &claimant, token)).collect();
+            ixs.push(sdk::approve_claim(t, *keeper, bounty, claimant, token, decision));
+            ixs
+        }
+        Intent::RejectClaim { bounty, claimant } => vec![sdk::reject_claim(
+            t,
+            *keeper,
+            key(bounty, "claim rejection")?,
+            key(claimant, "claim rejection")?,
+            REJECTED_BY_MODEL,
+            decision,
+        )],
+        Intent::ReleaseGrant { grant, asset, .. } => {
+            let token = token(snapshot, &asset_of(asset, "grant release")?, "grant release")?;
+            let mut ixs: Vec<Instruction> = token.iter().map(|token| create_ata(keeper, &t.vault, token)).collect();
+            ixs.push(sdk::release_grant(t, *keeper, key(grant, "grant release")?, token));
+            ixs
+        }
+        Intent::Airdrop { mint, recipient, amount, .. } => {
+            let (mint, recipient) = (key(mint, "airdrop")?, key(recipient, "airdrop")?);
+            let token = TokenMint { mint, program: anchor_spl::token_2022::ID };
+            vec![create_ata(keeper, &recipient, &token), sdk::mint_meme(t, *keeper, mint, recipient, *amount, decision)]
+        }
+        Intent::ExecutePending { pending_id, recipient, asset, .. } => {
+            let (recipient, asset) = (key(recipient, "execution")?, asset_of(asset, "execution")?);
+            match token(snapshot, &asset, "execution")? {
+                None => vec![sdk::execute_pending_sol(t, *keeper, *pending_id, recipient)],
+                Some(token) => vec![
+                    create_ata(keeper, &recipient, &token),
+                    sdk::execute_pending_token(t, *keeper, *pending_id, token, recipient),
+                ],
+            }
+        }
+    })
+}
+
+/// The priority fee: the configured percentile of recent fees, within floor and cap.
+pub fn priority_fee(recent: &[u64], fees: &FeeConfig) -> u64 {
+    let mut sorted = recent.to_vec();
+    sorted.sort_unstable();
+    let picked = if sorted.is_empty() {
+        0
+    } else {
+        let index = (sorted.len() - 1) * usize::from(fees.percentile.min(100)) / 100;
+        sorted[index]
+    };
+    picked.clamp(fees.floor_micro_lamports, fees.cap_micro_lamports)
+}
+
+/// Compute units to ask for: 1.2 × what simulation used, within the runtime's bounds.
+pub fn compute_limit(simulated: Option<u64>) -> u32 {
+    let padded = simulated.unwrap_or(0).saturating_mul(6) / 5;
+    u32::try_from(padded).unwrap_or(MAX_COMPUTE_UNITS).clamp(MIN_COMPUTE_UNITS, MAX_COMPUTE_UNITS)
+}
+
+/// A signed transaction: compute budget first, the keeper pays.
+pub fn sign(
+    ixs: &[Instruction],
+    units: u32,
+    fee: u64,
+    keeper: &Keypair,
+    blockhash: solana_hash::Hash,
+) -> Transaction {
+    let mut all = vec![
+        ComputeBudgetInstruction::set_compute_unit_limit(units),
+        ComputeBudgetInstruction::set_compute_unit_price(fee),
+    ];
+    all.extend_from_slice(ixs);
+    Transaction::new_signed_with_payer(&all, Some(&keeper.pubkey()), &[keeper], blockhash)
+}

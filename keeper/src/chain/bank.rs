@@ -1,0 +1,174 @@
+//! The in-process bank: the real Solana runtime (program-test) with the Covenant program built
+//! natively, SPL Token, Token-2022 and the ATA program. No validator, no network.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex as StdMutex;
+
+use anchor_lang::prelude::{AccountInfo, Pubkey};
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use async_trait::async_trait;
+use solana_account::Account;
+use solana_clock::Clock;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use tokio::sync::Mutex;
+
+use super::{Chain, ChainError, ChainResult, Memcmp, Simulation};
+
+/// Anchor's generated `entry` ties the accounts slice and the `AccountInfo`s to one lifetime, which
+/// `processor!`'s plain fn pointer cannot express.
+fn covenant_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: only lifetimes change; the runtime keeps every account buffer alive for the call.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    covenant::entry(program_id, accounts, data)
+}
+
+pub struct BankChain {
+    ctx: Mutex<ProgramTestContext>,
+    /// The bank has no account index, so `program_accounts` scans every key this chain has sent a
+    /// transaction for (on a bank only this chain writes to, that is every account there is).
+    known: StdMutex<BTreeSet<Pubkey>>,
+}
+
+impl BankChain {
+    /// A fresh bank; each `(key, lamports)` starts funded.
+    pub async fn start(funded: &[(Pubkey, u64)]) -> Self {
+        let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant_entry));
+        for (key, lamports) in funded {
+            program_test.add_account(*key, Account { lamports: *lamports, ..Account::default() });
+        }
+        Self { ctx: Mutex::new(program_test.start_with_context().await), known: StdMutex::new(BTreeSet::new()) }
+    }
+
+    /// The bank's genesis-funded fee payer (a copy).
+    pub async fn payer(&self) -> Keypair {
+        self.ctx.lock().await.payer.insecure_clone()
+    }
+
+    /// Signs with the bank's payer as fee payer plus `signers`, sends and confirms: how the demo and
+    /// tests act as operators, donors and claimants.
+    pub async fn send_as(
+        &self,
+        ixs: &[anchor_lang::solana_program::instruction::Instruction],
+        signers: &[&Keypair],
+    ) -> ChainResult<Signature> {
+        let payer = self.payer().await;
+        let blockhash = self.latest_blockhash().await?;
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(signers.iter().copied().filter(|signer| signer.pubkey() != payer.pubkey()));
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+        self.send_and_confirm(&tx).await
+    }
+
+    /// Moves unix time forward by `seconds`, on a new slot.
+    pub async fn warp_seconds(&self, seconds: i64) -> ChainResult<()> {
+        let mut ctx = self.ctx.lock().await;
+        let clock: Clock = ctx.banks_client.get_sysvar().await.map_err(banks_error)?;
+        ctx.warp_to_slot(clock.slot + 1).map_err(|error| ChainError::Other(format!("warp: {error:?}")))?;
+        let mut next: Clock = ctx.banks_client.get_sysvar().await.map_err(banks_error)?;
+        next.unix_timestamp = clock.unix_timestamp.saturating_add(seconds);
+        ctx.set_sysvar(&next);
+        Ok(())
+    }
+
+    /// Moves `slots` slots ahead without moving unix time: old blockhashes expire after 150.
+    pub async fn advance_slots(&self, slots: u64) -> ChainResult<()> {
+        let mut ctx = self.ctx.lock().await;
+        let clock: Clock = ctx.banks_client.get_sysvar().await.map_err(banks_error)?;
+        ctx.warp_to_slot(clock.slot + slots).map_err(|error| ChainError::Other(format!("warp: {error:?}")))?;
+        let mut next: Clock = ctx.banks_client.get_sysvar().await.map_err(banks_error)?;
+        next.unix_timestamp = clock.unix_timestamp;
+        ctx.set_sysvar(&next);
+        Ok(())
+    }
+
+    fn remember(&self, tx: &Transaction) {
+        if let Ok(mut known) = self.known.lock() {
+            known.extend(tx.message.account_keys.iter().copied());
+        }
+    }
+}
+
+fn banks_error(error: BanksClientError) -> ChainError {
+    match error {
+        BanksClientError::TransactionError(error) => ChainError::from_transaction_error(error, Vec::new()),
+        BanksClientError::SimulationError { err, logs, .. } => ChainError::from_transaction_error(err, logs),
+        other => ChainError::Other(other.to_string()),
+    }
+}
+
+#[async_trait]
+impl Chain for BankChain {
+    fn endpoint(&self) -> String {
+        "in-process bank".into()
+    }
+
+    async fn accounts(&self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>> {
+        let client = self.ctx.lock().await.banks_client.clone();
+        let mut accounts = Vec::with_capacity(keys.len());
+        for key in keys {
+            accounts.push(client.get_account(*key).await.map_err(banks_error)?);
+        }
+        Ok(accounts)
+    }
+
+    async fn program_accounts(&self, program: &Pubkey, filters: &[Memcmp]) -> ChainResult<Vec<(Pubkey, Account)>> {
+        let keys: Vec<Pubkey> = self.known.lock().map(|known| known.iter().copied().collect()).unwrap_or_default();
+        let accounts = self.accounts(&keys).await?;
+        Ok(keys
+            .into_iter()
+            .zip(accounts)
+            .filter_map(|(key, account)| account.map(|account| (key, account)))
+            .filter(|(_, account)| account.owner == *program && matches_all(&account.data, filters))
+            .collect())
+    }
+
+    async fn latest_blockhash(&self) -> ChainResult<Hash> {
+        let client = self.ctx.lock().await.banks_client.clone();
+        client.get_latest_blockhash().await.map_err(banks_error)
+    }
+
+    async fn simulate(&self, tx: &Transaction) -> ChainResult<Simulation> {
+        let client = self.ctx.lock().await.banks_client.clone();
+        let result = client.simulate_transaction(tx.clone()).await.map_err(banks_error)?;
+        let details = result.simulation_details;
+        Ok(Simulation {
+            error: result.result.and_then(Result::err),
+            units_consumed: details.as_ref().map(|details| details.units_consumed),
+            logs: details.map(|details| details.logs).unwrap_or_default(),
+        })
+    }
+
+    async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
+        self.remember(tx);
+        let client = self.ctx.lock().await.banks_client.clone();
+        client.process_transaction(tx.clone()).await.map_err(banks_error)?;
+        Ok(tx.signatures[0])
+    }
+
+    async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>> {
+        let client = self.ctx.lock().await.banks_client.clone();
+        let status = client.get_transaction_status(*signature).await.map_err(banks_error)?;
+        Ok(status.map(|status| status.err.map_or(Ok(()), Err)))
+    }
+
+    async fn recent_priority_fees(&self, _accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
+        Ok(Vec::new())
+    }
+
+    async fn minimum_balance(&self, data_len: usize) -> ChainResult<u64> {
+        let client = self.ctx.lock().await.banks_client.clone();
+        Ok(client.get_rent().await.map_err(banks_error)?.minimum_balance(data_len))
+    }
+}
+
+pub(crate) fn matches_all(data: &[u8], filters: &[Memcmp]) -> bool {
+    filters.iter().all(|filter| {
+        filter.offset.checked_add(filter.bytes.len()).and_then(|end| data.get(filter.offset..end)) == Some(&filter.bytes[..])
+    })
+}

@@ -1,0 +1,338 @@
+//! The operator's TOML file, parsed into a validated typed config. Every error names the file and
+//! the field; nothing touches the chain until the whole file is valid.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anchor_lang::prelude::Pubkey;
+use covenant::constants::SOL_ASSET;
+use serde::Deserialize;
+
+use crate::model::Device;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {path}: {detail}")]
+    Read { path: String, detail: String },
+    #[error("config file {path}: {detail}")]
+    Invalid { path: String, detail: String },
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeeperConfig {
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+    pub keys: KeysConfig,
+    pub treasury: TreasuryConfig,
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<PolicyConfig>,
+    #[serde(default, rename = "payee")]
+    pub payees: Vec<PayeeConfig>,
+    #[serde(default, rename = "payment")]
+    pub payments: Vec<PaymentSchedule>,
+    #[serde(default, rename = "airdrop")]
+    pub airdrops: Vec<AirdropConfig>,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub fees: FeeConfig,
+    #[serde(default, rename = "loop")]
+    pub run: LoopConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    #[serde(default = "defaults::url")]
+    pub url: String,
+    #[serde(default = "defaults::timeout_seconds")]
+    pub timeout_seconds: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self { url: defaults::url(), timeout_seconds: defaults::timeout_seconds() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// The keeper's hot key (Solana CLI JSON keypair file).
+    pub keeper: PathBuf,
+    /// The operator's key: only `init` and operator actions read it.
+    pub operator: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreasuryConfig {
+    /// The operator's public key (defaults to the operator keypair's).
+    pub operator: Option<String>,
+    pub id: u64,
+    pub guardian: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// "SOL" or a mint address.
+    pub asset: String,
+    pub per_tx_max: u64,
+    pub period_seconds: u32,
+    pub period_cap: u64,
+    pub cosign_threshold: Option<u64>,
+    #[serde(default)]
+    pub timelock_seconds: u32,
+    #[serde(default)]
+    pub allowlist_required: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayeeConfig {
+    pub recipient: String,
+    pub label: String,
+    pub category: String,
+    /// Budget in the base units of `budget_asset` ("SOL" unless given).
+    pub budget: Option<u64>,
+    pub budget_asset: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+/// A payment the operator scheduled: `amount` to `recipient` once per `every_seconds`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSchedule {
+    pub name: String,
+    pub recipient: String,
+    #[serde(default = "defaults::sol")]
+    pub asset: String,
+    pub amount: u64,
+    pub every_seconds: u32,
+    /// Periods count from here (unix seconds; default 0).
+    #[serde(default)]
+    pub start: i64,
+    /// Pay what the policy allows when the full amount does not fit (default: refuse).
+    #[serde(default)]
+    pub partial: bool,
+    #[serde(default = "defaults::purpose")]
+    pub purpose: String,
+}
+
+/// A one-off meme-token airdrop: `amount` to each recipient, clamped to the mint caps.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AirdropConfig {
+    pub name: String,
+    pub mint: String,
+    pub recipients: Vec<String>,
+    pub amount: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub path: Option<PathBuf>,
+    #[serde(default = "defaults::device")]
+    pub device: Device,
+    /// Act when the model's `approve` is at least this.
+    #[serde(default = "defaults::approve_threshold")]
+    pub approve_threshold: f32,
+    /// Reject a claim when `approve` is at most this (between the two: wait).
+    #[serde(default = "defaults::reject_threshold")]
+    pub reject_threshold: f32,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            path: None,
+            device: defaults::device(),
+            approve_threshold: defaults::approve_threshold(),
+            reject_threshold: defaults::reject_threshold(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeConfig {
+    /// Priority fee floor and cap, micro-lamports per compute unit.
+    #[serde(default)]
+    pub floor_micro_lamports: u64,
+    #[serde(default = "defaults::fee_cap")]
+    pub cap_micro_lamports: u64,
+    /// Which percentile of recent fees to pay.
+    #[serde(default = "defaults::fee_percentile")]
+    pub percentile: u8,
+}
+
+impl Default for FeeConfig {
+    fn default() -> Self {
+        Self { floor_micro_lamports: 0, cap_micro_lamports: defaults::fee_cap(), percentile: defaults::fee_percentile() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoopConfig {
+    #[serde(default = "defaults::tick_seconds")]
+    pub tick_seconds: u64,
+    #[serde(default = "defaults::max_actions")]
+    pub max_actions_per_tick: usize,
+    /// Attempts per transaction (network faults and expired blockhashes).
+    #[serde(default = "defaults::attempts")]
+    pub attempts: u32,
+    /// The JSONL decision log, which is also the keeper's journal (keep it across restarts).
+    #[serde(default = "defaults::decision_log")]
+    pub decision_log: PathBuf,
+    /// Serve Prometheus metrics here (e.g. "127.0.0.1:9464").
+    pub metrics_addr: Option<String>,
+}
+
+impl Default for LoopConfig {
+    fn default() -> Self {
+        Self {
+            tick_seconds: defaults::tick_seconds(),
+            max_actions_per_tick: defaults::max_actions(),
+            attempts: defaults::attempts(),
+            decision_log: defaults::decision_log(),
+            metrics_addr: None,
+        }
+    }
+}
+
+mod defaults {
+    use super::*;
+    pub fn url() -> String {
+        "http://127.0.0.1:8899".into()
+    }
+    pub fn timeout_seconds() -> u64 {
+        30
+    }
+    pub fn sol() -> String {
+        "SOL".into()
+    }
+    pub fn purpose() -> String {
+        "scheduled payment".into()
+    }
+    pub fn device() -> Device {
+        Device::Auto
+    }
+    pub fn approve_threshold() -> f32 {
+        0.5
+    }
+    pub fn reject_threshold() -> f32 {
+        0.2
+    }
+    pub fn fee_cap() -> u64 {
+        1_000_000
+    }
+    pub fn fee_percentile() -> u8 {
+        75
+    }
+    pub fn tick_seconds() -> u64 {
+        30
+    }
+    pub fn max_actions() -> usize {
+        16
+    }
+    pub fn attempts() -> u32 {
+        4
+    }
+    pub fn decision_log() -> PathBuf {
+        PathBuf::from("keeper-decisions.jsonl")
+    }
+}
+
+/// "SOL" (any case) is the SOL asset; anything else must be a base58 address.
+pub fn parse_asset(text: &str) -> Result<Pubkey, String> {
+    if text.eq_ignore_ascii_case("sol") {
+        return Ok(SOL_ASSET);
+    }
+    parse_pubkey(text)
+}
+
+pub fn parse_pubkey(text: &str) -> Result<Pubkey, String> {
+    Pubkey::from_str(text.trim()).map_err(|_| format!("{text:?} is not a base58 public key"))
+}
+
+impl KeeperConfig {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ConfigError::Read { path: shown.clone(), detail: error.to_string() })?;
+        Self::parse(&text).map_err(|detail| ConfigError::Invalid { path: shown, detail })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Self = toml::from_str(text).map_err(|error| error.to_string().trim_end().replace('\n', " "))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(operator) = &self.treasury.operator {
+            parse_pubkey(operator).map_err(|error| format!("treasury.operator: {error}"))?;
+        }
+        if let Some(guardian) = &self.treasury.guardian {
+            parse_pubkey(guardian).map_err(|error| format!("treasury.guardian: {error}"))?;
+        }
+        for (i, policy) in self.policies.iter().enumerate() {
+            parse_asset(&policy.asset).map_err(|error| format!("policy[{i}].asset: {error}"))?;
+            covenant::policy::validate_limits(&self.limits(policy))
+                .map_err(|error| format!("policy[{i}] ({}): {error}", policy.asset))?;
+        }
+        for (i, payee) in self.payees.iter().enumerate() {
+            parse_pubkey(&payee.recipient).map_err(|error| format!("payee[{i}].recipient: {error}"))?;
+            if let Some(asset) = &payee.budget_asset {
+                parse_asset(asset).map_err(|error| format!("payee[{i}].budget_asset: {error}"))?;
+            }
+        }
+        for (i, payment) in self.payments.iter().enumerate() {
+            parse_pubkey(&payment.recipient).map_err(|error| format!("payment[{i}].recipient: {error}"))?;
+            parse_asset(&payment.asset).map_err(|error| format!("payment[{i}].asset: {error}"))?;
+            if payment.amount == 0 || payment.every_seconds == 0 {
+                return Err(format!("payment[{i}] ({}): amount and every_seconds must be positive", payment.name));
+            }
+        }
+        for (i, airdrop) in self.airdrops.iter().enumerate() {
+            parse_pubkey(&airdrop.mint).map_err(|error| format!("airdrop[{i}].mint: {error}"))?;
+            for recipient in &airdrop.recipients {
+                parse_pubkey(recipient).map_err(|error| format!("airdrop[{i}].recipients: {error}"))?;
+            }
+            if airdrop.amount == 0 {
+                return Err(format!("airdrop[{i}] ({}): amount must be positive", airdrop.name));
+            }
+        }
+        let (approve, reject) = (self.model.approve_threshold, self.model.reject_threshold);
+        if !(0.0..=1.0).contains(&approve) || !(0.0..=1.0).contains(&reject) || reject >= approve {
+            return Err("model: need 0 <= reject_threshold < approve_threshold <= 1".into());
+        }
+        if self.fees.floor_micro_lamports > self.fees.cap_micro_lamports || self.fees.percentile > 100 {
+            return Err("fees: need floor_micro_lamports <= cap_micro_lamports and percentile <= 100".into());
+        }
+        if self.run.attempts == 0 || self.run.max_actions_per_tick == 0 {
+            return Err("loop: attempts and max_actions_per_tick must be positive".into());
+        }
+        Ok(())
+    }
+
+    pub fn limits(&self, policy: &PolicyConfig) -> covenant::policy::PolicyLimits {
+        covenant::policy::PolicyLimits {
+            per_tx_max: policy.per_tx_max,
+            period_seconds: policy.period_seconds,
+            period_cap: policy.period_cap,
+            cosign_threshold: policy.cosign_threshold,
+            timelock_seconds: policy.timelock_seconds,
+            allowlist_required: policy.allowlist_required,
+        }
+    }
+
+    /// Every wallet the keeper may pay SOL to (their balances matter for rent).
+    pub fn sol_wallets(&self) -> Vec<Pubkey> {
+        self.payments.iter().filter_map(|payment| parse_pubkey(&payment.recipient).ok()).collect()
+    }
+}

@@ -1,0 +1,266 @@
+//! Decide: turn a snapshot into candidate actions with their feature rows (the model's input),
+//! then turn the model's scores into proposals. Nothing here signs or checks policy; that is the
+//! guard's job.
+
+use std::collections::HashSet;
+
+use anchor_lang::prelude::Pubkey;
+use covenant::constants::SOL_ASSET;
+use covenant::policy::{roll_window, ClaimStatus, PendingStatus};
+use serde::Serialize;
+
+use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
+use crate::model::{FeatureRow, Score, FEATURE_COUNT};
+use crate::observe::Snapshot;
+
+const DAY: f32 = 86_400.0;
+
+/// What the keeper would do; amounts in the asset's base units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Intent {
+    ApproveClaim { bounty: String, claimant: String, asset: String, reward: u64 },
+    RejectClaim { bounty: String, claimant: String },
+    ReleaseGrant { grant: String, asset: String, amount: u64 },
+    Pay { schedule: String, recipient: String, asset: String, amount: u64, partial: bool, purpose: String },
+    /// A payment above the co-sign threshold becomes a pending spend (timelock or operator).
+    Propose { schedule: String, recipient: String, asset: String, amount: u64, pending_id: u64, purpose: String },
+    Airdrop { airdrop: String, mint: String, recipient: String, amount: u64 },
+    ExecutePending { pending_id: u64, recipient: String, asset: String, amount: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Claim,
+    GrantRelease,
+    Payment,
+    Airdrop,
+    /// Executing a matured pending spend: decided when it was proposed, so not scored again.
+    Execute,
+}
+
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// Stable identity of the action: the idempotency key in the journal.
+    pub key: String,
+    pub kind: Kind,
+    pub features: FeatureRow,
+    /// What "yes" means for this candidate.
+    pub intent: Intent,
+}
+
+impl Candidate {
+    pub fn is_scored(&self) -> bool {
+        self.kind != Kind::Execute
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Proposal {
+    Act(Intent),
+    /// The model said no (or not yet): nothing is sent.
+    Hold(&'static str),
+}
+
+fn ratio(part: u64, whole: u64) -> f32 {
+    if whole == 0 {
+        return if part == 0 { 0.0 } else { 4.0 };
+    }
+    (part as f64 / whole as f64).min(4.0) as f32
+}
+
+fn row(kind: Kind) -> FeatureRow {
+    let mut features = [0.0; FEATURE_COUNT];
+    match kind {
+        Kind::Claim => features[0] = 1.0,
+        Kind::GrantRelease => features[1] = 1.0,
+        Kind::Payment => features[2] = 1.0,
+        Kind::Airdrop => features[3] = 1.0,
+        Kind::Execute => {}
+    }
+    features
+}
+
+/// (amount vs the keeper's single-transaction limit, window used) for a spend of `asset`.
+fn spend_features(snapshot: &Snapshot, asset: &Pubkey, amount: u64) -> (f32, f32) {
+    let Some(policy) = snapshot.policies.get(asset) else {
+        return (4.0, 1.0);
+    };
+    let limits = &policy.limits;
+    let single = limits.cosign_threshold.map_or(limits.per_tx_max, |threshold| threshold.min(limits.per_tx_max));
+    let spent = roll_window(policy.window, limits.period_seconds, snapshot.now).map_or(limits.period_cap, |w| w.spent);
+    (ratio(amount, single), ratio(spent, limits.period_cap))
+}
+
+fn payee_budget_used(snapshot: &Snapshot, recipient: &Pubkey) -> f32 {
+    snapshot
+        .payees
+        .get(recipient)
+        .and_then(|payee| payee.terms.budget.map(|budget| ratio(payee.terms.spent, budget.amount)))
+        .unwrap_or(0.0)
+}
+
+/// Every candidate action of this tick, skipping keys already settled or in flight.
+pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<String>) -> Vec<Candidate> {
+    let mut found = Vec::new();
+    let now = snapshot.now;
+
+    for (claim_key, claim) in &snapshot.claims {
+        let Some((bounty_key, bounty)) = snapshot.bounties.iter().find(|(key, _)| *key == claim.bounty) else {
+            continue;
+        };
+        if claim.status != ClaimStatus::Pending {
+            continue;
+        }
+        let mut features = row(Kind::Claim);
+        (features[4], features[5]) = spend_features(snapshot, &bounty.asset, bounty.reward);
+        features[7] = f32::from(u8::from(claim.proof_uri.starts_with("https://")));
+        features[8] = f32::from(u8::from(claim.proof_hash != [0; 32]));
+        features[9] = ((now.saturating_sub(claim.submitted_at)) as f32 / DAY / 7.0).clamp(0.0, 1.0);
+        features[10] = ratio(u64::from(bounty.approved_count), u64::from(bounty.max_claims));
+        found.push(Candidate {
+            key: format!("claim:{claim_key}"),
+            kind: Kind::Claim,
+            features,
+            intent: Intent::ApproveClaim {
+                bounty: bounty_key.to_string(),
+                claimant: claim.claimant.to_string(),
+                asset: asset_name(&bounty.asset),
+                reward: bounty.reward,
+            },
+        });
+    }
+
+    for (grant_key, grant) in &snapshot.grants {
+        if grant.is_restricted() || now >= grant.expires_at {
+            continue;
+        }
+        let available = grant.ledger.available(&grant.schedule, now).unwrap_or(0);
+        let remaining = grant.ledger.remaining().unwrap_or(0);
+        if available == 0 {
+            continue;
+        }
+        let mut features = row(Kind::GrantRelease);
+        features[11] = ratio(available, remaining.max(available));
+        found.push(Candidate {
+            key: format!("release:{grant_key}:{}", grant.ledger.released),
+            kind: Kind::GrantRelease,
+            features,
+            intent: Intent::ReleaseGrant { grant: grant_key.to_string(), asset: asset_name(&grant.asset), amount: available },
+        });
+    }
+
+    for payment in &config.payments {
+        let (Ok(recipient), Ok(asset)) = (parse_pubkey(&payment.recipient), parse_asset(&payment.asset)) else {
+            continue;
+        };
+        if now < payment.start {
+            continue;
+        }
+        let period = (now - payment.start) / i64::from(payment.every_seconds);
+        let mut features = row(Kind::Payment);
+        (features[4], features[5]) = spend_features(snapshot, &asset, payment.amount);
+        features[6] = payee_budget_used(snapshot, &recipient);
+        features[11] = 1.0;
+        found.push(Candidate {
+            key: format!("pay:{}:{period}", payment.name),
+            kind: Kind::Payment,
+            features,
+            intent: Intent::Pay {
+                schedule: payment.name.clone(),
+                recipient: recipient.to_string(),
+                asset: asset_name(&asset),
+                amount: payment.amount,
+                partial: payment.partial,
+                purpose: payment.purpose.clone(),
+            },
+        });
+    }
+
+    for airdrop in &config.airdrops {
+        let Ok(mint) = parse_pubkey(&airdrop.mint) else { continue };
+        let Some(meme) = snapshot.memes.get(&mint) else { continue };
+        let used = roll_window(meme.window, meme.limits.period_seconds, now).map_or(meme.limits.period_cap, |w| w.spent);
+        for recipient in &airdrop.recipients {
+            let mut features = row(Kind::Airdrop);
+            features[4] = ratio(airdrop.amount, meme.limits.period_cap);
+            features[5] = ratio(used, meme.limits.period_cap);
+            features[11] = 1.0;
+            found.push(Candidate {
+                key: format!("airdrop:{}:{recipient}", airdrop.name),
+                kind: Kind::Airdrop,
+                features,
+                intent: Intent::Airdrop {
+                    airdrop: airdrop.name.clone(),
+                    mint: mint.to_string(),
+                    recipient: recipient.clone(),
+                    amount: airdrop.amount,
+                },
+            });
+        }
+    }
+
+    for (_, pending) in &snapshot.pendings {
+        let live = now < pending.expires_at;
+        let ready = pending.status == PendingStatus::Approved
+            || (pending.status == PendingStatus::Proposed && now >= pending.executable_at);
+        if live && ready {
+            found.push(Candidate {
+                key: format!("execute:{}", pending.id),
+                kind: Kind::Execute,
+                features: row(Kind::Execute),
+                intent: Intent::ExecutePending {
+                    pending_id: pending.id,
+                    recipient: pending.recipient.to_string(),
+                    asset: asset_name(&pending.asset),
+                    amount: pending.amount,
+                },
+            });
+        }
+    }
+
+    found.retain(|candidate| !settled.contains(&candidate.key));
+    found
+}
+
+/// The model's answer made concrete. Amounts scale by `amount_scale` in exact integer math
+/// (micro-units of the scale), so a scale of exactly 1 proposes exactly the requested amount.
+pub fn propose(candidate: &Candidate, score: Option<Score>, config: &KeeperConfig) -> Proposal {
+    let Some(score) = score else {
+        return Proposal::Act(candidate.intent.clone());
+    };
+    if !score.approve.is_finite() || !score.amount_scale.is_finite() {
+        return Proposal::Hold("model output is not a number");
+    }
+    if score.approve >= config.model.approve_threshold {
+        return Proposal::Act(scale(&candidate.intent, score.amount_scale));
+    }
+    match &candidate.intent {
+        Intent::ApproveClaim { bounty, claimant, .. } if score.approve <= config.model.reject_threshold => {
+            Proposal::Act(Intent::RejectClaim { bounty: bounty.clone(), claimant: claimant.clone() })
+        }
+        Intent::ApproveClaim { .. } => Proposal::Hold("model unsure: claim left for a later tick"),
+        _ => Proposal::Hold("model declined"),
+    }
+}
+
+fn scale(intent: &Intent, amount_scale: f32) -> Intent {
+    let micro = (f64::from(amount_scale) * 1e6).round().clamp(0.0, 1e12) as u128;
+    let scaled = |amount: u64| u64::try_from(u128::from(amount) * micro / 1_000_000).unwrap_or(u64::MAX);
+    let mut intent = intent.clone();
+    match &mut intent {
+        Intent::Pay { amount, .. } | Intent::Airdrop { amount, .. } => *amount = scaled(*amount),
+        _ => {}
+    }
+    intent
+}
+
+/// The SOL asset's display name in intents and logs.
+pub fn asset_name(asset: &Pubkey) -> String {
+    if *asset == SOL_ASSET {
+        "SOL".into()
+    } else {
+        asset.to_string()
+    }
+}

@@ -1,0 +1,177 @@
+//! The decision log: one JSON object per line, appended and flushed to disk before anything is
+//! sent. It is both the report (every decision with its features, scores, verdict and hash) and the
+//! keeper's journal: an `intent` line holds the signed transaction before it is sent, an `outcome`
+//! line settles it. After a crash, `open_intents` lists what was in flight; resending the very same
+//! signed bytes can never pay twice (same signature), and once its blockhash has expired it can
+//! never land, so the action may be decided afresh.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("decision log {path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("decision log {path}, line {line}: {detail}")]
+    Corrupt { path: String, line: usize, detail: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    /// Landed on chain: the key is done.
+    Landed,
+    /// The program refused it: the key may be decided again.
+    Failed,
+    /// Its blockhash expired unsent or unlanded: the key may be decided again.
+    Expired,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Entry {
+    Decision(Box<serde_json::Value>),
+    Intent { key: String, signature: String, transaction: String },
+    Outcome { key: String, signature: String, settlement: Settlement, detail: Option<String> },
+}
+
+/// An intent without its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenIntent {
+    pub key: String,
+    pub signature: String,
+    /// Base64 of the bincode-serialized signed transaction.
+    pub transaction: String,
+}
+
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    landed: HashSet<String>,
+    open: HashMap<String, OpenIntent>,
+}
+
+impl Journal {
+    /// Opens (or creates) the log and replays it.
+    pub fn open(path: &Path) -> Result<Self, JournalError> {
+        let shown = path.display().to_string();
+        let io = |error: std::io::Error| JournalError::Io { path: shown.clone(), detail: error.to_string() };
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let mut landed = HashSet::new();
+        let mut open = HashMap::new();
+        if path.exists() {
+            let reader = BufReader::new(File::open(path).map_err(io)?);
+            for (index, line) in reader.lines().enumerate() {
+                let line = line.map_err(io)?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let entry: Entry = serde_json::from_str(&line).map_err(|error| JournalError::Corrupt {
+                    path: shown.clone(),
+                    line: index + 1,
+                    detail: error.to_string(),
+                })?;
+                match entry {
+                    Entry::Decision(_) => {}
+                    Entry::Intent { key, signature, transaction } => {
+                        open.insert(key.clone(), OpenIntent { key, signature, transaction });
+                    }
+                    Entry::Outcome { key, signature, settlement, .. } => {
+                        if open.get(&key).is_some_and(|intent| intent.signature == signature) {
+                            open.remove(&key);
+                        }
+                        if settlement == Settlement::Landed {
+                            landed.insert(key);
+                        }
+                    }
+                }
+            }
+        }
+        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+        Ok(Self { path: path.to_path_buf(), file, landed, open })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Keys that must not be decided again: landed, or still in flight.
+    pub fn settled_or_open(&self) -> HashSet<String> {
+        self.landed.iter().cloned().chain(self.open.keys().cloned()).collect()
+    }
+
+    pub fn open_intents(&self) -> Vec<OpenIntent> {
+        let mut intents: Vec<OpenIntent> = self.open.values().cloned().collect();
+        intents.sort_by(|a, b| a.key.cmp(&b.key));
+        intents
+    }
+
+    pub fn is_landed(&self, key: &str) -> bool {
+        self.landed.contains(key)
+    }
+
+    fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
+        let mut line = serde_json::to_string(entry)
+            .map_err(|error| JournalError::Io { path: self.path.display().to_string(), detail: error.to_string() })?;
+        line.push('\n');
+        let io = |error: std::io::Error| JournalError::Io { path: self.path.display().to_string(), detail: error.to_string() };
+        self.file.write_all(line.as_bytes()).map_err(io)?;
+        // Durable before the transaction leaves the machine: that is what makes a restart safe.
+        self.file.sync_data().map_err(io)
+    }
+
+    pub fn decision(&mut self, record: serde_json::Value) -> Result<(), JournalError> {
+        self.append(&Entry::Decision(Box::new(record)))
+    }
+
+    pub fn intent(&mut self, intent: OpenIntent) -> Result<(), JournalError> {
+        self.append(&Entry::Intent {
+            key: intent.key.clone(),
+            signature: intent.signature.clone(),
+            transaction: intent.transaction.clone(),
+        })?;
+        self.open.insert(intent.key.clone(), intent);
+        Ok(())
+    }
+
+    pub fn outcome(
+        &mut self,
+        key: &str,
+        signature: &str,
+        settlement: Settlement,
+        detail: Option<String>,
+    ) -> Result<(), JournalError> {
+        self.append(&Entry::Outcome { key: key.into(), signature: signature.into(), settlement, detail })?;
+        if self.open.get(key).is_some_and(|intent| intent.signature == signature) {
+            self.open.remove(key);
+        }
+        if settlement == Settlement::Landed {
+            self.landed.insert(key.into());
+        }
+        Ok(())
+    }
+}
+
+/// Reads every `decision` record of a log (for reports and tests).
+pub fn read_decisions(path: &Path) -> Result<Vec<serde_json::Value>, JournalError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| JournalError::Io { path: path.display().to_string(), detail: error.to_string() })?;
+    let mut decisions = Vec::new();
+    for (index, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let entry: Entry = serde_json::from_str(line).map_err(|error| JournalError::Corrupt {
+            path: path.display().to_string(),
+            line: index + 1,
+            detail: error.to_string(),
+        })?;
+        if let Entry::Decision(record) = entry {
+            decisions.push(*record);
+        }
+    }
+    Ok(decisions)
+}

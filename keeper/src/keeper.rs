@@ -1,0 +1,386 @@
+//! One keeper for one treasury: each tick runs observe → decide → guard → act → report, after
+//! settling whatever a previous run left in flight.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anchor_lang::prelude::Pubkey;
+use base64::Engine;
+use covenant::sdk::TreasuryAddresses;
+use covenant::state::DecisionRecord;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+use crate::act::{self, compute_limit, priority_fee};
+use crate::chain::{Chain, ChainError};
+use crate::config::KeeperConfig;
+use crate::decide::{candidates, propose, Intent, Kind, Proposal};
+use crate::guard::{Guard, Verdict};
+use crate::journal::{Journal, JournalError, OpenIntent, Settlement};
+use crate::metrics::Metrics;
+use crate::model::{Model, ModelError, Score};
+use crate::observe::{observe, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeeperError {
+    #[error("observe failed, tick skipped: {0}")]
+    Observe(ChainError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+/// What one tick did, by idempotency key.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TickReport {
+    pub tick: u64,
+    pub now: i64,
+    pub candidates: usize,
+    pub landed: Vec<String>,
+    /// (key, reason code) for what the guard refused.
+    pub refused: Vec<(String, String)>,
+    pub clamped: Vec<String>,
+    pub held: Vec<String>,
+    /// (key, error) for what the program refused or could not be built.
+    pub failed: Vec<(String, String)>,
+    /// Passed the guard but not sent (`--dry-run`, or over `max_actions_per_tick`).
+    pub not_sent: Vec<String>,
+    /// Still in flight after this tick (network trouble): settled on a later tick.
+    pub unsettled: Vec<String>,
+    /// Left in flight by an earlier run and settled now.
+    pub reconciled: Vec<(String, Settlement)>,
+    pub retries: u32,
+}
+
+/// The inputs and outputs of one decision. `decision_hash` is SHA-256 of this object as compact
+/// JSON with sorted keys (serde_json's `Value` order), so anyone can recompute it from the log.
+#[derive(Serialize)]
+struct DecisionInput<'a> {
+    model_hash: String,
+    key: &'a str,
+    features: &'a [f32],
+    approve: Option<f32>,
+    amount_scale: Option<f32>,
+    verdict: &'a Verdict,
+}
+
+pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
+    let bytes = serde_json::to_vec(input).unwrap_or_default();
+    Sha256::digest(bytes).into()
+}
+
+enum Sent {
+    Landed,
+    Expired,
+    Failed(String),
+    Unsettled,
+}
+
+pub struct Keeper {
+    chain: Arc<dyn Chain>,
+    model: Arc<dyn Model>,
+    config: KeeperConfig,
+    keeper: Keypair,
+    addresses: TreasuryAddresses,
+    journal: Journal,
+    metrics: Arc<Metrics>,
+    dry_run: bool,
+    tick: u64,
+}
+
+impl Keeper {
+    pub fn new(
+        chain: Arc<dyn Chain>,
+        model: Arc<dyn Model>,
+        config: KeeperConfig,
+        keeper: Keypair,
+        addresses: TreasuryAddresses,
+        dry_run: bool,
+    ) -> Result<Self, KeeperError> {
+        let journal = Journal::open(&config.run.decision_log)?;
+        Ok(Self { chain, model, config, keeper, addresses, journal, metrics: Arc::default(), dry_run, tick: 0 })
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    pub async fn observe(&self) -> Result<Snapshot, KeeperError> {
+        observe(self.chain.as_ref(), &self.addresses, &self.config.sol_wallets()).await.map_err(KeeperError::Observe)
+    }
+
+    pub async fn tick(&mut self) -> Result<TickReport, KeeperError> {
+        self.tick += 1;
+        let mut report = TickReport { tick: self.tick, ..TickReport::default() };
+        if !self.dry_run {
+            self.reconcile(&mut report).await?;
+        }
+        let snapshot = match self.observe().await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "observe_failed")]);
+                return Err(error);
+            }
+        };
+        report.now = snapshot.now;
+        let found = candidates(&snapshot, &self.config, &self.journal.settled_or_open());
+        report.candidates = found.len();
+
+        let scored: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_scored()).collect();
+        let rows: Vec<_> = scored.iter().map(|&i| found[i].features).collect();
+        let model = self.model.clone();
+        let started = Instant::now();
+        let scores = tokio::task::spawn_blocking(move || model.score(&rows))
+            .await
+            .map_err(|error| ModelError::Inference(format!("inference task: {error}")))??;
+        self.metrics.observe_inference(started.elapsed().as_secs_f64());
+        let mut score_of: Vec<Option<Score>> = vec![None; found.len()];
+        for (&i, score) in scored.iter().zip(scores) {
+            score_of[i] = Some(score);
+        }
+
+        let mut guard = Guard::new(&snapshot);
+        let mut sent = 0usize;
+        for (candidate, score) in found.iter().zip(score_of) {
+            let verdict = match propose(candidate, score, &self.config) {
+                Proposal::Hold(reason) => {
+                    report.held.push(candidate.key.clone());
+                    self.log_decision(&snapshot, candidate.key.as_str(), candidate.kind, &candidate.features, score, None, reason)?;
+                    continue;
+                }
+                Proposal::Act(intent) => guard.check(&intent),
+            };
+            let record = self.log_decision(&snapshot, &candidate.key, candidate.kind, &candidate.features, score, Some(&verdict), "")?;
+            let intent = match &verdict {
+                Verdict::Refused { code, .. } => {
+                    self.metrics.count("covenant_keeper_refusals_total", &[("reason", code)]);
+                    report.refused.push((candidate.key.clone(), code.clone()));
+                    continue;
+                }
+                Verdict::Clamped { intent, .. } => {
+                    report.clamped.push(candidate.key.clone());
+                    intent.clone()
+                }
+                Verdict::Pass { intent } => intent.clone(),
+            };
+            if self.dry_run || sent >= self.config.run.max_actions_per_tick {
+                report.not_sent.push(candidate.key.clone());
+                continue;
+            }
+            sent += 1;
+            self.act(&candidate.key, &intent, &snapshot, record, &mut report).await?;
+        }
+        self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "ok")]);
+        self.metrics.set_gauge("covenant_keeper_open_intents", self.journal.open_intents().len() as f64);
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)] // one decision's fields, written as one log line
+    fn log_decision(
+        &mut self,
+        snapshot: &Snapshot,
+        key: &str,
+        kind: Kind,
+        features: &[f32],
+        score: Option<Score>,
+        verdict: Option<&Verdict>,
+        held_because: &str,
+    ) -> Result<DecisionRecord, KeeperError> {
+        let outcome = match verdict {
+            Some(Verdict::Pass { .. }) => "pass",
+            Some(Verdict::Clamped { .. }) => "clamped",
+            Some(Verdict::Refused { .. }) => "refused",
+            None => "hold",
+        };
+        self.metrics.count("covenant_keeper_decisions_total", &[("kind", kind_label(kind)), ("verdict", outcome)]);
+        let hold = Verdict::Refused { code: "Hold".into(), detail: held_because.into() };
+        let input = DecisionInput {
+            model_hash: hex::encode(self.model.info().hash),
+            key,
+            features,
+            approve: score.map(|score| score.approve),
+            amount_scale: score.map(|score| score.amount_scale),
+            verdict: verdict.unwrap_or(&hold),
+        };
+        let input = serde_json::to_value(&input).unwrap_or_default();
+        let hash = decision_hash(&input);
+        self.journal.decision(serde_json::json!({
+            "tick": self.tick,
+            "time": snapshot.now,
+            "treasury": self.addresses.treasury.to_string(),
+            "kind": kind_label(kind),
+            "outcome": outcome,
+            "model_version": self.model.info().version,
+            "decision_hash": hex::encode(hash),
+            "input": input,
+        }))?;
+        Ok(DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
+    }
+
+    async fn act(
+        &mut self,
+        key: &str,
+        intent: &Intent,
+        snapshot: &Snapshot,
+        decision: DecisionRecord,
+        report: &mut TickReport,
+    ) -> Result<(), KeeperError> {
+        let keeper = self.keeper.pubkey();
+        let ixs = match act::instructions(intent, snapshot, &keeper, decision) {
+            Ok(ixs) => ixs,
+            Err(error) => {
+                report.failed.push((key.into(), error.to_string()));
+                return Ok(());
+            }
+        };
+        let writable: Vec<Pubkey> =
+            ixs.iter().flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey)).collect();
+        let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
+        let fee = priority_fee(&recent, &self.config.fees);
+        for _ in 0..self.config.run.attempts {
+            let blockhash = match self.chain.latest_blockhash().await {
+                Ok(blockhash) => blockhash,
+                Err(error) => {
+                    report.retries += 1;
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
+                    continue;
+                }
+            };
+            let probe = act::sign(&ixs, 1_400_000, fee, &self.keeper, blockhash);
+            let units = match self.chain.simulate(&probe).await {
+                Ok(simulation) => match simulation.error {
+                    Some(error) => {
+                        // The program (or runtime) refuses it: nothing is sent.
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "refused_in_simulation")]);
+                        report.failed.push((key.into(), describe(&error)));
+                        return Ok(());
+                    }
+                    None => compute_limit(simulation.units_consumed),
+                },
+                Err(_) => compute_limit(None),
+            };
+            let tx = act::sign(&ixs, units, fee, &self.keeper, blockhash);
+            let signature = tx.signatures[0].to_string();
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&tx).unwrap_or_default());
+            self.journal.intent(OpenIntent { key: key.into(), signature: signature.clone(), transaction: encoded })?;
+            match self.send(&tx, report).await {
+                Sent::Landed => {
+                    self.journal.outcome(key, &signature, Settlement::Landed, None)?;
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "landed")]);
+                    report.landed.push(key.into());
+                    return Ok(());
+                }
+                Sent::Failed(detail) => {
+                    self.journal.outcome(key, &signature, Settlement::Failed, Some(detail.clone()))?;
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "failed")]);
+                    report.failed.push((key.into(), detail));
+                    return Ok(());
+                }
+                Sent::Expired => {
+                    self.journal.outcome(key, &signature, Settlement::Expired, None)?;
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "blockhash_expired")]);
+                    report.retries += 1;
+                }
+                Sent::Unsettled => {
+                    report.unsettled.push(key.into());
+                    return Ok(());
+                }
+            }
+        }
+        report.unsettled.push(key.into());
+        Ok(())
+    }
+
+    /// Sends one signed transaction until it is settled; on network trouble, asks whether it landed
+    /// before resending the same bytes (same signature: it can land at most once).
+    async fn send(&self, tx: &Transaction, report: &mut TickReport) -> Sent {
+        let signature = tx.signatures[0];
+        for attempt in 0..self.config.run.attempts {
+            match self.chain.send_and_confirm(tx).await {
+                Ok(_) | Err(ChainError::AlreadyProcessed) => return Sent::Landed,
+                Err(ChainError::Rejected { error, .. }) => return Sent::Failed(describe(&error)),
+                Err(ChainError::BlockhashExpired) => {
+                    return match self.chain.signature_status(&signature).await {
+                        Ok(Some(Ok(()))) => Sent::Landed,
+                        _ => Sent::Expired,
+                    };
+                }
+                Err(error) => {
+                    report.retries += 1;
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
+                    tracing::warn!(%signature, %error, attempt, "send failed; checking whether it landed");
+                    match self.chain.signature_status(&signature).await {
+                        Ok(Some(Ok(()))) => return Sent::Landed,
+                        Ok(Some(Err(error))) => return Sent::Failed(describe(&error)),
+                        _ => tokio::time::sleep(Duration::from_millis(20 << attempt.min(6))).await,
+                    }
+                }
+            }
+        }
+        Sent::Unsettled
+    }
+
+    /// Settles what an earlier run left in flight, before anything new is decided.
+    async fn reconcile(&mut self, report: &mut TickReport) -> Result<(), KeeperError> {
+        for intent in self.journal.open_intents() {
+            let Ok(signature) = intent.signature.parse::<Signature>() else { continue };
+            let settlement = match self.chain.signature_status(&signature).await {
+                Ok(Some(Ok(()))) => Some((Settlement::Landed, None)),
+                Ok(Some(Err(error))) => Some((Settlement::Failed, Some(describe(&error)))),
+                Ok(None) => self.resend(&intent).await,
+                Err(_) => None,
+            };
+            if let Some((settlement, detail)) = settlement {
+                self.journal.outcome(&intent.key, &intent.signature, settlement, detail)?;
+                if settlement == Settlement::Landed {
+                    report.landed.push(intent.key.clone());
+                }
+                report.reconciled.push((intent.key.clone(), settlement));
+            }
+        }
+        Ok(())
+    }
+
+    async fn resend(&self, intent: &OpenIntent) -> Option<(Settlement, Option<String>)> {
+        let bytes = base64::engine::general_purpose::STANDARD.decode(&intent.transaction).ok()?;
+        let tx: Transaction = bincode::deserialize(&bytes).ok()?;
+        match self.chain.send_and_confirm(&tx).await {
+            Ok(_) | Err(ChainError::AlreadyProcessed) => Some((Settlement::Landed, None)),
+            Err(ChainError::BlockhashExpired) => Some((Settlement::Expired, None)),
+            Err(ChainError::Rejected { error, .. }) => Some((Settlement::Failed, Some(describe(&error)))),
+            Err(_) => None,
+        }
+    }
+}
+
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Claim => "claim",
+        Kind::GrantRelease => "grant_release",
+        Kind::Payment => "payment",
+        Kind::Airdrop => "airdrop",
+        Kind::Execute => "execute_pending",
+    }
+}
+
+/// A transaction error in words; Covenant's own errors by name.
+pub fn describe(error: &TransactionError) -> String {
+    if let TransactionError::InstructionError(index, solana_instruction_error::InstructionError::Custom(code)) =
+        error
+    {
+        if let Some(name) = crate::errors::covenant_error_name(*code) {
+            return format!("instruction {index}: {name} ({code})");
+        }
+    }
+    format!("{error:?}")
+}

@@ -1,0 +1,14 @@
+//! Covenant's agent keeper: observe the chain → decide with a model → guard every proposal with
+//! the program's own policy functions → act (idempotently) → report.
+
+pub mod act;
+pub mod chain;
+pub mod config;
+pub mod decide;
+pub mod errors;
+pub mod guard;
+pub mod journal;
+pub mod keeper;
+pub mod metrics;
+pub mod model;
+pub mod observe;
