@@ -12,3 +12,7 @@ pub mod keeper;
 pub mod metrics;
 pub mod model;
 pub mod observe;
+pub mod cli;
+pub mod ops;
+pub mod setup;
+pub mod status;

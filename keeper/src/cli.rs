@@ -1,0 +1,287 @@
+//! The operator's command line. Every input error stops before anything is signed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use covenant::policy::ReleaseSchedule;
+use covenant::sdk::TreasuryAddresses;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::chain::Chain;
+use crate::config::{parse_pubkey, KeeperConfig};
+use crate::keeper::Keeper;
+use crate::model::{Device, Model};
+use crate::{ops, setup, status};
+
+#[derive(Parser, Debug)]
+#[command(name = "covenant-keeper", version, about = "Covenant's agent keeper: observe → decide (ONNX) → guard → act → report")]
+pub struct Cli {
+    /// The keeper's TOML config.
+    #[arg(long, short, env = "COVENANT_CONFIG", default_value = "keeper.toml", global = true)]
+    pub config: PathBuf,
+    /// Cluster JSON-RPC URL (overrides `cluster.url`).
+    #[arg(long, env = "COVENANT_RPC_URL", global = true)]
+    pub url: Option<String>,
+    /// The ONNX model (overrides `model.path`; default: the model shipped with the keeper).
+    #[arg(long, env = "COVENANT_MODEL", global = true)]
+    pub model: Option<PathBuf>,
+    /// Where inference runs (overrides `model.device`).
+    #[arg(long, env = "COVENANT_DEVICE", global = true)]
+    pub device: Option<Device>,
+    /// ONNX Runtime's shared library (default: where scripts/setup-onnxruntime puts it).
+    #[arg(long, env = "ORT_DYLIB_PATH", global = true)]
+    pub ort_lib: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the treasury, its policies and payees from the config (operator key); skips what exists.
+    Init,
+    /// Run the agent loop.
+    Run {
+        /// One tick, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Decide and guard, log everything, sign nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens.
+    Status,
+    /// Load the model, check its contract and report the provider in use.
+    CheckModel,
+    /// Pause the treasury (guardian key, or the operator's).
+    Pause {
+        #[arg(long)]
+        authority: PathBuf,
+    },
+    /// Unpause (operator key).
+    Unpause,
+    /// Donate SOL to the treasury's vault.
+    Donate {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        lamports: u64,
+        #[arg(long, default_value = "")]
+        memo: String,
+    },
+    /// Fund a SOL grant escrow: immediate, or linear vesting over `--vest-seconds`.
+    Grant {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        id: u64,
+        #[arg(long)]
+        lamports: u64,
+        #[arg(long)]
+        vest_seconds: Option<i64>,
+        /// Seconds from now until the donor may claw back what is unreleased.
+        #[arg(long)]
+        expires_in: i64,
+    },
+    /// Co-sign a pending spend (operator key).
+    ApprovePending {
+        #[arg(long)]
+        id: u64,
+    },
+    /// Cancel a pending spend (guardian or operator key).
+    CancelPending {
+        #[arg(long)]
+        id: u64,
+        #[arg(long)]
+        authority: PathBuf,
+    },
+}
+
+struct Context_ {
+    config: KeeperConfig,
+    keeper: Keypair,
+    operator: Option<Keypair>,
+    addresses: TreasuryAddresses,
+}
+
+fn load(cli: &Cli) -> anyhow::Result<Context_> {
+    let mut config = KeeperConfig::load(&cli.config)?;
+    if let Some(url) = &cli.url {
+        config.cluster.url = url.clone();
+    }
+    config.run.decision_log = setup::relative_to(&cli.config, &config.run.decision_log);
+    let keeper = setup::read_keypair(&setup::relative_to(&cli.config, &config.keys.keeper))?;
+    let operator = match &config.keys.operator {
+        Some(path) => Some(setup::read_keypair(&setup::relative_to(&cli.config, path))?),
+        None => None,
+    };
+    let operator_key = match (&config.treasury.operator, &operator) {
+        (Some(text), _) => parse_pubkey(text).map_err(anyhow::Error::msg)?,
+        (None, Some(operator)) => operator.pubkey(),
+        (None, None) => bail!("config file {}: set treasury.operator or keys.operator", cli.config.display()),
+    };
+    let addresses = TreasuryAddresses::new(operator_key, config.treasury.id);
+    Ok(Context_ { config, keeper, operator, addresses })
+}
+
+fn load_model(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<dyn Model>> {
+    let model = cli
+        .model
+        .clone()
+        .or_else(|| config.model.path.as_ref().map(|path| setup::relative_to(&cli.config, path)))
+        .unwrap_or_else(setup::default_model);
+    let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
+    let device = cli.device.unwrap_or(config.model.device);
+    Ok(setup::load_model(&model, &library, device)?)
+}
+
+fn operator(ctx: &Context_) -> anyhow::Result<&Keypair> {
+    ctx.operator.as_ref().context("this command needs the operator's key: set keys.operator in the config")
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::CheckModel = cli.command {
+        let config = KeeperConfig::load(&cli.config).ok();
+        let model = load_model(&cli, config.as_ref().unwrap_or(&placeholder_config()))?;
+        let info = model.info();
+        println!("model ok: version {}, sha256 {}, provider {}", info.version, hex::encode(info.hash), info.provider);
+        return Ok(());
+    }
+    let ctx = load(&cli)?;
+    let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&ctx.config));
+    let t = ctx.addresses.clone();
+    match cli.command {
+        Command::Init => {
+            let operator = operator(&ctx)?;
+            let steps = ops::init_steps(chain.as_ref(), &ctx.config, operator.pubkey(), ctx.keeper.pubkey())
+                .await
+                .map_err(anyhow::Error::msg)?;
+            for step in steps {
+                let exists = chain.accounts(&[step.account]).await?.into_iter().next().flatten().is_some();
+                if exists {
+                    println!("exists   {}", step.what);
+                    continue;
+                }
+                let signature = ops::submit(chain.as_ref(), &step.instructions, operator, &[]).await?;
+                println!("created  {}  ({signature})", step.what);
+            }
+        }
+        Command::Run { once, dry_run } => {
+            let model = load_model(&cli, &ctx.config)?;
+            run_loop(chain, model, ctx, once, dry_run).await?;
+        }
+        Command::Status => {
+            let snapshot = crate::observe::observe(chain.as_ref(), &t, &ctx.config.sol_wallets()).await?;
+            print!("{}", status::render(&snapshot));
+        }
+        Command::CheckModel => {}
+        Command::Pause { authority } => {
+            let authority = setup::read_keypair(&authority)?;
+            let signature = ops::submit(chain.as_ref(), &[covenant::sdk::pause(&t, authority.pubkey())], &authority, &[]).await?;
+            println!("paused ({signature})");
+        }
+        Command::Unpause => {
+            let operator = operator(&ctx)?;
+            let signature = ops::submit(chain.as_ref(), &[covenant::sdk::unpause(&t)], operator, &[]).await?;
+            println!("unpaused ({signature})");
+        }
+        Command::Donate { from, lamports, memo } => {
+            let donor = setup::read_keypair(&from)?;
+            let ixs = ops::donate(&t, donor.pubkey(), lamports, memo);
+            let signature = ops::submit(chain.as_ref(), &ixs, &donor, &[]).await?;
+            println!("donated {lamports} lamports to {} ({signature})", t.vault);
+        }
+        Command::Grant { from, id, lamports, vest_seconds, expires_in } => {
+            let donor = setup::read_keypair(&from)?;
+            let now = chain.clock().await?.unix_timestamp;
+            let schedule = match vest_seconds {
+                None => ReleaseSchedule::Immediate,
+                Some(seconds) => ReleaseSchedule::Linear { start: now, end: now.saturating_add(seconds) },
+            };
+            let ixs = ops::grant(&t, donor.pubkey(), id, lamports, schedule, now.saturating_add(expires_in), None);
+            let signature = ops::submit(chain.as_ref(), &ixs, &donor, &[]).await?;
+            println!("grant {} funded with {lamports} lamports ({signature})", t.grant(&donor.pubkey(), id));
+        }
+        Command::ApprovePending { id } => {
+            let operator = operator(&ctx)?;
+            let signature = ops::submit(chain.as_ref(), &[covenant::sdk::approve_pending(&t, id)], operator, &[]).await?;
+            println!("pending spend {id} approved ({signature})");
+        }
+        Command::CancelPending { id, authority } => {
+            let authority = setup::read_keypair(&authority)?;
+            let ix = covenant::sdk::cancel_pending(&t, authority.pubkey(), id);
+            let signature = ops::submit(chain.as_ref(), &[ix], &authority, &[]).await?;
+            println!("pending spend {id} cancelled ({signature})");
+        }
+    }
+    Ok(())
+}
+
+fn placeholder_config() -> KeeperConfig {
+    KeeperConfig::parse("[keys]\nkeeper = \"unused\"\n[treasury]\nid = 0\n").unwrap_or_else(|_| unreachable!())
+}
+
+async fn run_loop(
+    chain: Arc<dyn Chain>,
+    model: Arc<dyn Model>,
+    ctx: Context_,
+    once: bool,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let tick_every = std::time::Duration::from_secs(ctx.config.run.tick_seconds.max(1));
+    let metrics_addr = ctx.config.run.metrics_addr.clone();
+    // The first observe doubles as the connectivity check: an unreachable cluster is an error, not a loop.
+    crate::observe::observe(chain.as_ref(), &ctx.addresses, &ctx.config.sol_wallets()).await?;
+    let mut keeper = Keeper::new(chain, model, ctx.config, ctx.keeper, ctx.addresses, dry_run)?;
+    if let Some(addr) = metrics_addr {
+        let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
+        tracing::info!(%addr, "serving /metrics");
+        tokio::spawn(crate::metrics::serve(listener, keeper.metrics()));
+    }
+    loop {
+        match keeper.tick().await {
+            Ok(report) => {
+                tracing::info!(
+                    tick = report.tick,
+                    candidates = report.candidates,
+                    landed = report.landed.len(),
+                    refused = report.refused.len(),
+                    failed = report.failed.len(),
+                    "tick done"
+                );
+                println!("{}", serde_json::to_string(&report)?);
+            }
+            Err(error) => tracing::warn!(%error, "tick failed"),
+        }
+        if once {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(tick_every) => {}
+            _ = shutdown_signal() => {
+                tracing::info!("shutting down");
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,113 @@
+//! Operator and donor actions a user would otherwise script: create the treasury from the config,
+//! pause, donate, fund a grant, approve or cancel a pending spend. Built from `covenant::sdk`.
+
+use anchor_lang::prelude::Pubkey;
+use covenant::constants::SOL_ASSET;
+use covenant::instructions::{AddPayeeArgs, CreateGrantArgs, CreateTreasuryArgs};
+use covenant::policy::{PayeeBudget, ReleaseSchedule};
+use covenant::sdk::{self, TokenMint, TreasuryAddresses};
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+use crate::chain::{Chain, ChainError};
+use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
+
+/// Signs with `payer` (fee payer) and `signers`, sends and confirms.
+pub async fn submit(
+    chain: &dyn Chain,
+    ixs: &[Instruction],
+    payer: &Keypair,
+    signers: &[&Keypair],
+) -> Result<Signature, ChainError> {
+    let blockhash = chain.latest_blockhash().await?;
+    let mut all: Vec<&Keypair> = vec![payer];
+    all.extend(signers.iter().copied().filter(|signer| signer.pubkey() != payer.pubkey()));
+    let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+    chain.send_and_confirm(&tx).await
+}
+
+/// One step of `init`: what it creates and the instructions, skipped when the account exists.
+pub struct InitStep {
+    pub what: String,
+    pub account: Pubkey,
+    pub instructions: Vec<Instruction>,
+}
+
+/// The treasury, its policies and payees as the config describes them.
+pub async fn init_steps(
+    chain: &dyn Chain,
+    config: &KeeperConfig,
+    operator: Pubkey,
+    keeper: Pubkey,
+) -> Result<Vec<InitStep>, String> {
+    let t = TreasuryAddresses::new(operator, config.treasury.id);
+    let guardian = config.treasury.guardian.as_deref().map(parse_pubkey).transpose()?;
+    let mut steps = vec![InitStep {
+        what: format!("treasury {} (id {})", t.treasury, config.treasury.id),
+        account: t.treasury,
+        instructions: vec![sdk::create_treasury(
+            operator,
+            CreateTreasuryArgs { treasury_id: config.treasury.id, keeper, guardian },
+        )],
+    }];
+    for policy in &config.policies {
+        let asset = parse_asset(&policy.asset)?;
+        let limits = config.limits(policy);
+        let instruction = if asset == SOL_ASSET {
+            sdk::create_sol_policy(&t, limits)
+        } else {
+            let mint = chain.accounts(&[asset]).await.map_err(|error| error.to_string())?;
+            let owner = mint.into_iter().next().flatten().map(|account| account.owner);
+            let program = owner.ok_or_else(|| format!("policy asset {asset}: no such mint on this cluster"))?;
+            sdk::create_token_policy(&t, asset, program, limits)
+        };
+        steps.push(InitStep {
+            what: format!("{} spend policy", policy.asset),
+            account: t.policy(&asset),
+            instructions: vec![instruction],
+        });
+    }
+    for payee in &config.payees {
+        let recipient = parse_pubkey(&payee.recipient)?;
+        let budget = match payee.budget {
+            Some(amount) => {
+                Some(PayeeBudget { asset: parse_asset(payee.budget_asset.as_deref().unwrap_or("SOL"))?, amount })
+            }
+            None => None,
+        };
+        let args = AddPayeeArgs {
+            recipient,
+            label: payee.label.clone(),
+            category: payee.category.clone(),
+            budget,
+            expires_at: payee.expires_at,
+        };
+        steps.push(InitStep {
+            what: format!("payee {} ({})", payee.label, payee.category),
+            account: t.payee(&recipient),
+            instructions: vec![sdk::add_payee(&t, args)],
+        });
+    }
+    Ok(steps)
+}
+
+pub fn donate(t: &TreasuryAddresses, donor: Pubkey, lamports: u64, memo: String) -> Vec<Instruction> {
+    vec![sdk::donate_sol(t, donor, lamports, memo, true)]
+}
+
+/// A SOL grant: `schedule` as parsed from the command line.
+pub fn grant(
+    t: &TreasuryAddresses,
+    donor: Pubkey,
+    grant_id: u64,
+    amount: u64,
+    schedule: ReleaseSchedule,
+    expires_at: i64,
+    token: Option<TokenMint>,
+) -> Vec<Instruction> {
+    let args = CreateGrantArgs { grant_id, amount, schedule, payees: Vec::new(), per_tx_cap: None, expires_at };
+    sdk::create_grant(t, donor, token, args)
+}

@@ -1,0 +1,80 @@
+//! Turning operator inputs (paths, keys, model, cluster) into working parts, each with one clear
+//! error that names the input.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+
+use crate::chain::{RpcChain, RpcSettings};
+use crate::config::KeeperConfig;
+use crate::model::{Device, OnnxModel};
+
+pub const ORT_VERSION: &str = "1.31.1";
+
+#[derive(Debug, thiserror::Error)]
+#[error("keypair file {path}: {detail}")]
+pub struct KeypairError {
+    path: String,
+    detail: String,
+}
+
+/// Reads a keypair in the Solana CLI format: a JSON array of the 64 secret-key bytes.
+pub fn read_keypair(path: &Path) -> Result<Keypair, KeypairError> {
+    let error = |detail: String| KeypairError { path: path.display().to_string(), detail };
+    let text = std::fs::read_to_string(path).map_err(|io| error(io.to_string()))?;
+    let bytes: Vec<u8> = serde_json::from_str(&text)
+        .map_err(|_| error("not a Solana CLI keypair (expected a JSON array of 64 numbers 0-255)".into()))?;
+    if bytes.len() != 64 {
+        return Err(error(format!("not a Solana CLI keypair (has {} bytes, expected 64)", bytes.len())));
+    }
+    Keypair::try_from(bytes.as_slice()).map_err(|_| error("the 64 bytes are not a valid ed25519 keypair".into()))
+}
+
+/// Writes a keypair in the Solana CLI format (owner-only permissions).
+pub fn write_keypair(keypair: &Keypair, path: &Path) -> std::io::Result<()> {
+    let text = serde_json::to_string(&keypair.to_bytes().to_vec()).map_err(std::io::Error::other)?;
+    std::fs::write(path, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Where `scripts/setup-onnxruntime` puts the library.
+pub fn default_ort_library() -> PathBuf {
+    let dir = std::env::var_os("COVENANT_ORT_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        home.join(".cache/covenant").join(format!("onnxruntime-{ORT_VERSION}"))
+    });
+    dir.join("libonnxruntime.so")
+}
+
+/// The model shipped with the keeper.
+pub fn default_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("model/default.onnx")
+}
+
+/// Resolves a path from the config file relative to the file's directory.
+pub fn relative_to(config_path: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    config_path.parent().map_or_else(|| path.to_path_buf(), |dir| dir.join(path))
+}
+
+pub fn load_model(model: &Path, library: &Path, device: Device) -> Result<Arc<OnnxModel>, crate::model::ModelError> {
+    OnnxModel::load(model, library, device).map(Arc::new)
+}
+
+pub fn rpc_chain(config: &KeeperConfig) -> RpcChain {
+    RpcChain::new(&RpcSettings {
+        url: config.cluster.url.clone(),
+        timeout: Duration::from_secs(config.cluster.timeout_seconds.max(1)),
+        commitment: CommitmentConfig::confirmed(),
+    })
+}

@@ -1,0 +1,130 @@
+//! `status`: the treasury as an operator wants to read it.
+
+use std::fmt::Write;
+
+use covenant::constants::SOL_ASSET;
+use covenant::policy::{roll_window, window_resets_at};
+
+use crate::decide::asset_name;
+use crate::observe::Snapshot;
+
+fn short(text: &str) -> String {
+    if text.len() > 12 {
+        format!("{}…{}", &text[..6], &text[text.len() - 4..])
+    } else {
+        text.to_string()
+    }
+}
+
+/// A plain-text report: roles, balances and windows per asset, payees, pending spends, grants,
+/// bounties and claims, meme tokens.
+pub fn render(snapshot: &Snapshot) -> String {
+    let mut out = String::new();
+    let t = &snapshot.treasury;
+    let now = snapshot.now;
+    let _ = writeln!(out, "treasury  {}  (id {}){}", snapshot.addresses.treasury, t.treasury_id, if t.paused { "  PAUSED" } else { "" });
+    let _ = writeln!(out, "vault     {}", snapshot.addresses.vault);
+    let _ = writeln!(out, "operator  {}\nkeeper    {}\nguardian  {}", t.operator, t.keeper, t.guardian.map_or("none".into(), |g| g.to_string()));
+    let _ = writeln!(out, "clock     {now} (slot {})\n", snapshot.slot);
+
+    let _ = writeln!(out, "{:<14} {:>16} {:>14} {:>16} {:>16} {:>12}", "asset", "balance", "per-tx max", "window used", "window cap", "resets in");
+    for (asset, policy) in &snapshot.policies {
+        let balance = if *asset == SOL_ASSET {
+            snapshot.vault_spendable
+        } else {
+            snapshot.token_balances.get(asset).copied().unwrap_or(0)
+        };
+        let limits = &policy.limits;
+        let used = roll_window(policy.window, limits.period_seconds, now).map_or(0, |window| window.spent);
+        let resets = window_resets_at(policy.window, limits.period_seconds, now).map_or(0, |at| at - now);
+        let _ = writeln!(
+            out,
+            "{:<14} {balance:>16} {:>14} {used:>16} {:>16} {:>11}s",
+            short(&asset_name(asset)),
+            limits.per_tx_max,
+            limits.period_cap,
+            resets
+        );
+    }
+
+    if !snapshot.payees.is_empty() {
+        let _ = writeln!(out, "\n{:<14} {:<12} {:<14} {:>14} {:>14} {:>6}", "payee", "category", "label", "spent", "budget", "paid");
+        for (recipient, payee) in &snapshot.payees {
+            let budget = payee.terms.budget.map_or("-".to_string(), |budget| budget.amount.to_string());
+            let _ = writeln!(
+                out,
+                "{:<14} {:<12} {:<14} {:>14} {:>14} {:>6}",
+                short(&recipient.to_string()),
+                payee.category,
+                payee.label,
+                payee.terms.spent,
+                budget,
+                payee.paid_count
+            );
+        }
+    }
+
+    if !snapshot.pendings.is_empty() {
+        let _ = writeln!(out, "\n{:<6} {:<10} {:>14} {:<14} {:>14}", "pending", "status", "amount", "recipient", "executable in");
+        for (_, pending) in &snapshot.pendings {
+            let _ = writeln!(
+                out,
+                "{:<7} {:<10} {:>14} {:<14} {:>13}s",
+                pending.id,
+                format!("{:?}", pending.status),
+                pending.amount,
+                short(&pending.recipient.to_string()),
+                (pending.executable_at - now).max(0)
+            );
+        }
+    }
+
+    if !snapshot.grants.is_empty() {
+        let _ = writeln!(out, "\n{:<14} {:<14} {:>12} {:>12} {:>12} {:>12}", "grant", "donor", "funded", "released", "available", "expires in");
+        for (key, grant) in &snapshot.grants {
+            let available = grant.ledger.available(&grant.schedule, now).unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "{:<14} {:<14} {:>12} {:>12} {:>12} {:>11}s",
+                short(&key.to_string()),
+                short(&grant.donor.to_string()),
+                grant.ledger.funded,
+                grant.ledger.released,
+                available,
+                (grant.expires_at - now).max(0)
+            );
+        }
+    }
+
+    if !snapshot.bounties.is_empty() {
+        let _ = writeln!(out, "\n{:<8} {:>12} {:>8} {:>8} {:>8} {:>12}", "bounty", "reward", "claims", "paid", "open", "deadline in");
+        for (key, bounty) in &snapshot.bounties {
+            let open = snapshot
+                .claims
+                .iter()
+                .filter(|(_, claim)| claim.bounty == *key && claim.status == covenant::policy::ClaimStatus::Pending)
+                .count();
+            let _ = writeln!(
+                out,
+                "{:<8} {:>12} {:>8} {:>8} {open:>8} {:>11}s",
+                bounty.id,
+                bounty.reward,
+                bounty.submitted_count,
+                bounty.approved_count,
+                (bounty.deadline - now).max(0)
+            );
+        }
+    }
+
+    for (mint, meme) in &snapshot.memes {
+        let _ = writeln!(
+            out,
+            "\nmeme {}  minted {} of cap {}{}",
+            mint,
+            meme.total_minted,
+            meme.supply_cap,
+            if meme.renounced { "  (renounced)" } else { "" }
+        );
+    }
+    out
+}
