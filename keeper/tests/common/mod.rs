@@ -1,0 +1,147 @@
+//! A treasury on the in-process bank, set up the way an operator would (`init` from a TOML config),
+//! and keepers over it.
+
+#![allow(dead_code)] // each test binary uses part of the world
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountDeserialize;
+use covenant::instructions::CreateBountyArgs;
+use covenant::sdk::{self, TreasuryAddresses};
+use covenant::state::DecisionRecord;
+use covenant_keeper::chain::{BankChain, Chain};
+use covenant_keeper::config::KeeperConfig;
+use covenant_keeper::keeper::Keeper;
+use covenant_keeper::model::{Device, Model, OnnxModel};
+use covenant_keeper::{ops, setup};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+pub const SOL: u64 = 1_000_000_000;
+pub const HOUR: i64 = 3_600;
+
+/// Loads the shipped model once per test binary.
+pub fn default_model() -> Arc<dyn Model> {
+    static MODEL: std::sync::OnceLock<Arc<OnnxModel>> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let library = setup::default_ort_library();
+            let model = OnnxModel::load(&setup::default_model(), &library, Device::Cpu);
+            Arc::new(model.unwrap_or_else(|error| panic!("{error} (scripts/test runs scripts/setup-onnxruntime)")))
+        })
+        .clone()
+}
+
+pub struct World {
+    pub chain: Arc<BankChain>,
+    pub operator: Keypair,
+    pub keeper: Keypair,
+    pub donor: Keypair,
+    pub t: TreasuryAddresses,
+    pub config: KeeperConfig,
+    pub dir: tempfile::TempDir,
+}
+
+/// The SOL policy every test starts from: 2 SOL per transaction, 5 SOL a day, co-sign above
+/// 1.5 SOL with a one-hour timelock.
+pub const POLICY: &str = r#"
+[[policy]]
+asset = "SOL"
+per_tx_max = 2_000_000_000
+period_seconds = 86_400
+period_cap = 5_000_000_000
+cosign_threshold = 1_500_000_000
+timelock_seconds = 3_600
+"#;
+
+impl World {
+    /// `extra` is appended to the config (payees, payments, airdrops...). The vault gets `vault_sol`.
+    pub async fn new(extra: &str, vault_sol: u64) -> Self {
+        let operator = Keypair::new();
+        let keeper = Keypair::new();
+        let donor = Keypair::new();
+        let chain = Arc::new(
+            BankChain::start(&[(operator.pubkey(), 100 * SOL), (keeper.pubkey(), 10 * SOL), (donor.pubkey(), 100 * SOL)])
+                .await,
+        );
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = format!(
+            "[keys]\nkeeper = \"keeper.json\"\n[treasury]\noperator = \"{}\"\nid = 7\n[loop]\ndecision_log = \"{}\"\n{POLICY}\n{extra}",
+            operator.pubkey(),
+            dir.path().join("decisions.jsonl").display()
+        );
+        let config = KeeperConfig::parse(&text).unwrap_or_else(|error| panic!("test config: {error}"));
+        let steps = ops::init_steps(chain.as_ref(), &config, operator.pubkey(), keeper.pubkey()).await.expect("init steps");
+        for step in steps {
+            ops::submit(chain.as_ref(), &step.instructions, &operator, &[]).await.expect("init step lands");
+        }
+        let t = TreasuryAddresses::new(operator.pubkey(), 7);
+        if vault_sol > 0 {
+            ops::submit(chain.as_ref(), &ops::donate(&t, donor.pubkey(), vault_sol, "seed".into()), &donor, &[])
+                .await
+                .expect("donation lands");
+        }
+        Self { chain, operator, keeper, donor, t, config, dir }
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.config.run.decision_log.clone()
+    }
+
+    pub fn keeper_with(&self, chain: Arc<dyn Chain>, dry_run: bool) -> Keeper {
+        Keeper::new(chain, default_model(), self.config.clone(), self.keeper.insecure_clone(), self.t, dry_run)
+            .expect("keeper starts")
+    }
+
+    pub fn keeper(&self) -> Keeper {
+        self.keeper_with(self.chain.clone(), false)
+    }
+
+    pub async fn lamports(&self, key: Pubkey) -> u64 {
+        self.chain.accounts(&[key]).await.expect("read").remove(0).map_or(0, |account| account.lamports)
+    }
+
+    pub async fn account<T: AccountDeserialize>(&self, key: Pubkey) -> T {
+        let account = self.chain.accounts(&[key]).await.expect("read").remove(0).expect("account exists");
+        T::try_deserialize(&mut account.data.as_slice()).expect("decodes")
+    }
+
+    pub async fn now(&self) -> i64 {
+        self.chain.clock().await.expect("clock").unix_timestamp
+    }
+
+    /// The operator opens bounty `id`: `reward` per claim, `max_claims`, one day to claim.
+    pub async fn open_bounty(&self, id: u64, reward: u64, max_claims: u32) -> Pubkey {
+        let deadline = self.now().await + 24 * HOUR;
+        let args = CreateBountyArgs {
+            reward,
+            max_claims,
+            deadline,
+            description: "photo of our poster".into(),
+            decision: DecisionRecord::default(),
+        };
+        let ix = sdk::create_bounty(&self.t, self.operator.pubkey(), None, id, args);
+        ops::submit(self.chain.as_ref(), &[ix], &self.operator, &[]).await.expect("bounty opens");
+        self.t.bounty(id)
+    }
+
+    /// A new funded wallet submits a claim; `good` claims carry an https proof and a hash.
+    pub async fn claim(&self, bounty: Pubkey, good: bool) -> Keypair {
+        let claimant = Keypair::new();
+        let fund = solana_system_interface::instruction::transfer(&self.donor.pubkey(), &claimant.pubkey(), SOL);
+        ops::submit(self.chain.as_ref(), &[fund], &self.donor, &[]).await.expect("claimant funded");
+        let (uri, hash) = if good { ("https://example.org/poster.jpg", [7u8; 32]) } else { ("no proof", [0u8; 32]) };
+        let ix = sdk::submit_claim(bounty, claimant.pubkey(), uri.into(), hash);
+        ops::submit(self.chain.as_ref(), &[ix], &claimant, &[]).await.expect("claim lands");
+        claimant
+    }
+}
+
+/// A `[[payment]]` block.
+pub fn payment(name: &str, recipient: &Pubkey, amount: u64, partial: bool) -> String {
+    format!(
+        "[[payment]]\nname = \"{name}\"\nrecipient = \"{recipient}\"\namount = {amount}\nevery_seconds = 3600\npartial = {partial}\n"
+    )
+}
