@@ -1,0 +1,83 @@
+//! Bad inputs to the binary: one clear line on stderr, a non-zero exit, nothing sent.
+
+use std::path::Path;
+use std::process::Command;
+
+use solana_keypair::Keypair;
+
+fn keeper(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .current_dir(dir)
+        .env("RUST_LOG", "error")
+        .env_remove("COVENANT_CONFIG")
+        .env_remove("COVENANT_RPC_URL")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).trim().to_string())
+}
+
+#[track_caller]
+fn fails_with(dir: &Path, args: &[&str], needle: &str) {
+    let (ok, stderr) = keeper(dir, args);
+    assert!(!ok, "{args:?} should fail");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {stderr}");
+}
+
+fn write_config(dir: &Path, url: &str) {
+    let config = format!(
+        "[cluster]\nurl = \"{url}\"\ntimeout_seconds = 2\n[keys]\nkeeper = \"keeper.json\"\n[treasury]\noperator = \"{}\"\nid = 1\n",
+        solana_signer::Signer::pubkey(&Keypair::new())
+    );
+    std::fs::write(dir.join("keeper.toml"), config).unwrap();
+}
+
+#[test]
+fn a_missing_or_malformed_config_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(dir.path(), &["status"], "config file keeper.toml: No such file");
+    std::fs::write(dir.path().join("keeper.toml"), "[keys\nkeeper = 1").unwrap();
+    fails_with(dir.path(), &["status"], "config file keeper.toml");
+    std::fs::write(dir.path().join("keeper.toml"), "[keys]\nkeeper = \"k.json\"\n[treasury]\nid = 1\nsurprise = 2\n")
+        .unwrap();
+    fails_with(dir.path(), &["status"], "unknown field `surprise`");
+    let bad_policy = "[keys]\nkeeper = \"k.json\"\n[treasury]\nid = 1\n[[policy]]\nasset = \"SOL\"\nper_tx_max = 5\nperiod_seconds = 60\nperiod_cap = 1\n";
+    std::fs::write(dir.path().join("keeper.toml"), bad_policy).unwrap();
+    fails_with(dir.path(), &["status"], "policy[0] (SOL)");
+}
+
+#[test]
+fn a_keypair_file_not_in_solana_cli_format_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "http://127.0.0.1:1");
+    fails_with(dir.path(), &["status"], "keypair file");
+    std::fs::write(dir.path().join("keeper.json"), "{\"secret\": \"hunter2\"}").unwrap();
+    fails_with(dir.path(), &["status"], "not a Solana CLI keypair");
+    std::fs::write(dir.path().join("keeper.json"), "[1, 2, 3]").unwrap();
+    fails_with(dir.path(), &["status"], "has 3 bytes, expected 64");
+}
+
+#[test]
+fn an_unreachable_cluster_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "http://127.0.0.1:1");
+    covenant_keeper::setup::write_keypair(&Keypair::new(), &dir.path().join("keeper.json")).unwrap();
+    fails_with(dir.path(), &["status"], "cannot reach the cluster at http://127.0.0.1:1");
+    fails_with(dir.path(), &["run", "--once"], "cannot reach the cluster at http://127.0.0.1:1");
+}
+
+#[test]
+fn a_missing_or_foreign_model_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "http://127.0.0.1:1");
+    covenant_keeper::setup::write_keypair(&Keypair::new(), &dir.path().join("keeper.json")).unwrap();
+    fails_with(dir.path(), &["--model", "nowhere.onnx", "check-model"], "model file nowhere.onnx");
+    let foreign = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wrong_contract.onnx");
+    fails_with(dir.path(), &["--model", foreign.to_str().unwrap(), "check-model"], "does not follow contract");
+    fails_with(dir.path(), &["--ort-lib", "/nonexistent/libonnxruntime.so", "check-model"], "ONNX Runtime library");
+    // The model is checked before the loop ever talks to the cluster.
+    fails_with(dir.path(), &["--model", "nowhere.onnx", "run", "--once"], "model file nowhere.onnx");
+    let (ok, stderr) = keeper(dir.path(), &["check-model", "--device", "cpu"]);
+    assert!(ok, "{stderr}");
+}

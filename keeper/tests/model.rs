@@ -1,0 +1,99 @@
+//! The model: ONNX Runtime's outputs against a reference computed without it (same weights, plain
+//! Rust, and numpy's own outputs from the generator), and the contract check on load.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use covenant_keeper::model::{Device, Model, ModelError, OnnxModel, ReferenceMlp, FEATURE_COUNT};
+use covenant_keeper::setup;
+
+fn weights_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("model/default.weights.json")
+}
+
+/// Deterministic pseudo-random rows in the ranges the keeper produces.
+fn rows(count: usize) -> Vec<[f32; FEATURE_COUNT]> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..count)
+        .map(|_| {
+            let mut row = [0.0; FEATURE_COUNT];
+            for value in row.iter_mut() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *value = (state % 10_000) as f32 / 5_000.0;
+            }
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn onnx_runtime_agrees_with_the_reference_computation() {
+    let onnx = common::default_model();
+    let reference = ReferenceMlp::load(&weights_path()).expect("weights load");
+    let batch = rows(256);
+    let from_ort = onnx.score(&batch).expect("ort runs");
+    let from_reference = reference.score(&batch).expect("reference runs");
+    assert_eq!(from_ort.len(), 256);
+    for (ort, reference) in from_ort.iter().zip(&from_reference) {
+        assert!((ort.approve - reference.approve).abs() < 1e-5, "{ort:?} vs {reference:?}");
+        assert_eq!(ort.amount_scale, reference.amount_scale);
+    }
+    // Both distinguish: the batch has confident yeses and noes, not a constant.
+    assert!(from_ort.iter().any(|s| s.approve > 0.9) && from_ort.iter().any(|s| s.approve < 0.1));
+    // Batch of one = the same row inside a batch.
+    let single = onnx.score(&batch[..1]).unwrap();
+    assert!((single[0].approve - from_ort[0].approve).abs() < 1e-6);
+}
+
+#[test]
+fn onnx_runtime_agrees_with_numpy_on_the_generators_probe_rows() {
+    let weights: serde_json::Value = serde_json::from_slice(&std::fs::read(weights_path()).unwrap()).unwrap();
+    let probe: Vec<[f32; FEATURE_COUNT]> = serde_json::from_value(weights["probe_inputs"].clone()).unwrap();
+    let expected: Vec<f32> = serde_json::from_value(weights["probe_approve_numpy"].clone()).unwrap();
+    let scores = common::default_model().score(&probe).unwrap();
+    for (score, numpy) in scores.iter().zip(&expected) {
+        assert!((score.approve - numpy).abs() < 1e-5, "ort {} vs numpy {numpy}", score.approve);
+    }
+}
+
+#[test]
+fn the_default_model_reports_its_hash_version_and_provider() {
+    let model = common::default_model();
+    let bytes = std::fs::read(setup::default_model()).unwrap();
+    assert_eq!(model.info().hash, covenant_keeper::model::file_hash(&bytes));
+    assert_eq!(model.info().version, "default-1");
+    assert_eq!(model.info().provider, "CPU");
+}
+
+fn load(path: &Path, device: Device) -> Result<OnnxModel, ModelError> {
+    OnnxModel::load(path, &setup::default_ort_library(), device)
+}
+
+#[test]
+fn models_that_break_the_contract_are_refused_with_a_clear_error() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wrong_contract.onnx");
+    let error = load(&fixture, Device::Cpu).err().expect("refused");
+    assert!(matches!(error, ModelError::Contract { .. }), "{error}");
+    assert!(error.to_string().contains("someone-elses.v9"), "{error}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.onnx");
+    std::fs::write(&garbage, b"not a model").unwrap();
+    let error = load(&garbage, Device::Cpu).err().expect("refused");
+    assert!(matches!(error, ModelError::File { .. }), "{error}");
+
+    let error = load(&dir.path().join("missing.onnx"), Device::Cpu).err().expect("refused");
+    assert!(error.to_string().contains("missing.onnx"), "{error}");
+}
+
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn cuda_asked_for_explicitly_is_an_error_and_auto_falls_back_to_cpu() {
+    let error = load(&setup::default_model(), Device::Cuda).err().expect("no CUDA in this build");
+    assert!(matches!(error, ModelError::CudaUnavailable(_)), "{error}");
+    let auto = load(&setup::default_model(), Device::Auto).expect("auto works");
+    assert_eq!(auto.info().provider, "CPU");
+}
