@@ -74,8 +74,12 @@ pub fn instructions(
             }
         }
         Intent::Propose { recipient, asset, amount, pending_id, purpose, .. } => {
-            let args =
-                ProposeSpendArgs { recipient: key(recipient, "proposal")?, amount: *amount, purpose: purpose.clone(), decision };
+            let args = ProposeSpendArgs {
+                recipient: key(recipient, "proposal")?,
+                amount: *amount,
+                purpose: purpose.clone(),
+                decision,
+            };
             vec![sdk::propose_spend(t, *keeper, asset_of(asset, "proposal")?, *pending_id, args)]
         }
         Intent::ApproveClaim { bounty, claimant, asset, .. } => {
@@ -137,13 +141,7 @@ pub fn compute_limit(simulated: Option<u64>) -> u32 {
 }
 
 /// A signed transaction: compute budget first, the keeper pays.
-pub fn sign(
-    ixs: &[Instruction],
-    units: u32,
-    fee: u64,
-    keeper: &Keypair,
-    blockhash: solana_hash::Hash,
-) -> Transaction {
+pub fn sign(ixs: &[Instruction], units: u32, fee: u64, keeper: &Keypair, blockhash: solana_hash::Hash) -> Transaction {
     let mut all = vec![
         ComputeBudgetInstruction::set_compute_unit_limit(units),
         ComputeBudgetInstruction::set_compute_unit_price(fee),

@@ -17,7 +17,11 @@ use crate::model::{Device, Model};
 use crate::{ops, setup, status};
 
 #[derive(Parser, Debug)]
-#[command(name = "covenant-keeper", version, about = "Covenant's agent keeper: observe → decide (ONNX) → guard → act → report")]
+#[command(
+    name = "covenant-keeper",
+    version,
+    about = "Covenant's agent keeper: observe → decide (ONNX) → guard → act → report"
+)]
 pub struct Cli {
     /// The keeper's TOML config.
     #[arg(long, short, env = "COVENANT_CONFIG", default_value = "keeper.toml", global = true)]
@@ -151,7 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let ctx = load(&cli)?;
     let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&ctx.config));
-    let t = ctx.addresses.clone();
+    let t = ctx.addresses;
     match cli.command {
         Command::Init => {
             let operator = operator(&ctx)?;
@@ -179,7 +183,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckModel => {}
         Command::Pause { authority } => {
             let authority = setup::read_keypair(&authority)?;
-            let signature = ops::submit(chain.as_ref(), &[covenant::sdk::pause(&t, authority.pubkey())], &authority, &[]).await?;
+            let signature =
+                ops::submit(chain.as_ref(), &[covenant::sdk::pause(&t, authority.pubkey())], &authority, &[]).await?;
             println!("paused ({signature})");
         }
         Command::Unpause => {
@@ -206,7 +211,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApprovePending { id } => {
             let operator = operator(&ctx)?;
-            let signature = ops::submit(chain.as_ref(), &[covenant::sdk::approve_pending(&t, id)], operator, &[]).await?;
+            let signature =
+                ops::submit(chain.as_ref(), &[covenant::sdk::approve_pending(&t, id)], operator, &[]).await?;
             println!("pending spend {id} approved ({signature})");
         }
         Command::CancelPending { id, authority } => {

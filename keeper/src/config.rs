@@ -171,7 +171,11 @@ pub struct FeeConfig {
 
 impl Default for FeeConfig {
     fn default() -> Self {
-        Self { floor_micro_lamports: 0, cap_micro_lamports: defaults::fee_cap(), percentile: defaults::fee_percentile() }
+        Self {
+            floor_micro_lamports: 0,
+            cap_micro_lamports: defaults::fee_cap(),
+            percentile: defaults::fee_percentile(),
+        }
     }
 }
 

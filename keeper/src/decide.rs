@@ -19,14 +19,50 @@ const DAY: f32 = 86_400.0;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Intent {
-    ApproveClaim { bounty: String, claimant: String, asset: String, reward: u64 },
-    RejectClaim { bounty: String, claimant: String },
-    ReleaseGrant { grant: String, asset: String, amount: u64 },
-    Pay { schedule: String, recipient: String, asset: String, amount: u64, partial: bool, purpose: String },
+    ApproveClaim {
+        bounty: String,
+        claimant: String,
+        asset: String,
+        reward: u64,
+    },
+    RejectClaim {
+        bounty: String,
+        claimant: String,
+    },
+    ReleaseGrant {
+        grant: String,
+        asset: String,
+        amount: u64,
+    },
+    Pay {
+        schedule: String,
+        recipient: String,
+        asset: String,
+        amount: u64,
+        partial: bool,
+        purpose: String,
+    },
     /// A payment above the co-sign threshold becomes a pending spend (timelock or operator).
-    Propose { schedule: String, recipient: String, asset: String, amount: u64, pending_id: u64, purpose: String },
-    Airdrop { airdrop: String, mint: String, recipient: String, amount: u64 },
-    ExecutePending { pending_id: u64, recipient: String, asset: String, amount: u64 },
+    Propose {
+        schedule: String,
+        recipient: String,
+        asset: String,
+        amount: u64,
+        pending_id: u64,
+        purpose: String,
+    },
+    Airdrop {
+        airdrop: String,
+        mint: String,
+        recipient: String,
+        amount: u64,
+    },
+    ExecutePending {
+        pending_id: u64,
+        recipient: String,
+        asset: String,
+        amount: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -147,7 +183,11 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
             key: format!("release:{grant_key}:{}", grant.ledger.released),
             kind: Kind::GrantRelease,
             features,
-            intent: Intent::ReleaseGrant { grant: grant_key.to_string(), asset: asset_name(&grant.asset), amount: available },
+            intent: Intent::ReleaseGrant {
+                grant: grant_key.to_string(),
+                asset: asset_name(&grant.asset),
+                amount: available,
+            },
         });
     }
 
@@ -181,7 +221,8 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
     for airdrop in &config.airdrops {
         let Ok(mint) = parse_pubkey(&airdrop.mint) else { continue };
         let Some(meme) = snapshot.memes.get(&mint) else { continue };
-        let used = roll_window(meme.window, meme.limits.period_seconds, now).map_or(meme.limits.period_cap, |w| w.spent);
+        let used =
+            roll_window(meme.window, meme.limits.period_seconds, now).map_or(meme.limits.period_cap, |w| w.spent);
         for recipient in &airdrop.recipients {
             let mut features = row(Kind::Airdrop);
             features[4] = ratio(airdrop.amount, meme.limits.period_cap);

@@ -3,6 +3,9 @@
 //! every cap. What the chain would refuse is refused here, with the program's own error name, and
 //! never sent; amounts the operator allowed to shrink (`partial` payments, airdrops) are clamped.
 
+// A refusal is the guard's answer itself, built once per proposal and returned by value.
+#![allow(clippy::result_large_err)]
+
 use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
@@ -132,7 +135,15 @@ impl Guard {
         Ok(())
     }
 
-    fn pay(&mut self, schedule: &str, recipient: &str, asset: &str, amount: u64, partial: bool, purpose: &str) -> Verdict {
+    fn pay(
+        &mut self,
+        schedule: &str,
+        recipient: &str,
+        asset: &str,
+        amount: u64,
+        partial: bool,
+        purpose: &str,
+    ) -> Verdict {
         let (recipient_key, asset_key) = match self.keys(recipient, asset) {
             Ok(keys) => keys,
             Err(verdict) => return verdict,
@@ -189,7 +200,11 @@ impl Guard {
         if paid == amount {
             Verdict::Pass { intent }
         } else {
-            Verdict::Clamped { intent, requested: amount, reason: "clamped to what the policy, payee and vault allow".into() }
+            Verdict::Clamped {
+                intent,
+                requested: amount,
+                reason: "clamped to what the policy, payee and vault allow".into(),
+            }
         }
     }
 
@@ -317,13 +332,18 @@ impl Guard {
         if minted == amount {
             Verdict::Pass { intent }
         } else {
-            Verdict::Clamped { intent, requested: amount, reason: "clamped to the mint's period cap and supply cap".into() }
+            Verdict::Clamped {
+                intent,
+                requested: amount,
+                reason: "clamped to the mint's period cap and supply cap".into(),
+            }
         }
     }
 
     fn execute_pending(&mut self, intent: &Intent, pending_id: u64) -> Verdict {
         let now = self.state.now;
-        let Some((_, pending)) = self.state.pendings.iter().find(|(_, pending)| pending.id == pending_id).cloned() else {
+        let Some((_, pending)) = self.state.pendings.iter().find(|(_, pending)| pending.id == pending_id).cloned()
+        else {
             return refuse_other("UnknownPending", format!("no pending spend {pending_id}"));
         };
         check!(check_executable(pending.status, pending.executable_at, pending.expires_at, now));

@@ -120,7 +120,10 @@ impl Journal {
         let mut line = serde_json::to_string(entry)
             .map_err(|error| JournalError::Io { path: self.path.display().to_string(), detail: error.to_string() })?;
         line.push('\n');
-        let io = |error: std::io::Error| JournalError::Io { path: self.path.display().to_string(), detail: error.to_string() };
+        let io = |error: std::io::Error| JournalError::Io {
+            path: self.path.display().to_string(),
+            detail: error.to_string(),
+        };
         self.file.write_all(line.as_bytes()).map_err(io)?;
         // Durable before the transaction leaves the machine: that is what makes a restart safe.
         self.file.sync_data().map_err(io)

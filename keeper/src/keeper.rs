@@ -155,12 +155,28 @@ impl Keeper {
             let verdict = match propose(candidate, score, &self.config) {
                 Proposal::Hold(reason) => {
                     report.held.push(candidate.key.clone());
-                    self.log_decision(&snapshot, candidate.key.as_str(), candidate.kind, &candidate.features, score, None, reason)?;
+                    self.log_decision(
+                        &snapshot,
+                        candidate.key.as_str(),
+                        candidate.kind,
+                        &candidate.features,
+                        score,
+                        None,
+                        reason,
+                    )?;
                     continue;
                 }
                 Proposal::Act(intent) => guard.check(&intent),
             };
-            let record = self.log_decision(&snapshot, &candidate.key, candidate.kind, &candidate.features, score, Some(&verdict), "")?;
+            let record = self.log_decision(
+                &snapshot,
+                &candidate.key,
+                candidate.kind,
+                &candidate.features,
+                score,
+                Some(&verdict),
+                "",
+            )?;
             let intent = match &verdict {
                 Verdict::Refused { code, .. } => {
                     self.metrics.count("covenant_keeper_refusals_total", &[("reason", code)]);
@@ -243,8 +259,10 @@ impl Keeper {
                 return Ok(());
             }
         };
-        let writable: Vec<Pubkey> =
-            ixs.iter().flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey)).collect();
+        let writable: Vec<Pubkey> = ixs
+            .iter()
+            .flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey))
+            .collect();
         let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
         let fee = priority_fee(&recent, &self.config.fees);
         for _ in 0..self.config.run.attempts {
@@ -261,7 +279,8 @@ impl Keeper {
                 Ok(simulation) => match simulation.error {
                     Some(error) => {
                         // The program (or runtime) refuses it: nothing is sent.
-                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "refused_in_simulation")]);
+                        self.metrics
+                            .count("covenant_keeper_transactions_total", &[("outcome", "refused_in_simulation")]);
                         report.failed.push((key.into(), describe(&error)));
                         return Ok(());
                     }
@@ -375,9 +394,7 @@ fn kind_label(kind: Kind) -> &'static str {
 
 /// A transaction error in words; Covenant's own errors by name.
 pub fn describe(error: &TransactionError) -> String {
-    if let TransactionError::InstructionError(index, solana_instruction_error::InstructionError::Custom(code)) =
-        error
-    {
+    if let TransactionError::InstructionError(index, solana_instruction_error::InstructionError::Custom(code)) = error {
         if let Some(name) = crate::errors::covenant_error_name(*code) {
             return format!("instruction {index}: {name} ({code})");
         }

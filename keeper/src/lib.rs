@@ -3,6 +3,7 @@
 
 pub mod act;
 pub mod chain;
+pub mod cli;
 pub mod config;
 pub mod decide;
 pub mod errors;
@@ -12,7 +13,6 @@ pub mod keeper;
 pub mod metrics;
 pub mod model;
 pub mod observe;
-pub mod cli;
 pub mod ops;
 pub mod setup;
 pub mod status;

@@ -9,10 +9,12 @@ use tokio::net::TcpListener;
 /// Inference latency buckets, seconds.
 const LATENCY_BUCKETS: [f64; 8] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1.0];
 
+/// (metric, sorted labels)
+type CounterKey = (&'static str, Vec<(&'static str, String)>);
+
 #[derive(Default)]
 struct Registry {
-    /// (metric, sorted labels) -> value
-    counters: BTreeMap<(&'static str, Vec<(&'static str, String)>), u64>,
+    counters: BTreeMap<CounterKey, u64>,
     gauges: BTreeMap<&'static str, f64>,
     latency_buckets: [u64; LATENCY_BUCKETS.len()],
     latency_count: u64,
@@ -89,7 +91,10 @@ impl Metrics {
                     out.push_str(&format!("{name}_bucket{{le=\"{bound}\"}} {count}\n"));
                 }
                 out.push_str(&format!("{name}_bucket{{le=\"+Inf\"}} {}\n", registry.latency_count));
-                out.push_str(&format!("{name}_sum {}\n{name}_count {}\n", registry.latency_sum, registry.latency_count));
+                out.push_str(&format!(
+                    "{name}_sum {}\n{name}_count {}\n",
+                    registry.latency_sum, registry.latency_count
+                ));
             }
         }
         out

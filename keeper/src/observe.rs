@@ -49,9 +49,11 @@ impl Snapshot {
         if *asset == SOL_ASSET {
             return None;
         }
-        let program = self.policies.get(asset).map(|policy| policy.token_program).or_else(|| {
-            self.memes.contains_key(asset).then_some(anchor_spl::token_2022::ID)
-        })?;
+        let program = self
+            .policies
+            .get(asset)
+            .map(|policy| policy.token_program)
+            .or_else(|| self.memes.contains_key(asset).then_some(anchor_spl::token_2022::ID))?;
         Some(TokenMint { mint: *asset, program })
     }
 }
@@ -66,10 +68,8 @@ async fn scan<T: AccountDeserialize + Discriminator>(
     offset: usize,
     parent: &Pubkey,
 ) -> ChainResult<Vec<(Pubkey, T)>> {
-    let filters = [
-        Memcmp { offset: 0, bytes: T::DISCRIMINATOR.to_vec() },
-        Memcmp { offset, bytes: parent.to_bytes().to_vec() },
-    ];
+    let filters =
+        [Memcmp { offset: 0, bytes: T::DISCRIMINATOR.to_vec() }, Memcmp { offset, bytes: parent.to_bytes().to_vec() }];
     let found = chain.program_accounts(&covenant::ID, &filters).await?;
     found.iter().map(|(key, account)| Ok((*key, decode::<T>(key, account)?))).collect()
 }
@@ -96,7 +96,7 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
         .into_iter()
         .map(|(_, policy)| (policy.asset, policy))
         .collect();
-    let payees = scan::<Payee>(chain, TREASURY_OFFSET, &addresses.treasury)
+    let payees: BTreeMap<Pubkey, Payee> = scan::<Payee>(chain, TREASURY_OFFSET, &addresses.treasury)
         .await?
         .into_iter()
         .map(|(_, payee)| (payee.recipient, payee))
@@ -114,6 +114,14 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
         claims.extend(scan::<Claim>(chain, BOUNTY_OFFSET, bounty).await?);
     }
 
+    // SOL recipients whose balance decides the rent rule: configured ones, payees, pending spends.
+    // (A wallet not read here counts as empty: the guard errs on the side of refusing.)
+    let mut wallets: Vec<Pubkey> = wallets.to_vec();
+    wallets.extend(payees.keys().copied());
+    wallets.extend(pendings.iter().map(|(_, pending)| pending.recipient));
+    wallets.sort();
+    wallets.dedup();
+    let wallets = &wallets[..];
     let token_policies: Vec<&SpendPolicy> = policies.values().filter(|policy| !policy.is_sol()).collect();
     let mut keys: Vec<Pubkey> = token_policies
         .iter()
@@ -136,7 +144,7 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
     Ok(Snapshot {
         now: clock.unix_timestamp,
         slot: clock.slot,
-        addresses: addresses.clone(),
+        addresses: *addresses,
         treasury,
         vault_spendable,
         rent_floor,

@@ -22,12 +22,28 @@ pub fn render(snapshot: &Snapshot) -> String {
     let mut out = String::new();
     let t = &snapshot.treasury;
     let now = snapshot.now;
-    let _ = writeln!(out, "treasury  {}  (id {}){}", snapshot.addresses.treasury, t.treasury_id, if t.paused { "  PAUSED" } else { "" });
+    let _ = writeln!(
+        out,
+        "treasury  {}  (id {}){}",
+        snapshot.addresses.treasury,
+        t.treasury_id,
+        if t.paused { "  PAUSED" } else { "" }
+    );
     let _ = writeln!(out, "vault     {}", snapshot.addresses.vault);
-    let _ = writeln!(out, "operator  {}\nkeeper    {}\nguardian  {}", t.operator, t.keeper, t.guardian.map_or("none".into(), |g| g.to_string()));
+    let _ = writeln!(
+        out,
+        "operator  {}\nkeeper    {}\nguardian  {}",
+        t.operator,
+        t.keeper,
+        t.guardian.map_or("none".into(), |g| g.to_string())
+    );
     let _ = writeln!(out, "clock     {now} (slot {})\n", snapshot.slot);
 
-    let _ = writeln!(out, "{:<14} {:>16} {:>14} {:>16} {:>16} {:>12}", "asset", "balance", "per-tx max", "window used", "window cap", "resets in");
+    let _ = writeln!(
+        out,
+        "{:<14} {:>16} {:>14} {:>16} {:>16} {:>12}",
+        "asset", "balance", "per-tx max", "window used", "window cap", "resets in"
+    );
     for (asset, policy) in &snapshot.policies {
         let balance = if *asset == SOL_ASSET {
             snapshot.vault_spendable
@@ -48,7 +64,11 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
 
     if !snapshot.payees.is_empty() {
-        let _ = writeln!(out, "\n{:<14} {:<12} {:<14} {:>14} {:>14} {:>6}", "payee", "category", "label", "spent", "budget", "paid");
+        let _ = writeln!(
+            out,
+            "\n{:<14} {:<12} {:<14} {:>14} {:>14} {:>6}",
+            "payee", "category", "label", "spent", "budget", "paid"
+        );
         for (recipient, payee) in &snapshot.payees {
             let budget = payee.terms.budget.map_or("-".to_string(), |budget| budget.amount.to_string());
             let _ = writeln!(
@@ -65,7 +85,11 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
 
     if !snapshot.pendings.is_empty() {
-        let _ = writeln!(out, "\n{:<6} {:<10} {:>14} {:<14} {:>14}", "pending", "status", "amount", "recipient", "executable in");
+        let _ = writeln!(
+            out,
+            "\n{:<6} {:<10} {:>14} {:<14} {:>14}",
+            "pending", "status", "amount", "recipient", "executable in"
+        );
         for (_, pending) in &snapshot.pendings {
             let _ = writeln!(
                 out,
@@ -80,7 +104,11 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
 
     if !snapshot.grants.is_empty() {
-        let _ = writeln!(out, "\n{:<14} {:<14} {:>12} {:>12} {:>12} {:>12}", "grant", "donor", "funded", "released", "available", "expires in");
+        let _ = writeln!(
+            out,
+            "\n{:<14} {:<14} {:>12} {:>12} {:>12} {:>12}",
+            "grant", "donor", "funded", "released", "available", "expires in"
+        );
         for (key, grant) in &snapshot.grants {
             let available = grant.ledger.available(&grant.schedule, now).unwrap_or(0);
             let _ = writeln!(
@@ -97,7 +125,11 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
 
     if !snapshot.bounties.is_empty() {
-        let _ = writeln!(out, "\n{:<8} {:>12} {:>8} {:>8} {:>8} {:>12}", "bounty", "reward", "claims", "paid", "open", "deadline in");
+        let _ = writeln!(
+            out,
+            "\n{:<8} {:>12} {:>8} {:>8} {:>8} {:>12}",
+            "bounty", "reward", "claims", "paid", "open", "deadline in"
+        );
         for (key, bounty) in &snapshot.bounties {
             let open = snapshot
                 .claims

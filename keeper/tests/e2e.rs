@@ -11,11 +11,11 @@ use covenant::policy::{ClaimStatus, ReleaseSchedule};
 use covenant::state::{Claim, Grant, PendingSpend};
 use covenant_keeper::chain::ChainError;
 use covenant_keeper::journal::read_decisions;
-use solana_instruction_error::InstructionError;
-use solana_transaction_error::TransactionError;
 use covenant_keeper::keeper::decision_hash;
 use covenant_keeper::ops;
+use solana_instruction_error::InstructionError;
 use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
 
 #[tokio::test]
 async fn good_claims_are_paid_bad_ones_rejected_and_hashes_match_the_chain() {
@@ -39,14 +39,13 @@ async fn good_claims_are_paid_bad_ones_rejected_and_hashes_match_the_chain() {
 
     // Every on-chain decision record is in the log, and its hash recomputes from the logged input.
     let decisions = read_decisions(&world.log_path()).expect("log reads");
-    let model_hash = covenant_keeper::model::file_hash(&std::fs::read(covenant_keeper::setup::default_model()).unwrap());
+    let model_hash =
+        covenant_keeper::model::file_hash(&std::fs::read(covenant_keeper::setup::default_model()).unwrap());
     for claimant in good.iter().chain([&bad]) {
         let claim_key = covenant::sdk::claim_address(&bounty, &claimant.pubkey());
         let claim: Claim = world.account(claim_key).await;
-        let line = decisions
-            .iter()
-            .find(|d| d["input"]["key"] == format!("claim:{claim_key}"))
-            .expect("decision logged");
+        let line =
+            decisions.iter().find(|d| d["input"]["key"] == format!("claim:{claim_key}")).expect("decision logged");
         assert_eq!(line["decision_hash"], hex::encode(claim.decision.decision_hash));
         assert_eq!(decision_hash(&line["input"]), claim.decision.decision_hash, "hash recomputes from the log");
         assert_eq!(claim.decision.model_hash, model_hash, "model hash is the file's SHA-256");

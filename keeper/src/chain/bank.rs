@@ -178,6 +178,7 @@ impl Chain for BankChain {
 
 pub(crate) fn matches_all(data: &[u8], filters: &[Memcmp]) -> bool {
     filters.iter().all(|filter| {
-        filter.offset.checked_add(filter.bytes.len()).and_then(|end| data.get(filter.offset..end)) == Some(&filter.bytes[..])
+        filter.offset.checked_add(filter.bytes.len()).and_then(|end| data.get(filter.offset..end))
+            == Some(&filter.bytes[..])
     })
 }

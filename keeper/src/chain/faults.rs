@@ -78,7 +78,9 @@ impl<C: Chain> FaultyChain<C> {
     fn error(&self, fault: Fault) -> ChainError {
         match fault {
             Fault::BlockhashExpired => ChainError::BlockhashExpired,
-            Fault::Unreachable => ChainError::Unreachable { endpoint: self.endpoint(), detail: "injected fault".into() },
+            Fault::Unreachable => {
+                ChainError::Unreachable { endpoint: self.endpoint(), detail: "injected fault".into() }
+            }
             _ => ChainError::Timeout("injected fault".into()),
         }
     }

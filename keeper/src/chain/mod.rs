@@ -107,7 +107,8 @@ pub trait Chain: Send + Sync {
 
     async fn clock(&self) -> ChainResult<Clock> {
         let accounts = self.accounts(&[solana_sdk_ids::sysvar::clock::ID]).await?;
-        let account = accounts.into_iter().next().flatten().ok_or_else(|| ChainError::Other("no clock sysvar".into()))?;
+        let account =
+            accounts.into_iter().next().flatten().ok_or_else(|| ChainError::Other("no clock sysvar".into()))?;
         bincode::deserialize(&account.data).map_err(|error| ChainError::Other(format!("clock sysvar: {error}")))
     }
 }

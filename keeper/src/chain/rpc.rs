@@ -62,7 +62,9 @@ pub(crate) fn classify(url: &str, error: ClientError) -> ChainError {
         ErrorKind::Reqwest(inner) if inner.is_timeout() => ChainError::Timeout(inner.to_string()),
         ErrorKind::Reqwest(inner) => ChainError::Unreachable { endpoint: url.to_string(), detail: inner.to_string() },
         ErrorKind::Io(inner) => ChainError::Unreachable { endpoint: url.to_string(), detail: inner.to_string() },
-        ErrorKind::RpcError(RpcError::ForUser(message)) if message.contains("blockhash") => ChainError::BlockhashExpired,
+        ErrorKind::RpcError(RpcError::ForUser(message)) if message.contains("blockhash") => {
+            ChainError::BlockhashExpired
+        }
         other => ChainError::Other(other.to_string()),
     }
 }
@@ -99,12 +101,18 @@ impl Chain for RpcChain {
             with_context: None,
             sort_results: Some(true),
         };
-        let found =
-            self.client.get_program_ui_accounts_with_config(program, config).await.map_err(|error| self.error(error))?;
+        let found = self
+            .client
+            .get_program_ui_accounts_with_config(program, config)
+            .await
+            .map_err(|error| self.error(error))?;
         found
             .into_iter()
             .map(|(key, account)| {
-                account.decode().map(|account| (key, account)).ok_or_else(|| ChainError::Other(format!("account {key}: undecodable data")))
+                account
+                    .decode()
+                    .map(|account| (key, account))
+                    .ok_or_else(|| ChainError::Other(format!("account {key}: undecodable data")))
             })
             .collect()
     }
@@ -139,7 +147,7 @@ impl Chain for RpcChain {
             .await
             .map_err(|error| self.error(error))?
             .value;
-        Ok(statuses.into_iter().next().flatten().map(|status| status.err.map_or(Ok(()), |error| Err(error.into()))))
+        Ok(statuses.into_iter().next().flatten().map(|status| status.err.map_or(Ok(()), Err)))
     }
 
     async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {

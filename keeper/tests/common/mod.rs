@@ -63,8 +63,12 @@ impl World {
         let keeper = Keypair::new();
         let donor = Keypair::new();
         let chain = Arc::new(
-            BankChain::start(&[(operator.pubkey(), 100 * SOL), (keeper.pubkey(), 10 * SOL), (donor.pubkey(), 100 * SOL)])
-                .await,
+            BankChain::start(&[
+                (operator.pubkey(), 100 * SOL),
+                (keeper.pubkey(), 10 * SOL),
+                (donor.pubkey(), 100 * SOL),
+            ])
+            .await,
         );
         let dir = tempfile::tempdir().expect("temp dir");
         let text = format!(
@@ -73,7 +77,8 @@ impl World {
             dir.path().join("decisions.jsonl").display()
         );
         let config = KeeperConfig::parse(&text).unwrap_or_else(|error| panic!("test config: {error}"));
-        let steps = ops::init_steps(chain.as_ref(), &config, operator.pubkey(), keeper.pubkey()).await.expect("init steps");
+        let steps =
+            ops::init_steps(chain.as_ref(), &config, operator.pubkey(), keeper.pubkey()).await.expect("init steps");
         for step in steps {
             ops::submit(chain.as_ref(), &step.instructions, &operator, &[]).await.expect("init step lands");
         }
