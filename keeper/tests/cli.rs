@@ -81,3 +81,14 @@ fn a_missing_or_foreign_model_is_named() {
     let (ok, stderr) = keeper(dir.path(), &["check-model", "--device", "cpu"]);
     assert!(ok, "{stderr}");
 }
+
+#[test]
+fn the_example_config_parses_except_for_its_placeholders() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("keeper.example.toml")).unwrap();
+    let error = covenant_keeper::config::KeeperConfig::parse(&text).expect_err("placeholders are not keys");
+    assert!(error.contains("payee[0].recipient"), "{error}");
+    let key = solana_signer::Signer::pubkey(&Keypair::new()).to_string();
+    let filled = text.replace("<inference provider pubkey>", &key);
+    let config = covenant_keeper::config::KeeperConfig::parse(&filled).expect("example parses");
+    assert_eq!((config.policies.len(), config.payees.len(), config.payments.len()), (1, 1, 1));
+}
