@@ -131,14 +131,11 @@ fn load(cli: &Cli) -> anyhow::Result<Context_> {
 }
 
 fn load_model(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<dyn Model>> {
-    let model = cli
-        .model
-        .clone()
-        .or_else(|| config.model.path.as_ref().map(|path| setup::relative_to(&cli.config, path)))
-        .unwrap_or_else(setup::default_model);
+    let model =
+        cli.model.clone().or_else(|| config.model.path.as_ref().map(|path| setup::relative_to(&cli.config, path)));
     let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
     let device = cli.device.unwrap_or(config.model.device);
-    Ok(setup::load_model(&model, &library, device)?)
+    Ok(setup::load_model(model.as_deref(), &library, device)?)
 }
 
 fn operator(ctx: &Context_) -> anyhow::Result<&Keypair> {

@@ -54,10 +54,11 @@ pub fn default_ort_library() -> PathBuf {
     dir.join("libonnxruntime.so")
 }
 
-/// The model shipped with the keeper.
-pub fn default_model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("model/default.onnx")
-}
+/// The model shipped with the keeper, built into the binary (no path to go stale or missing).
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../model/default.onnx");
+pub const DEFAULT_MODEL_LABEL: &str = "the built-in default model (keeper/model/default.onnx)";
+/// Its weights, for recomputing it without ONNX Runtime.
+pub const DEFAULT_WEIGHTS: &[u8] = include_bytes!("../model/default.weights.json");
 
 /// Resolves a path from the config file relative to the file's directory.
 pub fn relative_to(config_path: &Path, path: &Path) -> PathBuf {
@@ -67,8 +68,17 @@ pub fn relative_to(config_path: &Path, path: &Path) -> PathBuf {
     config_path.parent().map_or_else(|| path.to_path_buf(), |dir| dir.join(path))
 }
 
-pub fn load_model(model: &Path, library: &Path, device: Device) -> Result<Arc<OnnxModel>, crate::model::ModelError> {
-    OnnxModel::load(model, library, device).map(Arc::new)
+/// `model`: a file, or `None` for the built-in default.
+pub fn load_model(
+    model: Option<&Path>,
+    library: &Path,
+    device: Device,
+) -> Result<Arc<OnnxModel>, crate::model::ModelError> {
+    match model {
+        Some(path) => OnnxModel::load(path, library, device),
+        None => OnnxModel::from_bytes(DEFAULT_MODEL, DEFAULT_MODEL_LABEL, library, device),
+    }
+    .map(Arc::new)
 }
 
 pub fn rpc_chain(config: &KeeperConfig) -> RpcChain {

@@ -73,7 +73,8 @@ fn a_missing_or_foreign_model_is_named() {
     write_config(dir.path(), "http://127.0.0.1:1");
     covenant_keeper::setup::write_keypair(&Keypair::new(), &dir.path().join("keeper.json")).unwrap();
     fails_with(dir.path(), &["--model", "nowhere.onnx", "check-model"], "model file nowhere.onnx");
-    let foreign = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wrong_contract.onnx");
+    let foreign = dir.path().join("foreign.onnx");
+    std::fs::write(&foreign, include_bytes!("fixtures/wrong_contract.onnx")).unwrap();
     fails_with(dir.path(), &["--model", foreign.to_str().unwrap(), "check-model"], "does not follow contract");
     fails_with(dir.path(), &["--ort-lib", "/nonexistent/libonnxruntime.so", "check-model"], "ONNX Runtime library");
     // The model is checked before the loop ever talks to the cluster.
@@ -84,7 +85,7 @@ fn a_missing_or_foreign_model_is_named() {
 
 #[test]
 fn the_example_config_parses_except_for_its_placeholders() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("keeper.example.toml")).unwrap();
+    let text = include_str!("../keeper.example.toml");
     let error = covenant_keeper::config::KeeperConfig::parse(&text).expect_err("placeholders are not keys");
     assert!(error.contains("payee[0].recipient"), "{error}");
     let key = solana_signer::Signer::pubkey(&Keypair::new()).to_string();

@@ -39,8 +39,7 @@ async fn good_claims_are_paid_bad_ones_rejected_and_hashes_match_the_chain() {
 
     // Every on-chain decision record is in the log, and its hash recomputes from the logged input.
     let decisions = read_decisions(&world.log_path()).expect("log reads");
-    let model_hash =
-        covenant_keeper::model::file_hash(&std::fs::read(covenant_keeper::setup::default_model()).unwrap());
+    let model_hash = covenant_keeper::model::file_hash(covenant_keeper::setup::DEFAULT_MODEL);
     for claimant in good.iter().chain([&bad]) {
         let claim_key = covenant::sdk::claim_address(&bounty, &claimant.pubkey());
         let claim: Claim = world.account(claim_key).await;

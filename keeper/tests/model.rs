@@ -3,14 +3,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use covenant_keeper::model::{Device, Model, ModelError, OnnxModel, ReferenceMlp, FEATURE_COUNT};
 use covenant_keeper::setup;
 
-fn weights_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("model/default.weights.json")
-}
+/// The generator's output for a model that does not follow the contract (compiled in, so the test
+/// never depends on where the checkout lives).
+const WRONG_CONTRACT: &[u8] = include_bytes!("fixtures/wrong_contract.onnx");
 
 /// Deterministic pseudo-random rows in the ranges the keeper produces.
 fn rows(count: usize) -> Vec<[f32; FEATURE_COUNT]> {
@@ -32,7 +32,7 @@ fn rows(count: usize) -> Vec<[f32; FEATURE_COUNT]> {
 #[test]
 fn onnx_runtime_agrees_with_the_reference_computation() {
     let onnx = common::default_model();
-    let reference = ReferenceMlp::load(&weights_path()).expect("weights load");
+    let reference = ReferenceMlp::parse(setup::DEFAULT_WEIGHTS, "default weights").expect("weights load");
     let batch = rows(256);
     let from_ort = onnx.score(&batch).expect("ort runs");
     let from_reference = reference.score(&batch).expect("reference runs");
@@ -50,7 +50,7 @@ fn onnx_runtime_agrees_with_the_reference_computation() {
 
 #[test]
 fn onnx_runtime_agrees_with_numpy_on_the_generators_probe_rows() {
-    let weights: serde_json::Value = serde_json::from_slice(&std::fs::read(weights_path()).unwrap()).unwrap();
+    let weights: serde_json::Value = serde_json::from_slice(setup::DEFAULT_WEIGHTS).unwrap();
     let probe: Vec<[f32; FEATURE_COUNT]> = serde_json::from_value(weights["probe_inputs"].clone()).unwrap();
     let expected: Vec<f32> = serde_json::from_value(weights["probe_approve_numpy"].clone()).unwrap();
     let scores = common::default_model().score(&probe).unwrap();
@@ -62,8 +62,7 @@ fn onnx_runtime_agrees_with_numpy_on_the_generators_probe_rows() {
 #[test]
 fn the_default_model_reports_its_hash_version_and_provider() {
     let model = common::default_model();
-    let bytes = std::fs::read(setup::default_model()).unwrap();
-    assert_eq!(model.info().hash, covenant_keeper::model::file_hash(&bytes));
+    assert_eq!(model.info().hash, covenant_keeper::model::file_hash(setup::DEFAULT_MODEL));
     assert_eq!(model.info().version, "default-1");
     assert_eq!(model.info().provider, "CPU");
 }
@@ -74,12 +73,13 @@ fn load(path: &Path, device: Device) -> Result<OnnxModel, ModelError> {
 
 #[test]
 fn models_that_break_the_contract_are_refused_with_a_clear_error() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wrong_contract.onnx");
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = dir.path().join("wrong_contract.onnx");
+    std::fs::write(&fixture, WRONG_CONTRACT).unwrap();
     let error = load(&fixture, Device::Cpu).err().expect("refused");
     assert!(matches!(error, ModelError::Contract { .. }), "{error}");
     assert!(error.to_string().contains("someone-elses.v9"), "{error}");
 
-    let dir = tempfile::tempdir().unwrap();
     let garbage = dir.path().join("garbage.onnx");
     std::fs::write(&garbage, b"not a model").unwrap();
     let error = load(&garbage, Device::Cpu).err().expect("refused");
@@ -92,8 +92,9 @@ fn models_that_break_the_contract_are_refused_with_a_clear_error() {
 #[cfg(not(feature = "cuda"))]
 #[test]
 fn cuda_asked_for_explicitly_is_an_error_and_auto_falls_back_to_cpu() {
-    let error = load(&setup::default_model(), Device::Cuda).err().expect("no CUDA in this build");
+    let library = setup::default_ort_library();
+    let error = OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Cuda).err().expect("no CUDA");
     assert!(matches!(error, ModelError::CudaUnavailable(_)), "{error}");
-    let auto = load(&setup::default_model(), Device::Auto).expect("auto works");
+    let auto = OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Auto).expect("auto works");
     assert_eq!(auto.info().provider, "CPU");
 }

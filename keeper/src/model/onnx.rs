@@ -56,13 +56,19 @@ impl OnnxModel {
         let path = model_path.display().to_string();
         let bytes = std::fs::read(model_path)
             .map_err(|error| ModelError::File { path: path.clone(), detail: error.to_string() })?;
+        Self::from_bytes(&bytes, &path, library, device)
+    }
+
+    /// A model already in memory; `label` names it in errors and logs.
+    pub fn from_bytes(bytes: &[u8], label: &str, library: &Path, device: Device) -> Result<Self, ModelError> {
+        let path = label.to_string();
         let environment = runtime(library)?;
-        let (session, provider) = build_session(environment, &bytes, device)
+        let (session, provider) = build_session(environment, bytes, device)
             .map_err(|detail| ModelError::File { path: path.clone(), detail })?;
         let version = check_contract(&session).map_err(|detail| ModelError::Contract { path: path.clone(), detail })?;
         let provider = provider?;
         tracing::info!(model = %path, version = %version, provider = %provider, requested = ?device, "inference provider");
-        Ok(Self { session: Mutex::new(session), info: ModelInfo { version, hash: file_hash(&bytes), provider } })
+        Ok(Self { session: Mutex::new(session), info: ModelInfo { version, hash: file_hash(bytes), provider } })
     }
 }
 

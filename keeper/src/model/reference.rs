@@ -25,9 +25,15 @@ pub struct ReferenceMlp {
 
 impl ReferenceMlp {
     pub fn load(path: &Path) -> Result<Self, ModelError> {
-        let file_error = |detail: String| ModelError::File { path: path.display().to_string(), detail };
-        let bytes = std::fs::read(path).map_err(|error| file_error(error.to_string()))?;
-        let weights: Weights = serde_json::from_slice(&bytes).map_err(|error| file_error(error.to_string()))?;
+        let bytes = std::fs::read(path)
+            .map_err(|error| ModelError::File { path: path.display().to_string(), detail: error.to_string() })?;
+        Self::parse(&bytes, &path.display().to_string())
+    }
+
+    /// Weights already in memory; `label` names them in errors.
+    pub fn parse(bytes: &[u8], label: &str) -> Result<Self, ModelError> {
+        let file_error = |detail: String| ModelError::File { path: label.to_string(), detail };
+        let weights: Weights = serde_json::from_slice(bytes).map_err(|error| file_error(error.to_string()))?;
         let hidden = weights.b1.len();
         let shapes_agree = weights.w1.len() == FEATURE_COUNT
             && weights.w1.iter().all(|row| row.len() == hidden)
@@ -40,7 +46,7 @@ impl ReferenceMlp {
             return Err(file_error("weight shapes do not match a 12 -> hidden -> 1 MLP".into()));
         }
         let info =
-            ModelInfo { version: weights.model_version.clone(), hash: file_hash(&bytes), provider: "reference".into() };
+            ModelInfo { version: weights.model_version.clone(), hash: file_hash(bytes), provider: "reference".into() };
         Ok(Self { weights, info })
     }
 

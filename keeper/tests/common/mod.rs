@@ -28,7 +28,7 @@ pub fn default_model() -> Arc<dyn Model> {
     MODEL
         .get_or_init(|| {
             let library = setup::default_ort_library();
-            let model = OnnxModel::load(&setup::default_model(), &library, Device::Cpu);
+            let model = OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Cpu);
             Arc::new(model.unwrap_or_else(|error| panic!("{error} (scripts/test runs scripts/setup-onnxruntime)")))
         })
         .clone()

@@ -1,8 +1,6 @@
 //! Every error variant of the program is asserted by some test: a new variant without a test that
 //! triggers it fails here.
 
-use std::path::Path;
-
 fn error_variants() -> Vec<String> {
     let source = include_str!("../../../programs/covenant/src/errors.rs");
     let body = source.split("pub enum CovenantError {").nth(1).expect("enum body");
@@ -14,7 +12,9 @@ fn error_variants() -> Vec<String> {
 }
 
 fn asserted_in_suites() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/suite");
+    // cargo runs integration tests from the package root; a compile-time path could point at another
+    // checkout when the target dir is shared.
+    let dir = std::env::current_dir().expect("cwd").join("tests/suite");
     let mut all = String::new();
     for entry in std::fs::read_dir(dir).expect("suite folder") {
         let path = entry.expect("entry").path();

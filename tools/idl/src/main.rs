@@ -21,7 +21,14 @@ fn main() -> ExitCode {
 
 fn run() -> Result<()> {
     let check = std::env::args().skip(1).any(|arg| arg == "--check");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize()?;
+    // Found from where it runs, not from a compile-time path: a binary cached in a shared target dir
+    // may have been built in another checkout.
+    let cwd = std::env::current_dir()?;
+    let root = cwd
+        .ancestors()
+        .find(|dir| dir.join("programs/covenant/Cargo.toml").is_file())
+        .map(Path::to_path_buf)
+        .context("run covenant-idl inside the Covenant repository")?;
     let program = root.join("programs/covenant");
     let out = root.join("idl/covenant.json");
 
