@@ -86,7 +86,7 @@ fn a_missing_or_foreign_model_is_named() {
 #[test]
 fn the_example_config_parses_except_for_its_placeholders() {
     let text = include_str!("../keeper.example.toml");
-    let error = covenant_keeper::config::KeeperConfig::parse(&text).expect_err("placeholders are not keys");
+    let error = covenant_keeper::config::KeeperConfig::parse(text).expect_err("placeholders are not keys");
     assert!(error.contains("payee[0].recipient"), "{error}");
     let key = solana_signer::Signer::pubkey(&Keypair::new()).to_string();
     let filled = text.replace("<inference provider pubkey>", &key);
