@@ -67,7 +67,9 @@ struct DecisionInput<'a> {
     features: &'a [f32],
     approve: Option<f32>,
     amount_scale: Option<f32>,
-    verdict: &'a Verdict,
+    /// The guard's answer; `None` when the model's answer was to hold.
+    verdict: Option<&'a Verdict>,
+    held_because: Option<&'a str>,
 }
 
 pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
@@ -219,14 +221,14 @@ impl Keeper {
             None => "hold",
         };
         self.metrics.count("covenant_keeper_decisions_total", &[("kind", kind_label(kind)), ("verdict", outcome)]);
-        let hold = Verdict::Refused { code: "Hold".into(), detail: held_because.into() };
         let input = DecisionInput {
             model_hash: hex::encode(self.model.info().hash),
             key,
             features,
             approve: score.map(|score| score.approve),
             amount_scale: score.map(|score| score.amount_scale),
-            verdict: verdict.unwrap_or(&hold),
+            verdict,
+            held_because: verdict.is_none().then_some(held_because),
         };
         let input = serde_json::to_value(&input).unwrap_or_default();
         let hash = decision_hash(&input);
@@ -356,7 +358,16 @@ impl Keeper {
             let settlement = match self.chain.signature_status(&signature).await {
                 Ok(Some(Ok(()))) => Some((Settlement::Landed, None)),
                 Ok(Some(Err(error))) => Some((Settlement::Failed, Some(describe(&error)))),
-                Ok(None) => self.resend(&intent).await,
+                // Unseen: the very same bytes go out again, through the same send path as a new action.
+                Ok(None) => match decode_transaction(&intent.transaction) {
+                    Some(tx) => match self.send(&tx, report).await {
+                        Sent::Landed => Some((Settlement::Landed, None)),
+                        Sent::Expired => Some((Settlement::Expired, None)),
+                        Sent::Failed(detail) => Some((Settlement::Failed, Some(detail))),
+                        Sent::Unsettled => None,
+                    },
+                    None => None,
+                },
                 Err(_) => None,
             };
             if let Some((settlement, detail)) = settlement {
@@ -369,17 +380,11 @@ impl Keeper {
         }
         Ok(())
     }
+}
 
-    async fn resend(&self, intent: &OpenIntent) -> Option<(Settlement, Option<String>)> {
-        let bytes = base64::engine::general_purpose::STANDARD.decode(&intent.transaction).ok()?;
-        let tx: Transaction = bincode::deserialize(&bytes).ok()?;
-        match self.chain.send_and_confirm(&tx).await {
-            Ok(_) | Err(ChainError::AlreadyProcessed) => Some((Settlement::Landed, None)),
-            Err(ChainError::BlockhashExpired) => Some((Settlement::Expired, None)),
-            Err(ChainError::Rejected { error, .. }) => Some((Settlement::Failed, Some(describe(&error)))),
-            Err(_) => None,
-        }
-    }
+fn decode_transaction(encoded: &str) -> Option<Transaction> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    bincode::deserialize(&bytes).ok()
 }
 
 fn kind_label(kind: Kind) -> &'static str {

@@ -10,10 +10,8 @@ use async_trait::async_trait;
 use solana_account::Account;
 use solana_clock::Clock;
 use solana_hash::Hash;
-use solana_keypair::Keypair;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signature::Signature;
-use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 use tokio::sync::Mutex;
@@ -43,26 +41,6 @@ impl BankChain {
             program_test.add_account(*key, Account { lamports: *lamports, ..Account::default() });
         }
         Self { ctx: Mutex::new(program_test.start_with_context().await), known: StdMutex::new(BTreeSet::new()) }
-    }
-
-    /// The bank's genesis-funded fee payer (a copy).
-    pub async fn payer(&self) -> Keypair {
-        self.ctx.lock().await.payer.insecure_clone()
-    }
-
-    /// Signs with the bank's payer as fee payer plus `signers`, sends and confirms: how the demo and
-    /// tests act as operators, donors and claimants.
-    pub async fn send_as(
-        &self,
-        ixs: &[anchor_lang::solana_program::instruction::Instruction],
-        signers: &[&Keypair],
-    ) -> ChainResult<Signature> {
-        let payer = self.payer().await;
-        let blockhash = self.latest_blockhash().await?;
-        let mut all: Vec<&Keypair> = vec![&payer];
-        all.extend(signers.iter().copied().filter(|signer| signer.pubkey() != payer.pubkey()));
-        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
-        self.send_and_confirm(&tx).await
     }
 
     /// Moves unix time forward by `seconds`, on a new slot.
