@@ -114,6 +114,11 @@ async fn over_limit_proposals_are_refused_by_the_guard_and_never_sent() {
     assert_eq!(metrics.counter("covenant_keeper_refusals_total", &[("reason", "ExceedsPerTxMax")]), 1);
     assert_eq!(metrics.counter("covenant_keeper_refusals_total", &[("reason", "ExceedsPeriodCap")]), 1);
     assert!(metrics.render().contains("covenant_keeper_refusals_total{reason=\"ExceedsPeriodCap\"} 1"));
+    let (status, body) = http_get(&keeper, "/metrics").await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(body.contains("covenant_keeper_refusals_total{reason=\"ExceedsPerTxMax\"} 1"), "{body}");
+    assert!(body.contains("# TYPE covenant_keeper_inference_seconds histogram"), "{body}");
+    assert!(http_get(&keeper, "/").await.0.starts_with("HTTP/1.1 404"), "only /metrics is served");
 
     // Forced past the guard, the program refuses the same proposal itself.
     let snapshot = keeper.observe().await.expect("observe");
@@ -171,4 +176,19 @@ async fn dry_run_decides_and_logs_but_signs_nothing() {
     let decisions = read_decisions(&world.log_path()).unwrap();
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0]["outcome"], "pass");
+}
+
+/// What a Prometheus scraper sees: the keeper's metrics served on an ephemeral local port.
+async fn http_get(keeper: &covenant_keeper::keeper::Keeper, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let server = tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics()));
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).await.expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    server.abort();
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    (head.lines().next().unwrap_or_default().to_string(), body.to_string())
 }
