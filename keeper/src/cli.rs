@@ -1,7 +1,9 @@
 //! The operator's command line. Every input error stops before anything is signed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use std::io::Write as _;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
@@ -14,7 +16,8 @@ use crate::chain::Chain;
 use crate::config::{parse_pubkey, KeeperConfig};
 use crate::keeper::Keeper;
 use crate::model::{Device, Model};
-use crate::{ops, setup, status};
+use crate::sim::scenario::Scenario;
+use crate::{ops, setup, sim, status};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -94,6 +97,32 @@ pub enum Command {
         #[arg(long)]
         id: u64,
     },
+    /// Play Covenant's whole story on an in-process bank (no validator, no wallet) and write its
+    /// report (JSON), chart (SVG) and decision log to `--out`.
+    Demo {
+        /// Derives every wallet and which claims are genuine.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value = "covenant-demo")]
+        out: PathBuf,
+    },
+    /// Run the keeper loop over a scenario file on an in-process bank with virtual funds: what
+    /// would be spent and refused, before a new model or policy touches real money.
+    Simulate {
+        /// The scenario (TOML; see keeper/scenarios/).
+        scenario: PathBuf,
+        /// Overrides the scenario's tick count.
+        #[arg(long)]
+        ticks: Option<u32>,
+        /// Overrides the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long, default_value = "covenant-sim")]
+        out: PathBuf,
+        /// Print only the final report.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Cancel a pending spend (guardian or operator key).
     CancelPending {
         #[arg(long)]
@@ -150,6 +179,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("model ok: version {}, sha256 {}, provider {}", info.version, hex::encode(info.hash), info.provider);
         return Ok(());
     }
+    match &cli.command {
+        Command::Demo { seed, out } => {
+            let mut scenario = Scenario::parse(DEMO_SCENARIO)?;
+            scenario.seed = *seed;
+            return sandbox(&cli, scenario, None, out, true).await;
+        }
+        Command::Simulate { scenario: path, ticks, seed, out, quiet } => {
+            let mut scenario = Scenario::load(path)?;
+            scenario.ticks = ticks.unwrap_or(scenario.ticks);
+            scenario.seed = seed.unwrap_or(scenario.seed);
+            let base = path.parent().map(Path::to_path_buf);
+            return sandbox(&cli, scenario, base.as_deref(), out, !quiet).await;
+        }
+        _ => {}
+    }
     let ctx = load(&cli)?;
     let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&ctx.config));
     let t = ctx.addresses;
@@ -177,7 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let snapshot = crate::observe::observe(chain.as_ref(), &t, &ctx.config.sol_wallets()).await?;
             print!("{}", status::render(&snapshot));
         }
-        Command::CheckModel => {}
+        Command::CheckModel | Command::Demo { .. } | Command::Simulate { .. } => {}
         Command::Pause { authority } => {
             let authority = setup::read_keypair(&authority)?;
             let signature =
@@ -220,6 +264,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The demo's story, compiled in so `demo` runs from anywhere.
+pub const DEMO_SCENARIO: &str = include_str!("../scenarios/demo.toml");
+
+/// Runs a scenario in the sandbox, narrating when `narrate`, then prints the report and writes
+/// `report.json` and `chart.svg` next to the decision log.
+async fn sandbox(
+    cli: &Cli,
+    scenario: Scenario,
+    base: Option<&Path>,
+    out_dir: &Path,
+    narrate: bool,
+) -> anyhow::Result<()> {
+    let config_model = scenario.config.get("model").and_then(|model| model.get("path")).and_then(|path| path.as_str());
+    let model_path = cli.model.clone().or_else(|| config_model.map(|path| base.unwrap_or(Path::new(".")).join(path)));
+    let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
+    let model: Arc<dyn Model> = setup::load_model(model_path.as_deref(), &library, cli.device.unwrap_or(Device::Auto))?;
+    let mut out = story_output();
+    let mut line = |text: String| {
+        let _ = writeln!(out, "{text}");
+    };
+    line(format!("{} (seed {})\n{}", scenario.name, scenario.seed, scenario.description.trim()));
+    line(format!("model {} on {}", model.info().version, model.info().provider));
+    let mut say = |said: sim::Line| match said {
+        sim::Line::Step { n, of, title } => line(format!("\n[{n}/{of}] {title}")),
+        sim::Line::Note { hour, text } if narrate => line(format!("  h{hour:<4} {text}")),
+        sim::Line::Note { .. } => {}
+    };
+    let run = sim::run(&scenario, model, out_dir, &mut say).await?;
+    let json = out_dir.join("report.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&run.report)? + "\n")
+        .with_context(|| format!("writing {}", json.display()))?;
+    let chart = out_dir.join("chart.svg");
+    std::fs::write(&chart, sim::chart::svg(&run.report)).with_context(|| format!("writing {}", chart.display()))?;
+    line(format!("\n{}", run.report.render()));
+    line(format!("wrote {}, {} and {}", json.display(), chart.display(), run.decision_log.display()));
+    Ok(())
+}
+
+/// Where the sandbox's story goes: the real stdout. Natively built, the program's `msg!` lines
+/// print to stdout too (on chain they go to the transaction log), so fd 1 is pointed at /dev/null
+/// and the story keeps a duplicate of the original.
+fn story_output() -> Box<dyn std::io::Write> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        let _ = std::io::stdout().flush();
+        // SAFETY: plain descriptor duplication on descriptors this process owns.
+        unsafe {
+            let saved = libc::dup(1);
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            if saved >= 0 && null >= 0 && libc::dup2(null, 1) >= 0 {
+                libc::close(null);
+                return Box::new(std::io::LineWriter::new(std::fs::File::from_raw_fd(saved)));
+            }
+        }
+    }
+    Box::new(std::io::stdout())
 }
 
 fn placeholder_config() -> KeeperConfig {

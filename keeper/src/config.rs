@@ -114,6 +114,8 @@ pub struct PaymentSchedule {
     /// Periods count from here (unix seconds; default 0).
     #[serde(default)]
     pub start: i64,
+    /// No period starts at or after this (unix seconds; default: never ends).
+    pub end: Option<i64>,
     /// Pay what the policy allows when the full amount does not fit (default: refuse).
     #[serde(default)]
     pub partial: bool,

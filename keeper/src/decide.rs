@@ -195,7 +195,7 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
         let (Ok(recipient), Ok(asset)) = (parse_pubkey(&payment.recipient), parse_asset(&payment.asset)) else {
             continue;
         };
-        if now < payment.start {
+        if now < payment.start || payment.end.is_some_and(|end| now >= end) {
             continue;
         }
         let period = (now - payment.start) / i64::from(payment.every_seconds);

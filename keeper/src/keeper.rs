@@ -1,6 +1,7 @@
 //! One keeper for one treasury: each tick runs observe → decide → guard → act → report, after
 //! settling whatever a previous run left in flight.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,9 @@ pub struct TickReport {
     /// Left in flight by an earlier run and settled now.
     pub reconciled: Vec<(String, Settlement)>,
     pub retries: u32,
+    /// What each guarded decision would do, by key: the clamped intent where the guard clamped, the
+    /// proposed one where it refused. Reports price the keys above with it.
+    pub intents: BTreeMap<String, Intent>,
 }
 
 /// The inputs and outputs of one decision. `decision_hash` is SHA-256 of this object as compact
@@ -168,7 +172,15 @@ impl Keeper {
                     )?;
                     continue;
                 }
-                Proposal::Act(intent) => guard.check(&intent),
+                Proposal::Act(intent) => {
+                    let verdict = guard.check(&intent);
+                    let priced = match &verdict {
+                        Verdict::Pass { intent } | Verdict::Clamped { intent, .. } => intent.clone(),
+                        Verdict::Refused { .. } => intent,
+                    };
+                    report.intents.insert(candidate.key.clone(), priced);
+                    verdict
+                }
             };
             let record = self.log_decision(
                 &snapshot,

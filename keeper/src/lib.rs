@@ -15,4 +15,5 @@ pub mod model;
 pub mod observe;
 pub mod ops;
 pub mod setup;
+pub mod sim;
 pub mod status;

@@ -1,0 +1,218 @@
+//! Scenario events, applied on the bank by the wallets that would sign them in real life.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountDeserialize;
+use covenant::instructions::{CreateBountyArgs, LaunchMemeArgs};
+use covenant::policy::{MintLimits, ReleaseSchedule, Tranche};
+use covenant::sdk;
+use covenant::state::{Bounty, DecisionRecord, Grant};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use super::report::amount;
+use super::scenario::Event;
+use super::Sandbox;
+use crate::chain::{Chain, ChainError};
+use crate::keeper::describe;
+use crate::ops;
+
+const HOUR: i64 = 3_600;
+
+impl Sandbox {
+    async fn submit(
+        &self,
+        ixs: &[solana_instruction::Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+    ) -> anyhow::Result<()> {
+        ops::submit(self.chain.as_ref(), ixs, payer, signers).await?;
+        Ok(())
+    }
+
+    async fn read<T: AccountDeserialize>(&self, key: Pubkey) -> anyhow::Result<T> {
+        let account = self.chain.accounts(&[key]).await?.into_iter().next().flatten();
+        let account = account.ok_or_else(|| anyhow::anyhow!("account {key} does not exist"))?;
+        Ok(T::try_deserialize(&mut account.data.as_slice())?)
+    }
+
+    async fn now(&self) -> anyhow::Result<i64> {
+        Ok(self.chain.clock().await?.unix_timestamp)
+    }
+
+    /// Applies one event; returns what happened, for the narration.
+    pub(super) async fn apply(&mut self, event: &Event) -> anyhow::Result<Vec<String>> {
+        let t = self.addresses;
+        let now = self.now().await?;
+        let sol = |lamports: u64| format!("{} SOL", amount(lamports, 9));
+        Ok(match event {
+            Event::Donation { from, amount } => {
+                let donor = self.scenario.wallet(from.trim_start_matches('@'));
+                self.submit(&ops::donate(&t, donor.pubkey(), *amount, "no strings attached".into()), &donor, &[])
+                    .await?;
+                self.flows("SOL").inflow.entry("donation".into()).and_modify(|v| *v += amount).or_insert(*amount);
+                vec![format!("{from} donates {}, no strings attached", sol(*amount))]
+            }
+            Event::Grant { from, id, amount, tranches, linear_hours, expires_hours } => {
+                let donor = self.scenario.wallet(from.trim_start_matches('@'));
+                let schedule = match linear_hours {
+                    Some(hours) => ReleaseSchedule::Linear { start: now, end: now + i64::from(*hours) * HOUR },
+                    None if tranches.is_empty() => ReleaseSchedule::Immediate,
+                    None => ReleaseSchedule::Tranches {
+                        tranches: tranches
+                            .iter()
+                            .map(|(hours, bps)| Tranche { at: now + i64::from(*hours) * HOUR, bps: *bps })
+                            .collect(),
+                    },
+                };
+                let expires_at = now + i64::from(*expires_hours) * HOUR;
+                self.submit(&ops::grant(&t, donor.pubkey(), *id, *amount, schedule, expires_at, None), &donor, &[])
+                    .await?;
+                let terms = if tranches.is_empty() {
+                    String::new()
+                } else {
+                    let parts: Vec<String> = tranches
+                        .iter()
+                        .map(|(hours, bps)| format!("{}% at +{hours} h", f64::from(*bps) / 100.0))
+                        .collect();
+                    format!(" in tranches ({})", parts.join(", "))
+                };
+                vec![format!("{from} funds grant {id}: {}{terms}, expiring in {expires_hours} h", sol(*amount))]
+            }
+            Event::ClawBack { from, id } => {
+                let donor = self.scenario.wallet(from.trim_start_matches('@'));
+                let grant_key = t.grant(&donor.pubkey(), *id);
+                let grant: Grant = self.read(grant_key).await?;
+                let unreleased = grant.ledger.remaining().unwrap_or(0);
+                self.submit(&[sdk::claw_back_grant(grant_key, donor.pubkey(), None)], &donor, &[]).await?;
+                self.flows("SOL").clawed_back += unreleased;
+                vec![format!(
+                    "{from} claws back the {} grant {id} never released (released: {})",
+                    sol(unreleased),
+                    sol(grant.ledger.released)
+                )]
+            }
+            Event::LaunchMeme { mint, symbol, decimals, supply_cap, period_cap, period_hours, vault_allocation } => {
+                let mint_key = self.scenario.wallet(mint.trim_start_matches('@'));
+                let args = LaunchMemeArgs {
+                    name: format!("{symbol} coin"),
+                    symbol: symbol.clone(),
+                    uri: format!("https://example.org/{}.json", symbol.to_lowercase()),
+                    decimals: *decimals,
+                    supply_cap: *supply_cap,
+                    limits: MintLimits {
+                        period_seconds: period_hours * 3_600,
+                        period_cap: *period_cap,
+                        allowlist_required: false,
+                    },
+                    vault_allocation: *vault_allocation,
+                    recipient_allocations: Vec::new(),
+                };
+                let ix = sdk::launch_meme(&t, mint_key.pubkey(), args, &[]);
+                let operator = self.operator.insecure_clone();
+                self.submit(&[ix], &operator, &[&mint_key]).await?;
+                self.symbols.insert(mint_key.pubkey().to_string(), (symbol.clone(), *decimals));
+                if *vault_allocation > 0 {
+                    self.flows(symbol).minted.insert("launch".into(), *vault_allocation);
+                }
+                vec![format!(
+                    "the operator launches ${symbol} ({}): supply capped at {}, the keeper may mint {} per {period_hours} h",
+                    short(&mint_key.pubkey()),
+                    amount(*supply_cap, *decimals),
+                    amount(*period_cap, *decimals)
+                )]
+            }
+            Event::Bounty { id, reward, max_claims, hours, description } => {
+                let args = CreateBountyArgs {
+                    reward: *reward,
+                    max_claims: *max_claims,
+                    deadline: now + i64::from(*hours) * HOUR,
+                    description: description.clone(),
+                    decision: DecisionRecord::default(),
+                };
+                let operator = self.operator.insecure_clone();
+                self.submit(&[sdk::create_bounty(&t, operator.pubkey(), None, *id, args)], &operator, &[]).await?;
+                let bounty: Bounty = self.read(t.bounty(*id)).await?;
+                self.flows("SOL")
+                    .outflow
+                    .entry("bounty escrow".into())
+                    .and_modify(|v| *v += bounty.funded)
+                    .or_insert(bounty.funded);
+                vec![format!(
+                    "the operator posts bounty {id}: \"{description}\", {} to each of {max_claims} (escrowed {} from the vault)",
+                    sol(*reward),
+                    sol(bounty.funded)
+                )]
+            }
+            Event::Claims { bounty, good, bad } => {
+                let bounty_key = t.bounty(*bounty);
+                let total = good + bad;
+                // Seeded shuffle: claim i is bad when it falls among the `bad` smallest coins.
+                let mut order: Vec<(u64, u32)> =
+                    (0..total).map(|i| (self.scenario.coin(u64::from(i) + 1_000 * bounty), i)).collect();
+                order.sort_unstable();
+                let bad_ones: std::collections::BTreeSet<u32> =
+                    order.iter().take(*bad as usize).map(|(_, i)| *i).collect();
+                let crowd = self.scenario.wallet("crowd");
+                for i in 0..total {
+                    let name = format!("fan-{bounty}-{i}");
+                    let claimant = self.scenario.wallet(&name);
+                    self.names.insert(claimant.pubkey(), name);
+                    let fund =
+                        solana_system_interface::instruction::transfer(&crowd.pubkey(), &claimant.pubkey(), 10_000_000);
+                    self.submit(&[fund], &crowd, &[]).await?;
+                    let (uri, hash) = if bad_ones.contains(&i) {
+                        ("no photo, trust me".to_string(), [0u8; 32])
+                    } else {
+                        let mut hash = [1u8; 32];
+                        hash[..8].copy_from_slice(&self.scenario.coin(u64::from(i)).to_le_bytes());
+                        (format!("https://example.org/poster-{bounty}-{i}.jpg"), hash)
+                    };
+                    self.submit(&[sdk::submit_claim(bounty_key, claimant.pubkey(), uri, hash)], &claimant, &[]).await?;
+                }
+                vec![format!("{total} fans claim bounty {bounty}: {good} with a photo of the poster, {bad} without")]
+            }
+            Event::ForcedSpend { recipient, amount } => {
+                let recipient_key = self.scenario.address(recipient);
+                let keeper = self.keeper_key.insecure_clone();
+                let ix = sdk::spend_sol(&t, keeper.pubkey(), recipient_key, *amount, DecisionRecord::default());
+                match ops::submit(self.chain.as_ref(), &[ix], &keeper, &[]).await {
+                    Err(ChainError::Rejected { error, .. }) => {
+                        let reason = describe(&error);
+                        let name =
+                            reason.split(": ").nth(1).unwrap_or(&reason).split(' ').next().unwrap_or("").to_string();
+                        *self.flows("SOL").refused_by_program.entry(name).or_default() += 1;
+                        vec![format!(
+                            "someone with the keeper key signs {} to {recipient}, skipping the guard: the program refuses it ({reason})",
+                            sol(*amount)
+                        )]
+                    }
+                    Err(error) => return Err(error.into()),
+                    Ok(_) => {
+                        self.flows("SOL")
+                            .outflow
+                            .entry("forced".into())
+                            .and_modify(|v| *v += amount)
+                            .or_insert(*amount);
+                        vec![format!("A FORCED SPEND OF {} LANDED: the policy did not hold", sol(*amount))]
+                    }
+                }
+            }
+            Event::Pause => {
+                let guardian = self.scenario.wallet("guardian");
+                self.submit(&[sdk::pause(&t, guardian.pubkey())], &guardian, &[]).await?;
+                vec!["the guardian pauses the treasury: nothing moves until the operator unpauses".into()]
+            }
+            Event::Watch => Vec::new(),
+            Event::Unpause => {
+                let operator = self.operator.insecure_clone();
+                self.submit(&[sdk::unpause(&t)], &operator, &[]).await?;
+                vec!["the operator unpauses the treasury".into()]
+            }
+        })
+    }
+}
+
+pub(super) fn short(key: &Pubkey) -> String {
+    let text = key.to_string();
+    format!("{}…", &text[..6])
+}

@@ -1,0 +1,141 @@
+//! The embedded sandbox: the demo's report agrees with the chain it ran on, and a shipped
+//! scenario replays to the same report.
+
+mod common;
+
+use std::process::Command;
+
+use anchor_lang::prelude::Pubkey;
+use covenant::sdk;
+use covenant::state::{Bounty, Grant, Treasury};
+use covenant_keeper::chain::Chain;
+use covenant_keeper::cli::DEMO_SCENARIO;
+use covenant_keeper::journal::read_decisions;
+use covenant_keeper::sim::{self, scenario::Scenario, Line};
+use spl_token_2022_interface::extension::StateWithExtensions;
+use spl_token_2022_interface::state::Mint;
+
+async fn lamports(chain: &dyn Chain, key: Pubkey) -> u64 {
+    chain.accounts(&[key]).await.expect("read").remove(0).map_or(0, |account| account.lamports)
+}
+
+async fn account<T: anchor_lang::AccountDeserialize>(chain: &dyn Chain, key: Pubkey) -> T {
+    let account = chain.accounts(&[key]).await.expect("read").remove(0).expect("account exists");
+    T::try_deserialize(&mut account.data.as_slice()).expect("decodes")
+}
+
+#[tokio::test]
+async fn the_demo_report_matches_the_chain() {
+    let scenario = Scenario::parse(DEMO_SCENARIO).expect("the demo scenario parses");
+    let dir = tempfile::tempdir().unwrap();
+    let mut steps = Vec::new();
+    let mut say = |line: Line| {
+        if let Line::Step { n, of, .. } = line {
+            steps.push((n, of));
+        }
+    };
+    let run = sim::run(&scenario, common::default_model(), dir.path(), &mut say).await.expect("the demo runs");
+    let (report, chain) = (&run.report, run.chain.as_ref());
+    assert_eq!(steps.len(), 12, "every step is announced");
+    assert!(steps.iter().enumerate().all(|(i, (n, of))| *n == i + 1 && *of == 12), "{steps:?}");
+
+    // Balances: the vault's end is its start plus what came in minus what went out, and each payee
+    // holds exactly what the report says the category received.
+    let sol = &report.flows["SOL"];
+    assert_eq!(report.vault_end, lamports(chain, run.addresses.vault).await);
+    assert_eq!(report.vault_end, report.vault_start + sol.total_in() - sol.total_out());
+    assert_eq!(sol.inflow["donation"], 20 * common::SOL);
+    assert_eq!(lamports(chain, scenario.address("developer")).await, sol.outflow["developers"]);
+    assert_eq!(sol.outflow["developers"], common::SOL, "the image-API invoice, once");
+    assert_eq!(lamports(chain, scenario.address("gpu-cloud")).await, sol.outflow["compute"]);
+    assert_eq!(sol.outflow["compute"], 18 * common::SOL / 10, "the timelocked deposit, after its wait");
+    assert_eq!(lamports(chain, scenario.address("attacker")).await, 0, "the forced spend moved nothing");
+    let policy = &report.windows[0];
+    assert_eq!(policy.total_spent, sol.total_out(), "the program's own counter agrees");
+
+    // Refusals: the guard's are in the decision log and never on chain; the program's is counted.
+    let refused_in_log =
+        read_decisions(&run.decision_log).unwrap().iter().filter(|decision| decision["outcome"] == "refused").count();
+    assert_eq!(refused_in_log as u32, report.counts.refused);
+    assert_eq!(sol.guard_refusals(), report.counts.refused);
+    assert_eq!(sol.refused_by_guard["ExceedsPerTxMax"], 1);
+    assert_eq!(sol.refused_by_guard["TreasuryPaused"], 1);
+    assert_eq!(sol.refused_by_program["CosignRequired"], 1);
+    assert_eq!(report.decisions.len() as u32, report.counts.decisions);
+
+    // Claims, the grant, the pause and the meme token.
+    let bounty: Bounty = account(chain, run.addresses.bounty(0)).await;
+    assert_eq!(report.counts.claims_approved, bounty.approved_count);
+    assert_eq!((report.counts.claims_approved, report.counts.claims_rejected), (7, 3));
+    assert_eq!(bounty.paid, u64::from(bounty.approved_count) * bounty.reward);
+    let grant: Grant = account(chain, run.addresses.grant(&scenario.address("bob"), 1)).await;
+    assert_eq!(sol.inflow["grant release"], grant.ledger.released);
+    assert_eq!(sol.clawed_back, grant.ledger.clawed_back, "the report saw the claw-back the program recorded");
+    assert_eq!(grant.ledger.clawed_back, grant.ledger.funded - grant.ledger.released, "the unreleased rest went back");
+    let treasury: Treasury = account(chain, run.addresses.treasury).await;
+    assert!(treasury.paused && report.paused);
+    let meme = report.meme.as_ref().expect("the meme token is reported");
+    let mint = chain.accounts(&[meme.mint.parse().unwrap()]).await.unwrap().remove(0).unwrap();
+    let supply = StateWithExtensions::<Mint>::unpack(&mint.data).unwrap().base.supply;
+    assert_eq!(meme.supply, supply);
+    assert_eq!(report.flows["POSTER"].minted.values().sum::<u64>(), supply);
+    assert_eq!(report.flows["POSTER"].minted["early-fans"], 1_000_000_000, "the airdrop filled the day's cap");
+    let fan = sdk::meme_token_account(&scenario.address("fan-cy"), &mint_key(meme));
+    assert!(chain.accounts(&[fan]).await.unwrap()[0].is_some(), "the clamped fan still got tokens");
+
+    // One chart point per tick, and the chart draws them.
+    assert_eq!(report.samples.len(), scenario.ticks as usize);
+    let svg = sim::chart::svg(report);
+    assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 2, "{svg}");
+}
+
+fn mint_key(meme: &sim::report::MemeSummary) -> Pubkey {
+    meme.mint.parse().expect("a mint address")
+}
+
+#[test]
+fn simulate_replays_a_shipped_scenario_to_the_same_report() {
+    let binary = env!("CARGO_BIN_EXE_covenant-keeper");
+    let scenario = std::env::current_dir().unwrap().join("scenarios/three-days.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let report_of = |name: &str| {
+        let out = dir.path().join(name);
+        let output = Command::new(binary)
+            .args(["simulate", "--quiet", "--ticks", "30", "--out"])
+            .arg(&out)
+            .arg(&scenario)
+            .env("COVENANT_ORT_DIR", covenant_keeper::setup::default_ort_library().parent().unwrap())
+            .output()
+            .expect("the keeper runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+        assert!(stdout.contains("Report: three days of operations"), "{stdout}");
+        assert!(out.join("chart.svg").exists());
+        std::fs::read_to_string(out.join("report.json")).expect("report written")
+    };
+    let (first, second) = (report_of("first"), report_of("second"));
+    assert_eq!(first, second, "same scenario, same seed: same report");
+    let report: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(report["ticks"], 30);
+    assert!(report["flows"]["SOL"]["outflow"]["inference"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["flows"]["SOL"]["refused_by_guard"]["ExceedsPerTxMax"], 1);
+}
+
+#[test]
+fn bad_scenarios_are_refused_with_the_reason() {
+    let base = "name = \"x\"\nseed = 1\nticks = 2\ntick_seconds = 60\n[config.treasury]\nid = 1\n";
+    let cases = [
+        (format!("{base}[[event]]\ntick = 3\nkind = \"pause\"\n"), "outside 1..=2"),
+        (format!("{base}[[event]]\ntick = 1\nkind = \"launch\"\n"), "unknown variant"),
+        (format!("{base}[[event]]\ntick = 1\nkind = \"donation\"\nfrom = \"@a\"\namount = 1\ncolour = 1\n"), "colour"),
+        (base.replace("ticks = 2", "ticks = 0"), "must be positive"),
+    ];
+    for (text, expected) in cases {
+        let error = Scenario::parse(&text).expect_err("refused").to_string();
+        assert!(error.contains(expected), "{expected:?} not in {error:?}");
+    }
+    let keys = format!("{base}[config.keys]\nkeeper = \"k.json\"\n");
+    let scenario = Scenario::parse(&keys).unwrap();
+    let error = scenario.keeper_config(std::path::Path::new("log.jsonl")).expect_err("refused").to_string();
+    assert!(error.contains("config.keys"), "{error}");
+}
