@@ -282,7 +282,7 @@ async fn sandbox(
     let model_path = cli.model.clone().or_else(|| config_model.map(|path| base.unwrap_or(Path::new(".")).join(path)));
     let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
     let model: Arc<dyn Model> = setup::load_model(model_path.as_deref(), &library, cli.device.unwrap_or(Device::Auto))?;
-    let mut out = story_output();
+    let mut out = stdout_without_program_logs();
     let mut line = |text: String| {
         let _ = writeln!(out, "{text}");
     };
@@ -307,7 +307,7 @@ async fn sandbox(
 /// Where the sandbox's story goes: the real stdout. Natively built, the program's `msg!` lines
 /// print to stdout too (on chain they go to the transaction log), so fd 1 is pointed at /dev/null
 /// and the story keeps a duplicate of the original.
-fn story_output() -> Box<dyn std::io::Write> {
+pub fn stdout_without_program_logs() -> Box<dyn std::io::Write> {
     #[cfg(unix)]
     {
         use std::io::Write;

@@ -5,7 +5,7 @@
 mod onnx;
 mod reference;
 
-pub use onnx::{Device, OnnxModel};
+pub use onnx::{bare_session, Device, OnnxModel};
 pub use reference::ReferenceMlp;
 
 use sha2::{Digest, Sha256};

@@ -72,6 +72,15 @@ impl OnnxModel {
     }
 }
 
+/// A bare CPU session with the keeper's settings and nothing around it: the floor that benchmarks
+/// compare the keeper's own work against.
+pub fn bare_session(bytes: &[u8], library: &Path) -> Result<Session, ModelError> {
+    let environment = runtime(library)?;
+    let (session, _) = build_session(environment, bytes, Device::Cpu)
+        .map_err(|detail| ModelError::File { path: "bare session".into(), detail })?;
+    Ok(session)
+}
+
 /// Builds the session on the provider `device` asks for. The outer error is the model file's; the
 /// inner one (the provider) is reported after the contract check, so a bad file is named first.
 fn build_session(
