@@ -44,7 +44,9 @@ impl Chain for MemoryChain {
 
     async fn program_accounts(&self, _program: &Pubkey, filters: &[Memcmp]) -> ChainResult<Vec<(Pubkey, Account)>> {
         let matches = |account: &Account| {
-            filters.iter().all(|filter| account.data.get(filter.offset..filter.offset + filter.bytes.len()) == Some(&filter.bytes[..]))
+            filters.iter().all(|filter| {
+                account.data.get(filter.offset..filter.offset + filter.bytes.len()) == Some(&filter.bytes[..])
+            })
         };
         let parent = filters.iter().find(|filter| filter.offset == 8 && filter.bytes.len() == 32);
         let keys: Vec<Pubkey> = match parent {
@@ -56,7 +58,9 @@ impl Chain for MemoryChain {
         };
         Ok(keys
             .into_iter()
-            .filter_map(|key| self.accounts.get(&key).filter(|account| matches(account)).map(|account| (key, account.clone())))
+            .filter_map(|key| {
+                self.accounts.get(&key).filter(|account| matches(account)).map(|account| (key, account.clone()))
+            })
             .collect())
     }
 

@@ -137,7 +137,9 @@ fn decide_and_guard(snapshot: &Snapshot, config: &KeeperConfig, model: &dyn Mode
         let Proposal::Act(intent) = propose(candidate, Some(score), config) else { continue };
         let verdict = guard.check(&intent);
         // The keeper hashes every decision it logs; the hash is what goes on chain.
-        std::hint::black_box(decision_hash(&serde_json::json!({ "key": candidate.key, "features": candidate.features, "verdict": verdict })));
+        std::hint::black_box(decision_hash(
+            &serde_json::json!({ "key": candidate.key, "features": candidate.features, "verdict": verdict }),
+        ));
         if let Verdict::Pass { intent } | Verdict::Clamped { intent, .. } = verdict {
             passed.push(intent);
         }
@@ -153,7 +155,10 @@ fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now: i64
     let mut put = |key: Pubkey, value: &dyn Fn(&mut Vec<u8>), space: usize| {
         let mut data = Vec::with_capacity(8 + space);
         value(&mut data);
-        chain.insert(key, Account { lamports: rent.minimum_balance(data.len()), data, owner: covenant::ID, ..Account::default() });
+        chain.insert(
+            key,
+            Account { lamports: rent.minimum_balance(data.len()), data, owner: covenant::ID, ..Account::default() },
+        );
     };
     let treasury = Treasury {
         operator,
@@ -196,7 +201,9 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
     let mut rows = Vec::new();
     let keeper = Keypair::new();
     let recipient = Pubkey::new_unique();
-    let payment = format!("[[payment]]\nname = \"inference\"\nrecipient = \"{recipient}\"\namount = 10_000_000\nevery_seconds = 3_600\n");
+    let payment = format!(
+        "[[payment]]\nname = \"inference\"\nrecipient = \"{recipient}\"\namount = 10_000_000\nevery_seconds = 3_600\n"
+    );
     for count in [1usize, 100, 1_000, 10_000] {
         let rss_before = rss_mib();
         let now = 1_893_456_000;
@@ -204,7 +211,11 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
         let clock = solana_clock::Clock { unix_timestamp: now, ..Default::default() };
         chain.insert(
             solana_sdk_ids::sysvar::clock::ID,
-            Account { data: bincode::serialize(&clock).expect("clock"), owner: solana_sdk_ids::sysvar::ID, ..Account::default() },
+            Account {
+                data: bincode::serialize(&clock).expect("clock"),
+                owner: solana_sdk_ids::sysvar::ID,
+                ..Account::default()
+            },
         );
         let operators: Vec<Pubkey> =
             (0..count).map(|id| synthetic_treasury(&mut chain, keeper.pubkey(), id as u64, now)).collect();
@@ -264,20 +275,63 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
     let someone = Pubkey::new_unique().to_string();
     let purpose = "inference for the image API".to_string();
     let intents = [
-        ("approve claim", Intent::ApproveClaim { bounty: bounty.to_string(), claimant: claim.claimant.to_string(), asset: "SOL".into(), reward: 1 }),
+        (
+            "approve claim",
+            Intent::ApproveClaim {
+                bounty: bounty.to_string(),
+                claimant: claim.claimant.to_string(),
+                asset: "SOL".into(),
+                reward: 1,
+            },
+        ),
         ("reject claim", Intent::RejectClaim { bounty: bounty.to_string(), claimant: claim.claimant.to_string() }),
         ("release grant (SOL)", Intent::ReleaseGrant { grant: someone.clone(), asset: "SOL".into(), amount: 1 }),
-        ("pay (SOL)", Intent::Pay { schedule: "x".into(), recipient: someone.clone(), asset: "SOL".into(), amount: 1, partial: false, purpose: purpose.clone() }),
-        ("propose spend (SOL)", Intent::Propose { schedule: "x".into(), recipient: someone.clone(), asset: "SOL".into(), amount: 1, pending_id: 0, purpose }),
-        ("execute pending (SOL)", Intent::ExecutePending { pending_id: 0, recipient: someone.clone(), asset: "SOL".into(), amount: 1 }),
-        ("airdrop (create ATA + mint)", Intent::Airdrop { airdrop: "x".into(), mint: Pubkey::new_unique().to_string(), recipient: someone, amount: 1 }),
+        (
+            "pay (SOL)",
+            Intent::Pay {
+                schedule: "x".into(),
+                recipient: someone.clone(),
+                asset: "SOL".into(),
+                amount: 1,
+                partial: false,
+                purpose: purpose.clone(),
+            },
+        ),
+        (
+            "propose spend (SOL)",
+            Intent::Propose {
+                schedule: "x".into(),
+                recipient: someone.clone(),
+                asset: "SOL".into(),
+                amount: 1,
+                pending_id: 0,
+                purpose,
+            },
+        ),
+        (
+            "execute pending (SOL)",
+            Intent::ExecutePending { pending_id: 0, recipient: someone.clone(), asset: "SOL".into(), amount: 1 },
+        ),
+        (
+            "airdrop (create ATA + mint)",
+            Intent::Airdrop {
+                airdrop: "x".into(),
+                mint: Pubkey::new_unique().to_string(),
+                recipient: someone,
+                amount: 1,
+            },
+        ),
     ];
     let record = DecisionRecord { model_hash: [1; 32], decision_hash: [2; 32] };
     for (name, intent) in intents {
         let ixs = act::instructions(&intent, snapshot, &keeper.pubkey(), record).expect("instructions");
         let tx = act::sign(&ixs, 200_000, 1_000, keeper, solana_hash::Hash::new_from_array([3; 32]));
         let bytes = bincode::serialize(&tx).expect("serializes").len();
-        rows.push(format!("| {name} | {} | {bytes} | {:.0} % |", tx.message.instructions.len(), bytes as f64 * 100.0 / 1_232.0));
+        rows.push(format!(
+            "| {name} | {} | {bytes} | {:.0} % |",
+            tx.message.instructions.len(),
+            bytes as f64 * 100.0 / 1_232.0
+        ));
     }
     rows
 }
@@ -344,7 +398,9 @@ async fn run() {
     });
     let hashes = time_per_call(9, 50, || {
         for candidate in &found {
-            std::hint::black_box(decision_hash(&serde_json::json!({ "key": candidate.key, "features": candidate.features })));
+            std::hint::black_box(decision_hash(
+                &serde_json::json!({ "key": candidate.key, "features": candidate.features }),
+            ));
         }
     });
     let record = DecisionRecord::default();
@@ -376,7 +432,13 @@ async fn run() {
     out!(out, "| raw ort run, batch 1 | {} | | |", micros(raw_1));
     out!(out, "| raw ort run, batch {CLAIMS} (floor) | {} | 1.00× | |", micros(raw_256));
     out!(out, "| decide+guard, {CLAIMS} candidates | {} | {} | |", micros(decide_guard), ratio(decide_guard, raw_256));
-    out!(out, "| decide+guard+build+sign, {} transactions | {} | {} | |", approved.len(), micros(whole), ratio(whole, raw_256));
+    out!(
+        out,
+        "| decide+guard+build+sign, {} transactions | {} | {} | |",
+        approved.len(),
+        micros(whole),
+        ratio(whole, raw_256)
+    );
     out!(out, "| — of which: find candidates | {} | {} | |", micros(find), ratio(find, raw_256));
     out!(out, "| — of which: inference through the keeper's model | {} | {} | |", micros(score), ratio(score, raw_256));
     out!(out, "| — of which: propose + guard | {} | {} | |", micros(guard_only), ratio(guard_only, raw_256));
