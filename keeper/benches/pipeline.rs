@@ -350,7 +350,7 @@ macro_rules! out {
 
 async fn run() {
     // The natively built program prints its `msg!` lines to stdout; the tables go around them.
-    let mut out = covenant_keeper::cli::stdout_without_program_logs();
+    let mut out = covenant_keeper::setup::stdout_without_program_logs();
     let library = setup::default_ort_library();
     let model: Arc<dyn Model> = Arc::new(
         OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Cpu)

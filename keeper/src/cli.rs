@@ -282,7 +282,7 @@ async fn sandbox(
     let model_path = cli.model.clone().or_else(|| config_model.map(|path| base.unwrap_or(Path::new(".")).join(path)));
     let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
     let model: Arc<dyn Model> = setup::load_model(model_path.as_deref(), &library, cli.device.unwrap_or(Device::Auto))?;
-    let mut out = stdout_without_program_logs();
+    let mut out = setup::stdout_without_program_logs();
     let mut line = |text: String| {
         let _ = writeln!(out, "{text}");
     };
@@ -302,28 +302,6 @@ async fn sandbox(
     line(format!("\n{}", run.report.render()));
     line(format!("wrote {}, {} and {}", json.display(), chart.display(), run.decision_log.display()));
     Ok(())
-}
-
-/// Where the sandbox's story goes: the real stdout. Natively built, the program's `msg!` lines
-/// print to stdout too (on chain they go to the transaction log), so fd 1 is pointed at /dev/null
-/// and the story keeps a duplicate of the original.
-pub fn stdout_without_program_logs() -> Box<dyn std::io::Write> {
-    #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::fd::FromRawFd;
-        let _ = std::io::stdout().flush();
-        // SAFETY: plain descriptor duplication on descriptors this process owns.
-        unsafe {
-            let saved = libc::dup(1);
-            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
-            if saved >= 0 && null >= 0 && libc::dup2(null, 1) >= 0 {
-                libc::close(null);
-                return Box::new(std::io::LineWriter::new(std::fs::File::from_raw_fd(saved)));
-            }
-        }
-    }
-    Box::new(std::io::stdout())
 }
 
 fn placeholder_config() -> KeeperConfig {

@@ -31,3 +31,14 @@ fn upper_camel(name: &str) -> String {
 pub fn covenant_error_name(code: u32) -> Option<&'static str> {
     names().get(&code).map(String::as_str)
 }
+
+/// The program error a failed transaction carries, by name (`None` for other failures).
+pub fn transaction_error_name(error: &solana_transaction_error::TransactionError) -> Option<&'static str> {
+    match error {
+        solana_transaction_error::TransactionError::InstructionError(
+            _,
+            solana_instruction_error::InstructionError::Custom(code),
+        ) => covenant_error_name(*code),
+        _ => None,
+    }
+}

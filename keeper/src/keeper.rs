@@ -412,7 +412,7 @@ fn kind_label(kind: Kind) -> &'static str {
 /// A transaction error in words; Covenant's own errors by name.
 pub fn describe(error: &TransactionError) -> String {
     if let TransactionError::InstructionError(index, solana_instruction_error::InstructionError::Custom(code)) = error {
-        if let Some(name) = crate::errors::covenant_error_name(*code) {
+        if let Some(name) = crate::errors::transaction_error_name(error) {
             return format!("instruction {index}: {name} ({code})");
         }
     }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use covenant::constants::SOL_ASSET;
+use covenant::policy::{roll_window, window_resets_at};
 use covenant::sdk::{TokenMint, TreasuryAddresses};
 use covenant::state::{Bounty, Claim, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury};
 use solana_account::Account;
@@ -45,6 +46,14 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// `policy`'s window as of this snapshot: (spent in the current period, seconds until it resets).
+    pub fn window_now(&self, policy: &SpendPolicy) -> Option<(u64, i64)> {
+        let period = policy.limits.period_seconds;
+        let spent = roll_window(policy.window, period, self.now).ok()?.spent;
+        let resets_at = window_resets_at(policy.window, period, self.now).ok()?;
+        Some((spent, resets_at - self.now))
+    }
+
     pub fn token_of(&self, asset: &Pubkey) -> Option<TokenMint> {
         if *asset == SOL_ASSET {
             return None;

@@ -88,3 +88,25 @@ pub fn rpc_chain(config: &KeeperConfig) -> RpcChain {
         commitment: CommitmentConfig::confirmed(),
     })
 }
+
+/// Where the sandbox's story goes: the real stdout. Natively built, the program's `msg!` lines
+/// print to stdout too (on chain they go to the transaction log), so fd 1 is pointed at /dev/null
+/// and the story keeps a duplicate of the original.
+pub fn stdout_without_program_logs() -> Box<dyn std::io::Write> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        let _ = std::io::stdout().flush();
+        // SAFETY: plain descriptor duplication on descriptors this process owns.
+        unsafe {
+            let saved = libc::dup(1);
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            if saved >= 0 && null >= 0 && libc::dup2(null, 1) >= 0 {
+                libc::close(null);
+                return Box::new(std::io::LineWriter::new(std::fs::File::from_raw_fd(saved)));
+            }
+        }
+    }
+    Box::new(std::io::stdout())
+}

@@ -3,7 +3,6 @@
 use std::fmt::Write;
 
 use covenant::constants::SOL_ASSET;
-use covenant::policy::{roll_window, window_resets_at};
 
 use crate::decide::asset_name;
 use crate::observe::Snapshot;
@@ -51,8 +50,7 @@ pub fn render(snapshot: &Snapshot) -> String {
             snapshot.token_balances.get(asset).copied().unwrap_or(0)
         };
         let limits = &policy.limits;
-        let used = roll_window(policy.window, limits.period_seconds, now).map_or(0, |window| window.spent);
-        let resets = window_resets_at(policy.window, limits.period_seconds, now).map_or(0, |at| at - now);
+        let (used, resets) = snapshot.window_now(policy).unwrap_or((0, 0));
         let _ = writeln!(
             out,
             "{:<14} {balance:>16} {:>14} {used:>16} {:>16} {:>11}s",

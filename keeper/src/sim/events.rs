@@ -13,6 +13,7 @@ use super::report::amount;
 use super::scenario::Event;
 use super::Sandbox;
 use crate::chain::{Chain, ChainError};
+use crate::errors::transaction_error_name;
 use crate::keeper::describe;
 use crate::ops;
 
@@ -49,7 +50,7 @@ impl Sandbox {
                 let donor = self.scenario.wallet(from.trim_start_matches('@'));
                 self.submit(&ops::donate(&t, donor.pubkey(), *amount, "no strings attached".into()), &donor, &[])
                     .await?;
-                self.flows("SOL").inflow.entry("donation".into()).and_modify(|v| *v += amount).or_insert(*amount);
+                *self.flows("SOL").inflow.entry("donation".into()).or_default() += amount;
                 vec![format!("{from} donates {}, no strings attached", sol(*amount))]
             }
             Event::Grant { from, id, amount, tranches, linear_hours, expires_hours } => {
@@ -132,11 +133,7 @@ impl Sandbox {
                 let operator = self.operator.insecure_clone();
                 self.submit(&[sdk::create_bounty(&t, operator.pubkey(), None, *id, args)], &operator, &[]).await?;
                 let bounty: Bounty = self.read(t.bounty(*id)).await?;
-                self.flows("SOL")
-                    .outflow
-                    .entry("bounty escrow".into())
-                    .and_modify(|v| *v += bounty.funded)
-                    .or_insert(bounty.funded);
+                *self.flows("SOL").outflow.entry("bounty escrow".into()).or_default() += bounty.funded;
                 vec![format!(
                     "the operator posts bounty {id}: \"{description}\", {} to each of {max_claims} (escrowed {} from the vault)",
                     sol(*reward),
@@ -178,8 +175,7 @@ impl Sandbox {
                 match ops::submit(self.chain.as_ref(), &[ix], &keeper, &[]).await {
                     Err(ChainError::Rejected { error, .. }) => {
                         let reason = describe(&error);
-                        let name =
-                            reason.split(": ").nth(1).unwrap_or(&reason).split(' ').next().unwrap_or("").to_string();
+                        let name = transaction_error_name(&error).map_or_else(|| format!("{error:?}"), str::to_string);
                         *self.flows("SOL").refused_by_program.entry(name).or_default() += 1;
                         vec![format!(
                             "someone with the keeper key signs {} to {recipient}, skipping the guard: the program refuses it ({reason})",
@@ -188,11 +184,7 @@ impl Sandbox {
                     }
                     Err(error) => return Err(error.into()),
                     Ok(_) => {
-                        self.flows("SOL")
-                            .outflow
-                            .entry("forced".into())
-                            .and_modify(|v| *v += amount)
-                            .or_insert(*amount);
+                        *self.flows("SOL").outflow.entry("forced".into()).or_default() += amount;
                         vec![format!("A FORCED SPEND OF {} LANDED: the policy did not hold", sol(*amount))]
                     }
                 }

@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
-use covenant::policy::{roll_window, window_resets_at};
 use covenant::sdk::TreasuryAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -131,7 +130,7 @@ pub async fn run(
         operator: operator.insecure_clone(),
         keeper_key: keeper_key.insecure_clone(),
         symbols: HashMap::new(),
-        names: wallet_names(scenario),
+        names: scenario.wallet_names().into_iter().collect(),
         flows: BTreeMap::new(),
         counts: Counts::default(),
     };
@@ -183,7 +182,7 @@ pub async fn run(
         samples.push(Sample {
             hour,
             vault_lamports: lamports(chain.as_ref(), addresses.vault).await?,
-            window_used: sol_window(&snapshot).map_or(0.0, |(spent, cap, _)| spent as f64 / cap.max(1) as f64),
+            window_used: sol_window_used(&snapshot),
         });
         if tick < scenario.ticks {
             chain.warp_seconds(i64::from(scenario.tick_seconds)).await?;
@@ -320,18 +319,17 @@ impl Sandbox {
             .policies
             .values()
             .filter_map(|policy| {
-                let current = roll_window(policy.window, policy.limits.period_seconds, snapshot.now).ok()?;
-                let resets = window_resets_at(policy.window, policy.limits.period_seconds, snapshot.now).ok()?;
+                let (spent, resets_in) = snapshot.window_now(policy)?;
                 Some(WindowUsage {
                     asset: if policy.asset == SOL_ASSET {
                         "SOL".into()
                     } else {
                         self.asset_label(&policy.asset.to_string())
                     },
-                    spent: current.spent,
+                    spent,
                     cap: policy.limits.period_cap,
                     period_seconds: policy.limits.period_seconds,
-                    resets_in: resets - snapshot.now,
+                    resets_in,
                     total_received: policy.total_received,
                     total_spent: policy.total_spent,
                 })
@@ -394,36 +392,12 @@ fn key_label(key: &str) -> String {
     }
 }
 
-fn wallet_names(scenario: &Scenario) -> HashMap<Pubkey, String> {
-    fn collect(value: &toml::Value, out: &mut BTreeSet<String>) {
-        match value {
-            toml::Value::String(text) if text.starts_with('@') => {
-                out.insert(text.clone());
-            }
-            toml::Value::Array(items) => items.iter().for_each(|item| collect(item, out)),
-            toml::Value::Table(table) => table.values().for_each(|item| collect(item, out)),
-            _ => {}
-        }
-    }
-    let mut names = BTreeSet::new();
-    scenario.config.values().for_each(|value| collect(value, &mut names));
-    for event in &scenario.events {
-        if let Event::Donation { from, .. } | Event::Grant { from, .. } | Event::ForcedSpend { recipient: from, .. } =
-            &event.event
-        {
-            names.insert(from.clone());
-        }
-    }
-    names.into_iter().map(|name| (scenario.address(&name), name)).collect()
-}
-
 async fn lamports(chain: &dyn Chain, key: Pubkey) -> anyhow::Result<u64> {
     Ok(chain.accounts(&[key]).await?.into_iter().next().flatten().map_or(0, |account| account.lamports))
 }
 
-/// (spent, cap, resets_at) of the SOL window now.
-fn sol_window(snapshot: &Snapshot) -> Option<(u64, u64, i64)> {
-    let policy = snapshot.policies.get(&SOL_ASSET)?;
-    let current = roll_window(policy.window, policy.limits.period_seconds, snapshot.now).ok()?;
-    Some((current.spent, policy.limits.period_cap, current.start + i64::from(policy.limits.period_seconds)))
+/// The SOL window's spent share of its cap, 0..=1.
+fn sol_window_used(snapshot: &Snapshot) -> f64 {
+    let Some(policy) = snapshot.policies.get(&SOL_ASSET) else { return 0.0 };
+    snapshot.window_now(policy).map_or(0.0, |(spent, _)| spent as f64 / policy.limits.period_cap.max(1) as f64)
 }

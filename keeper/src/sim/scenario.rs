@@ -152,7 +152,7 @@ impl Scenario {
                 anyhow::bail!("config.{reserved}: a simulation brings its own");
             }
         }
-        resolve_wallets(self, &mut table);
+        for_each_wallet(&mut table, &mut |text| *text = self.address(text).to_string());
         shift_times(&mut table);
         let mut treasury = table.remove("treasury").and_then(|value| value.as_table().cloned()).unwrap_or_default();
         treasury.insert("operator".into(), self.address("operator").to_string().into());
@@ -167,6 +167,23 @@ impl Scenario {
         KeeperConfig::parse(&text).map_err(|error| anyhow::anyhow!("config: {error}"))
     }
 
+    /// Every `"@name"` the scenario mentions (config and events), with its address.
+    pub fn wallet_names(&self) -> Vec<(Pubkey, String)> {
+        let mut names = std::collections::BTreeSet::new();
+        for_each_wallet(&mut self.config.clone(), &mut |text| {
+            names.insert(text.clone());
+        });
+        for event in &self.events {
+            if let Event::Donation { from, .. }
+            | Event::Grant { from, .. }
+            | Event::ForcedSpend { recipient: from, .. } = &event.event
+            {
+                names.insert(from.clone());
+            }
+        }
+        names.into_iter().map(|name| (self.address(&name), name)).collect()
+    }
+
     /// A deterministic coin for `what` (splitmix64 of the seed and a counter).
     pub fn coin(&self, what: u64) -> u64 {
         let mut z = self.seed.wrapping_add(what.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -176,16 +193,17 @@ impl Scenario {
     }
 }
 
-fn resolve_wallets(scenario: &Scenario, table: &mut toml::Table) {
-    fn walk(scenario: &Scenario, value: &mut toml::Value) {
+/// Calls `visit` on every `"@name"` string in `table`, however deeply nested.
+fn for_each_wallet(table: &mut toml::Table, visit: &mut dyn FnMut(&mut String)) {
+    fn walk(value: &mut toml::Value, visit: &mut dyn FnMut(&mut String)) {
         match value {
-            toml::Value::String(text) if text.starts_with('@') => *text = scenario.address(text).to_string(),
-            toml::Value::Array(items) => items.iter_mut().for_each(|item| walk(scenario, item)),
-            toml::Value::Table(table) => table.iter_mut().for_each(|(_, item)| walk(scenario, item)),
+            toml::Value::String(text) if text.starts_with('@') => visit(text),
+            toml::Value::Array(items) => items.iter_mut().for_each(|item| walk(item, visit)),
+            toml::Value::Table(table) => table.iter_mut().for_each(|(_, item)| walk(item, visit)),
             _ => {}
         }
     }
-    table.iter_mut().for_each(|(_, value)| walk(scenario, value));
+    table.iter_mut().for_each(|(_, value)| walk(value, visit));
 }
 
 fn shift_times(table: &mut toml::Table) {
