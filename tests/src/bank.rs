@@ -1,8 +1,7 @@
 //! One in-process bank per test: sending as any signer, simulated-then-processed transactions with
 //! their CPI events, clock warps and account reads.
 
-use anchor_lang::prelude::{AccountInfo, Pubkey};
-use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::AccountDeserialize;
 use solana_account::Account;
@@ -17,14 +16,6 @@ use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 use crate::events::Events;
-
-/// The native entry point. Anchor's generated `entry` ties the accounts slice and the
-/// `AccountInfo`s to one lifetime, which `processor!`'s plain fn pointer cannot express.
-fn covenant_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: only lifetimes change; the runtime keeps every account buffer alive for the call.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    covenant::entry(program_id, accounts, data)
-}
 
 pub const SOL: u64 = 1_000_000_000;
 
@@ -55,7 +46,7 @@ impl TestBank {
     /// Starts a bank with Covenant, SPL Token, Token-2022 and the ATA program, and `funded`
     /// accounts holding 1,000 SOL each.
     pub async fn start(funded: &[Pubkey]) -> Self {
-        let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant_entry));
+        let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant::native_entry));
         for key in funded {
             program_test.add_account(*key, Account { lamports: 1_000 * SOL, ..Account::default() });
         }

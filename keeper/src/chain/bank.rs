@@ -4,8 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex as StdMutex;
 
-use anchor_lang::prelude::{AccountInfo, Pubkey};
-use anchor_lang::solana_program::entrypoint::ProgramResult;
+use anchor_lang::prelude::Pubkey;
 use async_trait::async_trait;
 use solana_account::Account;
 use solana_clock::Clock;
@@ -18,14 +17,6 @@ use tokio::sync::Mutex;
 
 use super::{Chain, ChainError, ChainResult, Memcmp, Simulation};
 
-/// Anchor's generated `entry` ties the accounts slice and the `AccountInfo`s to one lifetime, which
-/// `processor!`'s plain fn pointer cannot express.
-fn covenant_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: only lifetimes change; the runtime keeps every account buffer alive for the call.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    covenant::entry(program_id, accounts, data)
-}
-
 pub struct BankChain {
     ctx: Mutex<ProgramTestContext>,
     /// The bank has no account index, so `program_accounts` scans every key this chain has sent a
@@ -36,7 +27,7 @@ pub struct BankChain {
 impl BankChain {
     /// A fresh bank; each `(key, lamports)` starts funded.
     pub async fn start(funded: &[(Pubkey, u64)]) -> Self {
-        let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant_entry));
+        let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant::native_entry));
         for (key, lamports) in funded {
             program_test.add_account(*key, Account { lamports: *lamports, ..Account::default() });
         }

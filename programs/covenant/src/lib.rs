@@ -21,6 +21,20 @@ use state::DecisionRecord;
 
 declare_id!("Gt8kjCXBeKURSw35ZpHrW1CCqTxcbGyaaJA48GAqzs7b");
 
+/// The entry for hosts that run the program natively as a builtin (solana-program-test banks, the
+/// localnet validator). `processor!` needs a plain fn whose accounts slice and `AccountInfo`s have
+/// independent lifetimes; Anchor's generated `entry` ties them together.
+#[cfg(not(target_os = "solana"))]
+pub fn native_entry(
+    program_id: &Pubkey,
+    accounts: &[AccountInfo],
+    data: &[u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    // SAFETY: only lifetimes change; the runtime keeps every account buffer alive for the call.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    entry(program_id, accounts, data)
+}
+
 #[program]
 pub mod covenant {
     use super::*;
