@@ -1,0 +1,8 @@
+#[derive(PartialEq, Eq, Debug)]
+pub enum CrdsGossipError {
+    NoPeers,
+    PushMessageTimeout,
+    PushMessageOldVersion,
+    BadPruneDestination,
+    PruneMessageTimeout,
+}

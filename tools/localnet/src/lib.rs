@@ -1,0 +1,275 @@
+//! A real agave validator on 127.0.0.1 running the natively built Covenant program.
+//!
+//! No SBF toolchain can build the program's `.so` on every machine, and agave has no option that adds
+//! a builtin program to a validator. This crate does it through public API: genesis holds a
+//! native-loader account at the program id, and every bank in the validator's forks gets the program
+//! as a builtin (children inherit it from their parent). SPL Token, Token-2022, ATA and Memo come
+//! with the test validator's genesis.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use solana_account::{AccountSharedData, ReadableAccount, WritableAccount};
+use solana_keypair::Keypair;
+use solana_program_runtime::invoke_context::BuiltinFunctionWithContext;
+use solana_program_runtime::loaded_programs::ProgramCacheEntry;
+use solana_program_test::processor;
+use solana_pubkey::Pubkey;
+use solana_signer::Signer;
+use solana_streamer::socket::SocketAddrSpace;
+use solana_test_validator::{TestValidator, TestValidatorGenesis};
+
+/// The name the program's native-loader account carries.
+const PROGRAM_NAME: &str = "covenant";
+/// How long the builtin may take to reach every bank before start gives up.
+const REGISTER_TIMEOUT: Duration = Duration::from_secs(20);
+/// How often the watcher looks for banks without the builtin.
+const WATCH_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Ports for the validator's own sockets: clear of the usual RPC port (8899) and of Linux's
+/// ephemeral range.
+const NODE_PORT_RANGE: (u16, u16) = (11_000, 13_000);
+
+/// What the test validator's genesis gives the faucet (mint) keypair.
+pub const FAUCET_SOL: u64 = 500_000_000;
+
+/// Programs the localnet must serve, checked at start: Covenant, then the SPL programs its
+/// instructions call.
+pub fn expected_programs() -> [(&'static str, Pubkey); 4] {
+    [
+        ("covenant", covenant::ID),
+        ("spl-token", anchor_spl::token::ID),
+        ("spl-token-2022", anchor_spl::token_2022::ID),
+        ("spl-associated-token-account", anchor_spl::associated_token::ID),
+    ]
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// JSON-RPC port (the websocket is the next one); `None` picks free ports.
+    pub rpc_port: Option<u16>,
+    /// Where the ledger goes. It is wiped at start and kept at exit; without it, the ledger is a
+    /// new temporary directory removed at exit.
+    pub ledger: Option<PathBuf>,
+}
+
+pub struct Localnet {
+    // Field order is drop order: the validator stops before its ledger directory goes.
+    validator: TestValidator,
+    watcher: Option<Watcher>,
+    faucet: Keypair,
+    ledger: Ledger,
+}
+
+impl Localnet {
+    /// Starts the validator and returns once the Covenant program answers on every bank.
+    pub fn start(options: &Options) -> anyhow::Result<Self> {
+        // Native programs reach the runtime (CPI, sysvars) through program-test's syscall stubs,
+        // which a ProgramTest bank installs process-wide the first time one starts.
+        install_syscall_stubs()?;
+
+        let ledger = Ledger::prepare(options.ledger.as_deref())?;
+        let faucet = Keypair::new();
+        let mut genesis = TestValidatorGenesis::default();
+        let program_account = native_program_account(&genesis);
+        genesis.ledger_path(ledger.path()).add_account(covenant::ID, program_account);
+        if let Some(port) = options.rpc_port {
+            genesis.rpc_port(port);
+        }
+        // Gossip, TPU and repair sockets search this range (a debug build's default is 25 ports,
+        // too few for them all), gossip too, so two localnets can run side by side.
+        genesis.bind_ip_addr(IpAddr::V4(Ipv4Addr::LOCALHOST)).port_range(NODE_PORT_RANGE).gossip_port(0);
+        let validator = genesis
+            .start_with_mint_address(faucet.pubkey(), SocketAddrSpace::new(true))
+            .map_err(|error| anyhow::anyhow!("the validator did not start: {error}"))?;
+        let watcher = Watcher::spawn(&validator)?;
+        let localnet = Self { validator, watcher: Some(watcher), faucet, ledger };
+        localnet.check_programs()?;
+        Ok(localnet)
+    }
+
+    pub fn rpc_url(&self) -> String {
+        self.validator.rpc_url()
+    }
+
+    pub fn websocket_url(&self) -> String {
+        self.validator.rpc_pubsub_url()
+    }
+
+    /// The keypair genesis funded with [`FAUCET_SOL`].
+    pub fn faucet(&self) -> &Keypair {
+        &self.faucet
+    }
+
+    pub fn ledger_path(&self) -> &Path {
+        self.ledger.path()
+    }
+
+    fn check_programs(&self) -> anyhow::Result<()> {
+        let bank =
+            self.validator.bank_forks().read().map_err(|_| anyhow::anyhow!("bank forks lock poisoned"))?.working_bank();
+        for (name, id) in expected_programs() {
+            let loaders = [
+                solana_sdk_ids::native_loader::id(),
+                solana_sdk_ids::bpf_loader::id(),
+                solana_sdk_ids::bpf_loader_upgradeable::id(),
+            ];
+            match bank.get_account(&id) {
+                Some(account) if loaders.contains(account.owner()) => {}
+                _ => bail!("{name} ({id}) is not a program on the localnet"),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        if let Some(watcher) = self.watcher.take() {
+            watcher.stop();
+        }
+    }
+}
+
+/// The genesis account agave keeps at a builtin's id: owned by the native loader, holding its name.
+fn native_program_account(genesis: &TestValidatorGenesis) -> AccountSharedData {
+    let lamports = genesis.rent.minimum_balance(PROGRAM_NAME.len()).max(1);
+    let mut account = AccountSharedData::new(lamports, PROGRAM_NAME.len(), &solana_sdk_ids::native_loader::id());
+    account.set_data_from_slice(PROGRAM_NAME.as_bytes());
+    account.set_executable(true);
+    account
+}
+
+fn builtin() -> anyhow::Result<ProgramCacheEntry> {
+    let entry: Option<BuiltinFunctionWithContext> = processor!(covenant::native_entry);
+    let entry = entry.context("processor! gave no entry for the Covenant program")?;
+    Ok(ProgramCacheEntry::new_builtin(0, PROGRAM_NAME.len(), entry))
+}
+
+fn install_syscall_stubs() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("a runtime for the throwaway ProgramTest bank")?;
+    runtime.block_on(async {
+        drop(solana_program_test::ProgramTest::default().start().await);
+    });
+    Ok(())
+}
+
+/// Gives the builtin to every bank, once per bank. A bank copies its parent's builtins when it is
+/// made, so after one pass over the forks every bank made later inherits it; a bank made from a
+/// parent the pass had not reached yet is caught when it shows up in the forks. The watcher keeps
+/// looking for the validator's whole life, which costs one read lock per interval.
+struct Watcher {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Watcher {
+    fn spawn(validator: &TestValidator) -> anyhow::Result<Self> {
+        let forks = validator.bank_forks();
+        builtin()?; // fail here, not in the thread
+        let stop = Arc::new(AtomicBool::new(false));
+        // The highest slot of the first full pass; u64::MAX until then.
+        let first_pass = Arc::new(AtomicU64::new(u64::MAX));
+        let newest = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (stop, first_pass, newest) = (stop.clone(), first_pass.clone(), newest.clone());
+            std::thread::Builder::new()
+                .name("covenant-builtin".into())
+                .spawn(move || {
+                    let mut done = BTreeSet::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let banks: Vec<_> = match forks.read() {
+                            Ok(forks) => forks.banks().values().map(|bank| bank.clone_without_scheduler()).collect(),
+                            Err(_) => return,
+                        };
+                        let oldest = banks.iter().map(|bank| bank.slot()).min().unwrap_or(0);
+                        done = done.split_off(&oldest); // forget pruned banks
+                        for bank in &banks {
+                            if done.insert(bank.slot()) {
+                                match builtin() {
+                                    Ok(entry) => bank.add_builtin(covenant::ID, PROGRAM_NAME, entry),
+                                    Err(_) => return,
+                                }
+                            }
+                        }
+                        let highest = banks.iter().map(|bank| bank.slot()).max().unwrap_or(0);
+                        let _ = first_pass.compare_exchange(u64::MAX, highest, Ordering::AcqRel, Ordering::Acquire);
+                        newest.store(highest, Ordering::Release);
+                        std::thread::sleep(WATCH_INTERVAL);
+                    }
+                })
+                .context("spawning the builtin watcher")?
+        };
+        // Two slots past the first pass, the working bank descends from banks that had it.
+        let started = Instant::now();
+        loop {
+            let first = first_pass.load(Ordering::Acquire);
+            if first != u64::MAX && newest.load(Ordering::Acquire) >= first + 2 {
+                break;
+            }
+            if thread.is_finished() {
+                bail!("the builtin watcher stopped before the program reached every bank");
+            }
+            if started.elapsed() > REGISTER_TIMEOUT {
+                bail!("the validator made no new slots in {REGISTER_TIMEOUT:?}");
+            }
+            std::thread::sleep(WATCH_INTERVAL);
+        }
+        Ok(Self { stop, thread })
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // A watcher that panicked has nothing left to clean up.
+        let _ = self.thread.join();
+    }
+}
+
+/// The ledger directory: fresh at every start.
+enum Ledger {
+    Temporary(tempfile::TempDir),
+    Kept(PathBuf),
+}
+
+impl Ledger {
+    fn prepare(path: Option<&Path>) -> anyhow::Result<Self> {
+        match path {
+            None => Ok(Self::Temporary(
+                tempfile::Builder::new()
+                    .prefix("covenant-localnet-")
+                    .tempdir()
+                    .context("a temporary ledger directory")?,
+            )),
+            Some(path) => {
+                if path.exists() {
+                    // Only a ledger (or an empty directory) is wiped: a mistyped path must not
+                    // cost someone their home directory.
+                    let is_ledger = path.join("genesis.bin").exists();
+                    let is_empty = std::fs::read_dir(path).map(|mut entries| entries.next().is_none()).unwrap_or(false);
+                    if !is_ledger && !is_empty {
+                        bail!("{} exists and is not a ledger; refusing to wipe it", path.display());
+                    }
+                    std::fs::remove_dir_all(path)
+                        .with_context(|| format!("clearing the old ledger at {}", path.display()))?;
+                }
+                Ok(Self::Kept(path.to_path_buf()))
+            }
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Self::Temporary(dir) => dir.path(),
+            Self::Kept(path) => path,
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The keeper binary against a real validator over JSON-RPC: an operator sets up a treasury, a donor
+//! gives and grants, fans claim a bounty, and one keeper tick releases, pays, rejects and refuses.
+//! Balances are read back through `RpcClient`; Ctrl-C stops the validator and removes its ledger.
+//! With `COVENANT_LOCALNET_URL` set, the same scenario runs against that cluster instead (this is
+//! what `anchor test` runs against its validator and the `anchor build` program).
+
+mod common;
+
+use std::sync::Arc;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountDeserialize;
+use common::{json_rpc, keeper, Cluster};
+use covenant::constants::SOL_ASSET;
+use covenant::errors::CovenantError;
+use covenant::instructions::CreateBountyArgs;
+use covenant::policy::ClaimStatus;
+use covenant::sdk::{self, TreasuryAddresses};
+use covenant::state::{Claim, DecisionRecord, Grant, SpendPolicy};
+use covenant_keeper::chain::{Chain, ChainError, RpcChain, RpcSettings};
+use covenant_keeper::ops;
+use covenant_keeper::setup::write_keypair;
+use solana_client::nonblocking::rpc_client::RpcClient;
+use solana_commitment_config::CommitmentConfig;
+use solana_instruction_error::InstructionError;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
+
+const SOL: u64 = 1_000_000_000;
+const TREASURY_ID: u64 = 1;
+
+struct Wallets {
+    operator: Keypair,
+    keeper: Keypair,
+    donor: Keypair,
+    fans: [Keypair; 2],
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keeper_binary_runs_a_treasury_over_json_rpc() {
+    let cluster = Cluster::from_env();
+    if let Cluster::Spawned(localnet) = &cluster {
+        for program in ["covenant", "spl-token", "spl-token-2022", "spl-associated-token-account"] {
+            let listed = |line: &String| line.starts_with("program") && line.ends_with(&format!(" {program}"));
+            assert!(localnet.banner.iter().any(listed), "{program} listed: {:#?}", localnet.banner);
+        }
+    }
+    let (rpc_url, faucet) = (cluster.rpc_url().to_string(), cluster.faucet());
+    let settings = RpcSettings {
+        url: rpc_url.clone(),
+        timeout: std::time::Duration::from_secs(30),
+        commitment: CommitmentConfig::confirmed(),
+    };
+    let chain: Arc<dyn Chain> = Arc::new(RpcChain::new(&settings));
+    let rpc = RpcClient::new_with_commitment(rpc_url.clone(), CommitmentConfig::confirmed());
+    let lamports = |key: Pubkey| {
+        let rpc = &rpc;
+        async move { rpc.get_balance(&key).await.expect("balance reads") }
+    };
+
+    // Wallets, funded from the faucet keypair the localnet printed.
+    let w = Wallets {
+        operator: Keypair::new(),
+        keeper: Keypair::new(),
+        donor: Keypair::new(),
+        fans: [Keypair::new(), Keypair::new()],
+    };
+    let funding: Vec<_> = [(&w.operator, 10 * SOL), (&w.keeper, 2 * SOL), (&w.donor, 50 * SOL)]
+        .into_iter()
+        .chain(w.fans.iter().map(|fan| (fan, SOL)))
+        .map(|(to, amount)| solana_system_interface::instruction::transfer(&faucet.pubkey(), &to.pubkey(), amount))
+        .collect();
+    ops::submit(chain.as_ref(), &funding, faucet, &[]).await.expect("faucet funds the wallets");
+    assert_eq!(lamports(w.donor.pubkey()).await, 50 * SOL);
+
+    // The operator's config: one SOL policy, an allowlisted inference payee paid hourly, and a
+    // payment the policy can never allow.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, key) in [("operator.json", &w.operator), ("keeper.json", &w.keeper), ("donor.json", &w.donor)] {
+        write_keypair(key, &dir.path().join(name)).expect("keypair written");
+    }
+    let (inference, big_spender) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let config = format!(
+        r#"
+[cluster]
+url = "{url}"
+timeout_seconds = 30
+[keys]
+keeper = "keeper.json"
+operator = "operator.json"
+[treasury]
+id = {TREASURY_ID}
+[[policy]]
+asset = "SOL"
+per_tx_max = 2_000_000_000
+period_seconds = 86_400
+period_cap = 5_000_000_000
+cosign_threshold = 1_500_000_000
+timelock_seconds = 3_600
+allowlist_required = true
+[[payee]]
+recipient = "{inference}"
+label = "GPU inference"
+category = "inference"
+budget = 10_000_000_000
+[[payee]]
+recipient = "{big_spender}"
+label = "too big"
+category = "other"
+budget = 10_000_000_000
+[[payment]]
+name = "inference"
+recipient = "{inference}"
+amount = 500_000_000
+every_seconds = 3_600
+[[payment]]
+name = "too-big"
+recipient = "{big_spender}"
+amount = 3_000_000_000
+every_seconds = 3_600
+"#,
+        url = rpc_url
+    );
+    std::fs::write(dir.path().join("keeper.toml"), config).expect("config written");
+    let t = TreasuryAddresses::new(w.operator.pubkey(), TREASURY_ID);
+
+    // Operator: init. Donor: a donation and an immediate grant, through the keeper's CLI.
+    let init = keeper(dir.path(), &["init"]);
+    assert!(init.contains(&t.treasury.to_string()), "init names the treasury: {init}");
+    keeper(dir.path(), &["donate", "--from", "donor.json", "--lamports", &(10 * SOL).to_string()]);
+    let grant_args = ["grant", "--from", "donor.json", "--id", "1", "--lamports", &(2 * SOL).to_string()];
+    keeper(dir.path(), &[&grant_args[..], &["--expires-in", "86400"]].concat());
+
+    // The operator opens a bounty; one fan claims with a proof, the other without.
+    let bounty = open_bounty(chain.as_ref(), &w.operator, &t, chain.clock().await.expect("clock").unix_timestamp).await;
+    for (fan, good) in w.fans.iter().zip([true, false]) {
+        let (uri, hash) = if good { ("https://example.org/poster.jpg", [7u8; 32]) } else { ("no proof", [0u8; 32]) };
+        let ix = sdk::submit_claim(bounty, fan.pubkey(), uri.into(), hash);
+        ops::submit(chain.as_ref(), &[ix], fan, &[]).await.expect("claim lands");
+    }
+
+    let vault_before = lamports(t.vault).await;
+    let fans_before = [lamports(w.fans[0].pubkey()).await, lamports(w.fans[1].pubkey()).await];
+    let tick = keeper(dir.path(), &["run", "--once"]);
+
+    // The grant released into the vault, inference was paid, the good fan got the reward, the bad
+    // claim was rejected and the 3 SOL payment never reached the chain.
+    let grant: Grant = account(&rpc, t.grant(&w.donor.pubkey(), 1)).await;
+    assert_eq!(grant.ledger.released, 2 * SOL, "{tick}");
+    assert_eq!(lamports(inference).await, SOL / 2, "{tick}");
+    assert_eq!(lamports(w.fans[0].pubkey()).await, fans_before[0] + SOL / 10, "{tick}");
+    assert_eq!(lamports(w.fans[1].pubkey()).await, fans_before[1], "{tick}");
+    assert_eq!(lamports(big_spender).await, 0, "{tick}");
+    assert_eq!(lamports(t.vault).await, vault_before + 2 * SOL - SOL / 2, "bounty rewards come from its escrow");
+    let good: Claim = account(&rpc, sdk::claim_address(&bounty, &w.fans[0].pubkey())).await;
+    let bad: Claim = account(&rpc, sdk::claim_address(&bounty, &w.fans[1].pubkey())).await;
+    assert_eq!((good.status, bad.status), (ClaimStatus::Approved, ClaimStatus::Rejected), "{tick}");
+    let policy: SpendPolicy = account(&rpc, t.policy(&SOL_ASSET)).await;
+    // The window holds the bounty's escrow (3 claims of 0.1 SOL) and the inference payment.
+    assert_eq!(policy.window.spent, 3 * SOL / 10 + SOL / 2);
+
+    // A second tick finds nothing left to do this hour.
+    keeper(dir.path(), &["run", "--once"]);
+    assert_eq!(lamports(inference).await, SOL / 2);
+    assert_eq!(lamports(w.fans[0].pubkey()).await, fans_before[0] + SOL / 10);
+
+    // Forced past the guard, the program refuses the 3 SOL spend itself, and the refusal comes
+    // back through JSON-RPC's preflight as the program's error.
+    let forced = sdk::spend_sol(&t, w.keeper.pubkey(), big_spender, 3 * SOL, DecisionRecord::default());
+    let error = ops::submit(chain.as_ref(), &[forced], &w.keeper, &[]).await.expect_err("program refuses");
+    let ChainError::Rejected { error, logs } = error else { panic!("expected the program's refusal, got {error}") };
+    let code = u32::from(CovenantError::CosignRequired);
+    assert_eq!(error, TransactionError::InstructionError(0, InstructionError::Custom(code)), "{logs:#?}");
+    assert_eq!(lamports(big_spender).await, 0);
+
+    // `status` shows what the scenario did.
+    let status = keeper(dir.path(), &["status"]);
+    let row = |first: &str| -> Vec<String> {
+        let line = status.lines().find(|line| line.starts_with(first)).unwrap_or_else(|| panic!("{first}:\n{status}"));
+        line.split_whitespace().map(str::to_string).collect()
+    };
+    let window_used = (3 * SOL / 10 + SOL / 2).to_string();
+    assert_eq!(row("SOL")[3], window_used, "SOL window used:\n{status}");
+    let payee = row(&inference.to_string()[..6]);
+    assert_eq!((payee[1].as_str(), payee[4].clone()), ("inference", (SOL / 2).to_string()), "{status}");
+    assert_eq!(row("0 ")[1..4], [(SOL / 10).to_string(), "2".into(), "1".into()], "reward, claims, paid:\n{status}");
+
+    // A plain JSON-RPC call (what curl sends) returns the treasury, owned by the Covenant program.
+    let answer = json_rpc(
+        &rpc_url,
+        &serde_json::json!({
+            "jsonrpc": "2.0", "id": 1, "method": "getAccountInfo",
+            "params": [t.treasury.to_string(), {"encoding": "base64", "commitment": "confirmed"}]
+        }),
+    );
+    assert_eq!(answer["result"]["value"]["owner"], covenant::ID.to_string(), "{answer}");
+
+    // Ctrl-C stops it cleanly and its temporary ledger goes with it.
+    let Cluster::Spawned(localnet) = cluster else { return };
+    let ledger = localnet.ledger.clone();
+    assert!(ledger.exists());
+    let (exit, printed) = localnet.stop_with(libc::SIGINT);
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(printed, ["stopping", "stopped"], "program logs stay off stdout");
+    assert!(!ledger.exists(), "the ledger at {} is removed", ledger.display());
+}
+
+async fn open_bounty(chain: &dyn Chain, operator: &Keypair, t: &TreasuryAddresses, now: i64) -> Pubkey {
+    let args = CreateBountyArgs {
+        reward: SOL / 10,
+        max_claims: 3,
+        deadline: now + 86_400,
+        description: "photo of our poster".into(),
+        decision: DecisionRecord::default(),
+    };
+    let ix = sdk::create_bounty(t, operator.pubkey(), None, 0, args);
+    ops::submit(chain, &[ix], operator, &[]).await.expect("bounty opens");
+    t.bounty(0)
+}
+
+async fn account<T: AccountDeserialize>(rpc: &RpcClient, key: Pubkey) -> T {
+    let account = rpc.get_account(&key).await.unwrap_or_else(|error| panic!("account {key}: {error}"));
+    T::try_deserialize(&mut account.data.as_slice()).expect("decodes")
+}
