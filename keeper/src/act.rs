@@ -142,10 +142,43 @@ pub fn compute_limit(simulated: Option<u64>) -> u32 {
 
 /// A signed transaction: compute budget first, the keeper pays.
 pub fn sign(ixs: &[Instruction], units: u32, fee: u64, keeper: &Keypair, blockhash: solana_hash::Hash) -> Transaction {
+    let mut tx = unsigned(ixs, units, fee, &keeper.pubkey(), blockhash);
+    tx.sign(&[keeper], blockhash);
+    tx
+}
+
+/// The same transaction with placeholder signatures: enough for a simulation that skips
+/// signature checks (both `BankChain` and `RpcChain` simulate that way).
+pub fn unsigned(
+    ixs: &[Instruction],
+    units: u32,
+    fee: u64,
+    keeper: &Pubkey,
+    blockhash: solana_hash::Hash,
+) -> Transaction {
     let mut all = vec![
         ComputeBudgetInstruction::set_compute_unit_limit(units),
         ComputeBudgetInstruction::set_compute_unit_price(fee),
     ];
     all.extend_from_slice(ixs);
-    Transaction::new_signed_with_payer(&all, Some(&keeper.pubkey()), &[keeper], blockhash)
+    let message = solana_message::Message::new_with_blockhash(&all, Some(keeper), &blockhash);
+    Transaction::new_unsigned(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simulation_probe_is_the_sent_message_without_a_signature() {
+        let keeper = Keypair::new();
+        let recipient = Pubkey::new_unique();
+        let ixs = [solana_system_interface::instruction::transfer(&keeper.pubkey(), &recipient, 5)];
+        let blockhash = solana_hash::Hash::new_from_array([9; 32]);
+        let probe = unsigned(&ixs, 1_400_000, 7, &keeper.pubkey(), blockhash);
+        let signed = sign(&ixs, 1_400_000, 7, &keeper, blockhash);
+        assert_eq!(probe.message, signed.message);
+        assert_eq!(probe.signatures, [solana_signature::Signature::default()]);
+        assert!(signed.verify().is_ok() && probe.verify().is_err());
+    }
 }

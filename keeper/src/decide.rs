@@ -2,11 +2,12 @@
 //! then turn the model's scores into proposals. Nothing here signs or checks policy; that is the
 //! guard's job.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::policy::{roll_window, ClaimStatus, PendingStatus};
+use covenant::state::Bounty;
 use serde::Serialize;
 
 use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
@@ -142,13 +143,20 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
     let mut found = Vec::new();
     let now = snapshot.now;
 
+    // One lookup per claim, and each bounty's address and asset name rendered once, however many
+    // claims it has.
+    let bounties: HashMap<&Pubkey, (&Bounty, String, String)> = snapshot
+        .bounties
+        .iter()
+        .map(|(key, bounty)| (key, (bounty, key.to_string(), asset_name(&bounty.asset))))
+        .collect();
     for (claim_key, claim) in &snapshot.claims {
-        let Some((bounty_key, bounty)) = snapshot.bounties.iter().find(|(key, _)| *key == claim.bounty) else {
-            continue;
-        };
         if claim.status != ClaimStatus::Pending {
             continue;
         }
+        let Some((bounty, bounty_name, asset)) = bounties.get(&claim.bounty) else {
+            continue;
+        };
         let mut features = row(Kind::Claim);
         (features[4], features[5]) = spend_features(snapshot, &bounty.asset, bounty.reward);
         features[7] = f32::from(u8::from(claim.proof_uri.starts_with("https://")));
@@ -160,9 +168,9 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
             kind: Kind::Claim,
             features,
             intent: Intent::ApproveClaim {
-                bounty: bounty_key.to_string(),
+                bounty: bounty_name.clone(),
                 claimant: claim.claimant.to_string(),
-                asset: asset_name(&bounty.asset),
+                asset: asset.clone(),
                 reward: bounty.reward,
             },
         });

@@ -1,5 +1,5 @@
 //! The decision log: one JSON object per line, appended and flushed to disk before anything is
-//! sent. It is both the report (every decision with its features, scores, verdict and hash) and the
+//! sent (intents are synced; see `append`). It is both the report (every decision with its features, scores, verdict and hash) and the
 //! keeper's journal: an `intent` line holds the signed transaction before it is sent, an `outcome`
 //! line settles it. After a crash, `open_intents` lists what was in flight; resending the very same
 //! signed bytes can never pay twice (same signature), and once its blockhash has expired it can
@@ -116,7 +116,11 @@ impl Journal {
         self.landed.contains(key)
     }
 
-    fn append(&mut self, entry: &Entry) -> Result<(), JournalError> {
+    /// Appends `entry`; `durable` waits for the disk. Only intents need that: a decision line sits
+    /// before its intent in the same file, so the intent's sync covers it; a lost outcome is found
+    /// again by restart reconciliation (the signature's status); everything else is synced at the end
+    /// of the tick ([`Journal::sync`]).
+    fn append(&mut self, entry: &Entry, durable: bool) -> Result<(), JournalError> {
         let mut line = serde_json::to_string(entry)
             .map_err(|error| JournalError::Io { path: self.path.display().to_string(), detail: error.to_string() })?;
         line.push('\n');
@@ -125,20 +129,33 @@ impl Journal {
             detail: error.to_string(),
         };
         self.file.write_all(line.as_bytes()).map_err(io)?;
-        // Durable before the transaction leaves the machine: that is what makes a restart safe.
-        self.file.sync_data().map_err(io)
+        if durable {
+            // Durable before the transaction leaves the machine: that is what makes a restart safe.
+            self.file.sync_data().map_err(io)?;
+        }
+        Ok(())
+    }
+
+    /// Waits for everything appended so far to reach the disk.
+    pub fn sync(&mut self) -> Result<(), JournalError> {
+        self.file
+            .sync_data()
+            .map_err(|error| JournalError::Io { path: self.path.display().to_string(), detail: error.to_string() })
     }
 
     pub fn decision(&mut self, record: serde_json::Value) -> Result<(), JournalError> {
-        self.append(&Entry::Decision(Box::new(record)))
+        self.append(&Entry::Decision(Box::new(record)), false)
     }
 
     pub fn intent(&mut self, intent: OpenIntent) -> Result<(), JournalError> {
-        self.append(&Entry::Intent {
-            key: intent.key.clone(),
-            signature: intent.signature.clone(),
-            transaction: intent.transaction.clone(),
-        })?;
+        self.append(
+            &Entry::Intent {
+                key: intent.key.clone(),
+                signature: intent.signature.clone(),
+                transaction: intent.transaction.clone(),
+            },
+            true,
+        )?;
         self.open.insert(intent.key.clone(), intent);
         Ok(())
     }
@@ -150,7 +167,7 @@ impl Journal {
         settlement: Settlement,
         detail: Option<String>,
     ) -> Result<(), JournalError> {
-        self.append(&Entry::Outcome { key: key.into(), signature: signature.into(), settlement, detail })?;
+        self.append(&Entry::Outcome { key: key.into(), signature: signature.into(), settlement, detail }, false)?;
         if self.open.get(key).is_some_and(|intent| intent.signature == signature) {
             self.open.remove(key);
         }

@@ -210,6 +210,8 @@ impl Keeper {
             sent += 1;
             self.act(&candidate.key, &intent, &snapshot, record, &mut report).await?;
         }
+        // Held and refused decisions, and outcomes, reach the disk once per tick.
+        self.journal.sync()?;
         self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "ok")]);
         self.metrics.set_gauge("covenant_keeper_open_intents", self.journal.open_intents().len() as f64);
         Ok(report)
@@ -288,7 +290,8 @@ impl Keeper {
                     continue;
                 }
             };
-            let probe = act::sign(&ixs, 1_400_000, fee, &self.keeper, blockhash);
+            // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
+            let probe = act::unsigned(&ixs, 1_400_000, fee, &keeper, blockhash);
             let units = match self.chain.simulate(&probe).await {
                 Ok(simulation) => match simulation.error {
                     Some(error) => {
