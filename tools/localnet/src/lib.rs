@@ -68,7 +68,7 @@ pub struct Localnet {
 }
 
 impl Localnet {
-    /// Starts the validator and returns once the Covenant program answers on every bank.
+    /// Starts the validator and returns once every bank has the Covenant program.
     pub fn start(options: &Options) -> anyhow::Result<Self> {
         // Native programs reach the runtime (CPI, sysvars) through program-test's syscall stubs,
         // which a ProgramTest bank installs process-wide the first time one starts.
@@ -82,8 +82,8 @@ impl Localnet {
         if let Some(port) = options.rpc_port {
             genesis.rpc_port(port);
         }
-        // Gossip, TPU and repair sockets search this range (a debug build's default is 25 ports,
-        // too few for them all), gossip too, so two localnets can run side by side.
+        // The node's sockets (gossip included) search this range for free ports, so two localnets
+        // can run side by side; a debug build's default range is 25 ports, too few for them all.
         genesis.bind_ip_addr(IpAddr::V4(Ipv4Addr::LOCALHOST)).port_range(NODE_PORT_RANGE).gossip_port(0);
         let validator = genesis
             .start_with_mint_address(faucet.pubkey(), SocketAddrSpace::new(true))
