@@ -1,9 +1,9 @@
 //! The decision log: one JSON object per line, on disk before anything is sent (see `append` for
 //! which lines wait for the disk). It is both the report (every decision with its features, scores,
-//! verdict and hash) and the keeper's journal: an `intent` line holds the signed transaction before it is sent, an `outcome`
-//! line settles it. After a crash, `open_intents` lists what was in flight; resending the very same
-//! signed bytes can never pay twice (same signature), and once its blockhash has expired it can
-//! never land, so the action may be decided afresh.
+//! verdict and hash) and the keeper's journal: an `intent` line holds the signed transaction before
+//! it is sent, an `outcome` line settles it. After a crash, `open_intents` lists what was in
+//! flight; resending the very same signed bytes can never pay twice (same signature), and once its
+//! blockhash has expired it can never land, so the action may be decided afresh.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
