@@ -172,6 +172,8 @@ fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now: i64
         created_at: now,
         bump: 255,
         vault_bump: 255,
+        config_timelock_seconds: 0,
+        next_config_change_id: 0,
     };
     put(t.treasury, &|data| treasury.try_serialize(data).expect("treasury"), Treasury::INIT_SPACE);
     let policy = SpendPolicy {

@@ -204,7 +204,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(anyhow::Error::msg)?;
             for step in steps {
-                let exists = chain.accounts(&[step.account]).await?.into_iter().next().flatten().is_some();
+                let exists = match step.account {
+                    Some(account) => chain.accounts(&[account]).await?.into_iter().next().flatten().is_some(),
+                    None => false,
+                };
                 if exists {
                     println!("exists   {}", step.what);
                     continue;

@@ -72,6 +72,10 @@ pub struct TreasuryConfig {
     pub operator: Option<String>,
     pub id: u64,
     pub guardian: Option<String>,
+    /// How long a loosening change (a new payee, a higher cap, a new keeper...) waits in the
+    /// on-chain queue, where the guardian can cancel it; `init` sets it last. 0: no delay.
+    #[serde(default)]
+    pub config_timelock_seconds: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -286,6 +290,8 @@ impl KeeperConfig {
         if let Some(guardian) = &self.treasury.guardian {
             parse_pubkey(guardian).map_err(|error| format!("treasury.guardian: {error}"))?;
         }
+        covenant::policy::validate_config_timelock(self.treasury.config_timelock_seconds)
+            .map_err(|error| format!("treasury.config_timelock_seconds: {error}"))?;
         for (i, policy) in self.policies.iter().enumerate() {
             parse_asset(&policy.asset).map_err(|error| format!("policy[{i}].asset: {error}"))?;
             covenant::policy::validate_limits(&self.limits(policy))

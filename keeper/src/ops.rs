@@ -29,14 +29,18 @@ pub async fn submit(
     chain.send_and_confirm(&tx).await
 }
 
-/// One step of `init`: what it creates and the instructions, skipped when the account exists.
+/// One step of `init`: what it creates and the instructions, skipped when `account` exists (a
+/// step with no account, such as setting the config timelock, always runs: it is idempotent).
 pub struct InitStep {
     pub what: String,
-    pub account: Pubkey,
+    pub account: Option<Pubkey>,
     pub instructions: Vec<Instruction>,
 }
 
-/// The treasury, its policies and payees as the config describes them.
+/// The treasury, its policies and payees as the config describes them. The treasury is created
+/// with no config timelock so that its own policies and payees apply at once; the last step then
+/// raises the timelock to the configured one (raising is a tightening, so it too applies at once),
+/// and from then on every loosening change waits in the queue.
 pub async fn init_steps(
     chain: &dyn Chain,
     config: &KeeperConfig,
@@ -47,10 +51,10 @@ pub async fn init_steps(
     let guardian = config.treasury.guardian.as_deref().map(parse_pubkey).transpose()?;
     let mut steps = vec![InitStep {
         what: format!("treasury {} (id {})", t.treasury, config.treasury.id),
-        account: t.treasury,
+        account: Some(t.treasury),
         instructions: vec![sdk::create_treasury(
             operator,
-            CreateTreasuryArgs { treasury_id: config.treasury.id, keeper, guardian },
+            CreateTreasuryArgs { treasury_id: config.treasury.id, keeper, guardian, config_timelock_seconds: 0 },
         )],
     }];
     for policy in &config.policies {
@@ -66,7 +70,7 @@ pub async fn init_steps(
         };
         steps.push(InitStep {
             what: format!("{} spend policy", policy.asset),
-            account: t.policy(&asset),
+            account: Some(t.policy(&asset)),
             instructions: vec![instruction],
         });
     }
@@ -87,8 +91,16 @@ pub async fn init_steps(
         };
         steps.push(InitStep {
             what: format!("payee {} ({})", payee.label, payee.category),
-            account: t.payee(&recipient),
+            account: Some(t.payee(&recipient)),
             instructions: vec![sdk::add_payee(&t, args)],
+        });
+    }
+    let timelock = config.treasury.config_timelock_seconds;
+    if timelock > 0 {
+        steps.push(InitStep {
+            what: format!("config timelock of {timelock} s"),
+            account: None,
+            instructions: vec![sdk::set_config_timelock(&t, timelock)],
         });
     }
     Ok(steps)

@@ -129,6 +129,19 @@ impl TestBank {
         self.raw_account(key).await.is_some()
     }
 
+    /// A plain transfer from the bank's payer, as any stranger can send to any address.
+    pub async fn transfer(&mut self, to: Pubkey, lamports: u64) {
+        let payer = self.payer().pubkey();
+        let ix = solana_system_interface::instruction::transfer(&payer, &to, lamports);
+        self.send(&[ix], &[]).await.expect("transfer lands");
+    }
+
+    /// The rent-exempt minimum for the account at `key` as it is now.
+    pub async fn rent_of(&mut self, key: Pubkey) -> u64 {
+        let len = self.raw_account(key).await.map_or(0, |account| account.data.len());
+        self.rent_exempt_minimum(len).await
+    }
+
     pub async fn rent_exempt_minimum(&mut self, data_len: usize) -> u64 {
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         rent.minimum_balance(data_len)

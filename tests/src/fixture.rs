@@ -9,7 +9,6 @@ use covenant::sdk::{self, TreasuryAddresses};
 use covenant::state::{DecisionRecord, Payee, SpendPolicy, Treasury};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_system_interface::instruction as system_instruction;
 
 use crate::bank::{TestBank, TxFailure};
 use crate::events::Events;
@@ -82,6 +81,7 @@ impl Harness {
                 treasury_id: 0,
                 keeper: roles.keeper.pubkey(),
                 guardian: Some(roles.guardian.pubkey()),
+                config_timelock_seconds: 0,
             },
         );
         bank.send(&[ix], &[&roles.operator]).await.expect("treasury created");
@@ -120,9 +120,7 @@ impl Harness {
 
     /// A plain transfer to the vault, as any wallet can make.
     pub async fn fund_vault(&mut self, lamports: u64) {
-        let payer = self.bank.payer().pubkey();
-        let ix = system_instruction::transfer(&payer, &self.treasury.vault, lamports);
-        self.bank.send(&[ix], &[]).await.expect("vault funded");
+        self.bank.transfer(self.treasury.vault, lamports).await;
     }
 
     /// Keeper SOL spend to `recipient` with a distinct decision record.

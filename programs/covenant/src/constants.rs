@@ -11,6 +11,8 @@ pub const MAX_MEMO_LEN: usize = 64;
 pub const MAX_PERIOD_SECONDS: u32 = 366 * 24 * 60 * 60;
 /// Timelocks beyond 30 days would strand funds behind a pending spend nobody can run.
 pub const MAX_TIMELOCK_SECONDS: u32 = 30 * 24 * 60 * 60;
+/// The longest a loosening config change can be made to wait (as for pending spends).
+pub const MAX_CONFIG_TIMELOCK_SECONDS: u32 = 30 * 24 * 60 * 60;
 pub const MAX_PURPOSE_LEN: usize = 64;
 /// How long a matured pending spend stays executable before it expires.
 pub const PENDING_GRACE_SECONDS: i64 = 7 * 24 * 60 * 60;

@@ -165,4 +165,15 @@ pub enum CovenantError {
     ExceedsVested,
     #[msg("The grant still holds funds: release, spend or claw them back first")]
     GrantNotEmpty,
+    // --- creation and queued config changes ---
+    #[msg("The account already exists")]
+    AccountAlreadyExists,
+    #[msg("Config timelock must be at most 30 days")]
+    InvalidConfigTimelock,
+    #[msg("This change loosens the treasury's rules: queue it (queue_config_change) and execute it after the config timelock")]
+    ConfigTimelockRequired,
+    #[msg("The queued config change's timelock has not elapsed")]
+    ConfigTimelockActive,
+    #[msg("The queued config change is not this treasury's request for exactly this change")]
+    ConfigChangeMismatch,
 }

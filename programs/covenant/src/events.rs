@@ -3,7 +3,9 @@
 
 use anchor_lang::prelude::*;
 
-use crate::policy::{ClaimStatus, GrantLedger, MintLimits, PayeeTerms, PendingStatus, PolicyLimits, ReleaseSchedule};
+use crate::policy::{
+    ClaimStatus, ConfigChange, GrantLedger, MintLimits, PayeeTerms, PendingStatus, PolicyLimits, ReleaseSchedule,
+};
 use crate::state::DecisionRecord;
 
 #[event]
@@ -14,6 +16,7 @@ pub struct TreasuryCreated {
     pub guardian: Option<Pubkey>,
     pub treasury_id: u64,
     pub vault: Pubkey,
+    pub config_timelock_seconds: u32,
 }
 
 #[event]
@@ -288,6 +291,8 @@ pub struct BountyClosed {
     pub paid: u64,
     /// The unpaid rest, back in the vault.
     pub returned: u64,
+    /// What the escrow held beyond its ledger (sent to it from outside), also swept to the vault.
+    pub surplus: u64,
     pub approved_count: u32,
     pub rejected_count: u32,
 }
@@ -362,4 +367,42 @@ pub struct GrantClosed {
     pub grant: Pubkey,
     pub donor: Pubkey,
     pub ledger: GrantLedger,
+    /// What the escrow held beyond its ledger (sent to it from outside), swept to the vault.
+    pub surplus: u64,
+}
+
+/// A loosening change entered the queue. `old` is the value it replaces as it stood when queued
+/// (none for a new policy or payee, or an unpause).
+#[event]
+pub struct ConfigChangeQueued {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub operator: Pubkey,
+    pub old: Option<ConfigChange>,
+    pub new: ConfigChange,
+    pub executable_at: i64,
+}
+
+/// A queued change was applied by the operator's instruction, which emits its own {old, new} event.
+#[event]
+pub struct ConfigChangeExecuted {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub change: ConfigChange,
+}
+
+#[event]
+pub struct ConfigChangeCancelled {
+    pub treasury: Pubkey,
+    pub id: u64,
+    pub cancelled_by: Pubkey,
+    pub change: ConfigChange,
+}
+
+#[event]
+pub struct ConfigTimelockChanged {
+    pub treasury: Pubkey,
+    pub operator: Pubkey,
+    pub old_seconds: u32,
+    pub new_seconds: u32,
 }

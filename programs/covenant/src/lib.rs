@@ -16,7 +16,7 @@ pub mod sdk;
 pub mod state;
 
 use instructions::*;
-use policy::PolicyLimits;
+use policy::{ConfigChange, PolicyLimits};
 use state::DecisionRecord;
 
 declare_id!("Gt8kjCXBeKURSw35ZpHrW1CCqTxcbGyaaJA48GAqzs7b");
@@ -109,6 +109,19 @@ pub mod covenant {
     #[access_control(ctx.accounts.validate())]
     pub fn approve_pending(ctx: Context<ApprovePending>) -> Result<()> {
         approve_pending_handler(ctx)
+    }
+
+    /// Queues a change that loosens the rules; it runs, by the operator's own instruction, after
+    /// the treasury's config timelock unless the guardian or operator cancels it first.
+    #[access_control(ctx.accounts.validate(&change))]
+    pub fn queue_config_change(ctx: Context<QueueConfigChange>, change: ConfigChange) -> Result<()> {
+        queue_config_change_handler(ctx, change)
+    }
+
+    /// Changes the config timelock: longer at once, shorter only as a matured queued change.
+    #[access_control(ctx.accounts.validate(seconds))]
+    pub fn set_config_timelock(ctx: Context<SetConfigTimelock>, seconds: u32) -> Result<()> {
+        set_config_timelock_handler(ctx, seconds)
     }
 
     // ----- keeper -----
@@ -258,6 +271,11 @@ pub mod covenant {
     #[access_control(ctx.accounts.validate())]
     pub fn cancel_pending(ctx: Context<CancelPending>) -> Result<()> {
         cancel_pending_handler(ctx)
+    }
+
+    /// Cancels a queued config change (guardian or operator).
+    pub fn cancel_config_change(ctx: Context<CancelConfigChange>) -> Result<()> {
+        cancel_config_change_handler(ctx)
     }
 
     // ----- crank -----

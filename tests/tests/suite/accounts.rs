@@ -17,7 +17,12 @@ use solana_signer::Signer;
 
 /// A second treasury with the same keeper and a far looser SOL policy, funded.
 async fn second_treasury(h: &mut Harness) -> TreasuryAddresses {
-    let args = CreateTreasuryArgs { treasury_id: 1, keeper: h.roles.keeper.pubkey(), guardian: None };
+    let args = CreateTreasuryArgs {
+        treasury_id: 1,
+        keeper: h.roles.keeper.pubkey(),
+        guardian: None,
+        config_timelock_seconds: 0,
+    };
     h.as_operator(sdk::create_treasury(h.roles.operator.pubkey(), args)).await.unwrap();
     let second = TreasuryAddresses::new(h.roles.operator.pubkey(), 1);
     h.as_operator(sdk::create_sol_policy(&second, limits(u64::MAX, u64::MAX))).await.unwrap();
@@ -61,7 +66,12 @@ async fn another_treasurys_vault_is_refused() {
 #[tokio::test]
 async fn another_treasurys_payee_cannot_be_edited_through_this_one() {
     let mut h = Harness::new().await;
-    let args = CreateTreasuryArgs { treasury_id: 1, keeper: h.roles.keeper.pubkey(), guardian: None };
+    let args = CreateTreasuryArgs {
+        treasury_id: 1,
+        keeper: h.roles.keeper.pubkey(),
+        guardian: None,
+        config_timelock_seconds: 0,
+    };
     h.as_operator(sdk::create_treasury(h.roles.operator.pubkey(), args)).await.unwrap();
     let second = TreasuryAddresses::new(h.roles.operator.pubkey(), 1);
     let dev = Keypair::new().pubkey();

@@ -79,7 +79,7 @@ async fn an_immediate_grant_releases_everything_once_and_closes_for_rent() {
     assert_program_error(g.release(0).await, CovenantError::NothingDue);
 
     let donor = g.h.roles.donor.pubkey();
-    let close = sdk::close_grant(g.address(0), donor, None);
+    let close = sdk::close_grant(&g.h.treasury, g.address(0), donor, None);
     let rent = g.h.bank.lamports(g.address(0)).await;
     let before = g.h.bank.lamports(donor).await;
     let closed = g.h.as_donor(close).await.expect("closed").one::<GrantClosed>();
@@ -167,7 +167,10 @@ async fn after_expiry_the_donor_claws_back_exactly_the_unreleased_rest() {
     let mut stranger_claw = claw();
     covenant_tests::swap_account(&mut stranger_claw, donor, g.h.roles.stranger.pubkey());
     assert_program_error(g.h.as_stranger(stranger_claw).await, CovenantError::NotDonor);
-    assert_program_error(g.h.as_donor(sdk::close_grant(g.address(0), donor, None)).await, CovenantError::GrantNotEmpty);
+    assert_program_error(
+        g.h.as_donor(sdk::close_grant(&g.h.treasury, g.address(0), donor, None)).await,
+        CovenantError::GrantNotEmpty,
+    );
 
     let before = g.h.bank.lamports(donor).await;
     let clawed = g.h.as_donor(claw()).await.expect("clawed back").one::<GrantClawedBack>();
@@ -175,7 +178,7 @@ async fn after_expiry_the_donor_claws_back_exactly_the_unreleased_rest() {
     assert_eq!(g.h.bank.lamports(donor).await, before + 8 * SOL);
     assert_eq!(g.h.vault_spendable().await, 2 * SOL, "what was released stays with the treasury");
     assert_program_error(g.h.as_donor(claw()).await, CovenantError::NothingDue);
-    g.h.as_donor(sdk::close_grant(g.address(0), donor, None)).await.expect("empty: closable");
+    g.h.as_donor(sdk::close_grant(&g.h.treasury, g.address(0), donor, None)).await.expect("empty: closable");
 }
 
 #[tokio::test]
@@ -261,7 +264,12 @@ async fn third_parties_cannot_redirect_a_release() {
     let stranger = g.h.roles.stranger.pubkey();
     let create = sdk::create_treasury(
         stranger,
-        covenant::instructions::CreateTreasuryArgs { treasury_id: 0, keeper: Keypair::new().pubkey(), guardian: None },
+        covenant::instructions::CreateTreasuryArgs {
+            treasury_id: 0,
+            keeper: Keypair::new().pubkey(),
+            guardian: None,
+            config_timelock_seconds: 0,
+        },
     );
     g.h.as_stranger(create).await.expect("stranger's treasury");
     let theirs = sdk::TreasuryAddresses::new(stranger, 0);

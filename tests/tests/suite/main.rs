@@ -3,14 +3,18 @@
 
 mod accounts;
 mod bounties;
+mod config_timelock;
 mod coverage;
 mod donations;
+mod escrow_dust;
 mod grants;
 mod meme;
+mod meme_sizes;
 mod pause;
 mod payees;
 mod pending;
 mod policies;
+mod prefund;
 mod sequences;
 mod spend_sol;
 mod token_bounties;

@@ -22,7 +22,7 @@ use spl_token_2022_interface::instruction as token_instruction;
 const CAP: u64 = 1_000_000;
 const PERIOD_CAP: u64 = 100_000;
 
-fn launch_args(supply_cap: u64, period_cap: u64) -> LaunchMemeArgs {
+pub(crate) fn launch_args(supply_cap: u64, period_cap: u64) -> LaunchMemeArgs {
     LaunchMemeArgs {
         name: "Poster Coin".into(),
         symbol: "POSTER".into(),
@@ -328,6 +328,7 @@ async fn another_treasurys_meme_account_is_refused() {
             treasury_id: 1,
             keeper: m.h.roles.keeper.pubkey(),
             guardian: None,
+            config_timelock_seconds: 0,
         },
     );
     m.h.as_operator(create).await.expect("second treasury");

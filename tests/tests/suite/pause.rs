@@ -81,3 +81,30 @@ async fn guardian_cannot_spend() {
     let ix = sdk::spend_sol(&h.treasury, h.roles.guardian.pubkey(), h.roles.guardian.pubkey(), 1_000, decision(1));
     assert_program_error(h.as_guardian(ix).await, CovenantError::NotKeeper);
 }
+
+/// Paused, nothing leaves the treasury whoever signs: the operator's launch may still mint into
+/// the vault, but not to named wallets.
+#[tokio::test]
+async fn a_paused_treasury_launches_into_its_vault_but_mints_to_no_named_wallet() {
+    let mut h = Harness::new().await;
+    h.as_guardian(sdk::pause(&h.treasury, h.roles.guardian.pubkey())).await.expect("paused");
+    let fan = Keypair::new().pubkey();
+    let args = |recipient_allocations: Vec<u64>| covenant::instructions::LaunchMemeArgs {
+        name: "Poster Coin".into(),
+        symbol: "POSTER".into(),
+        uri: "https://example.org/poster.json".into(),
+        decimals: 6,
+        supply_cap: 1_000_000,
+        limits: covenant::policy::MintLimits { period_seconds: 86_400, period_cap: 1_000, allowlist_required: false },
+        vault_allocation: 500,
+        recipient_allocations,
+    };
+    let operator = h.roles.operator.insecure_clone();
+    let mint = Keypair::new();
+    let to_fan = sdk::launch_meme(&h.treasury, mint.pubkey(), args(vec![100]), &[fan]);
+    assert_program_error(h.bank.send(&[to_fan], &[&operator, &mint]).await, CovenantError::TreasuryPaused);
+    let into_vault = sdk::launch_meme(&h.treasury, mint.pubkey(), args(Vec::new()), &[]);
+    h.bank.send(&[into_vault], &[&operator, &mint]).await.expect("a launch into the vault moves nothing out");
+    let vault_tokens = h.treasury.vault_token_account(&mint.pubkey(), &TOKEN_2022);
+    assert_eq!(tokens::token_balance(&mut h.bank, vault_tokens).await, 500);
+}

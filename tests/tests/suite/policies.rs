@@ -54,7 +54,12 @@ async fn only_the_operator_creates_updates_and_closes_policies() {
         assert_program_error(h.bank.send(&[close], &[signer]).await, CovenantError::NotOperator);
     }
     // Creating: a second treasury of the same operator that has no SOL policy yet.
-    let args = CreateTreasuryArgs { treasury_id: 1, keeper: h.roles.keeper.pubkey(), guardian: None };
+    let args = CreateTreasuryArgs {
+        treasury_id: 1,
+        keeper: h.roles.keeper.pubkey(),
+        guardian: None,
+        config_timelock_seconds: 0,
+    };
     h.as_operator(sdk::create_treasury(h.roles.operator.pubkey(), args)).await.unwrap();
     let second = TreasuryAddresses::new(h.roles.operator.pubkey(), 1);
     let pretend = TreasuryAddresses { operator: h.roles.keeper.pubkey(), ..second };

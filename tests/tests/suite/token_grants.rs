@@ -2,7 +2,7 @@
 //! vault's, clawed back to the donor's.
 
 use covenant::errors::CovenantError;
-use covenant::events::{GrantClawedBack, GrantReleased};
+use covenant::events::{GrantClawedBack, GrantClosed, GrantReleased};
 use covenant::policy::{GrantLedger, ReleaseSchedule};
 use covenant::sdk::{self, TokenMint};
 use covenant::state::Grant;
@@ -62,11 +62,14 @@ async fn a_token_grant_releases_by_tranche_and_the_donor_claws_back_the_rest() {
         let ledger = h.bank.account::<Grant>(grant).await.ledger;
         assert_eq!(ledger, GrantLedger { funded: 100_001, released: 30_000, spent: 0, clawed_back: 70_001 });
 
-        // Tokens someone sent to the escrow outside the grant do not block closing it.
+        // Tokens someone sent to the escrow outside the grant do not block closing it: they are
+        // swept to the vault, and the event says how many.
         tokens::mint_to(&mut h.bank, token.mint, program, escrow, 5).await;
-        h.as_donor(sdk::close_grant(grant, donor.pubkey(), Some(token))).await.expect("closed");
+        let closed = h.as_donor(sdk::close_grant(&h.treasury, grant, donor.pubkey(), Some(token))).await;
+        assert_eq!(closed.expect("closed").one::<GrantClosed>().surplus, 5);
         assert!(!h.bank.exists(escrow).await && !h.bank.exists(grant).await);
-        assert_eq!(tokens::token_balance(&mut h.bank, donor_tokens).await, 1_000_000 - 30_000 + 5);
+        assert_eq!(tokens::token_balance(&mut h.bank, donor_tokens).await, 1_000_000 - 30_000);
+        assert_eq!(tokens::token_balance(&mut h.bank, vault_tokens).await, 30_000 + 5);
     }
 }
 

@@ -22,7 +22,12 @@ async fn create_treasury_records_roles_funds_vault_rent_and_emits_event() {
     // A second treasury of the same operator, with its own event.
     let ix = sdk::create_treasury(
         h.roles.operator.pubkey(),
-        CreateTreasuryArgs { treasury_id: 7, keeper: h.roles.keeper.pubkey(), guardian: None },
+        CreateTreasuryArgs {
+            treasury_id: 7,
+            keeper: h.roles.keeper.pubkey(),
+            guardian: None,
+            config_timelock_seconds: 0,
+        },
     );
     let events = h.as_operator(ix).await.unwrap();
     let created = events.one::<TreasuryCreated>();
@@ -38,7 +43,10 @@ async fn keeper_must_differ_from_operator_and_default() {
     let mut h = Harness::new().await;
     let operator = h.roles.operator.pubkey();
     for keeper in [operator, Default::default()] {
-        let ix = sdk::create_treasury(operator, CreateTreasuryArgs { treasury_id: 1, keeper, guardian: None });
+        let ix = sdk::create_treasury(
+            operator,
+            CreateTreasuryArgs { treasury_id: 1, keeper, guardian: None, config_timelock_seconds: 0 },
+        );
         assert_program_error(h.as_operator(ix).await, CovenantError::InvalidKeeper);
     }
     assert_program_error(h.as_operator(sdk::set_keeper(&h.treasury, operator)).await, CovenantError::InvalidKeeper);
@@ -50,7 +58,7 @@ async fn guardian_must_not_be_the_keeper() {
     let keeper = h.roles.keeper.pubkey();
     let ix = sdk::create_treasury(
         h.roles.operator.pubkey(),
-        CreateTreasuryArgs { treasury_id: 1, keeper, guardian: Some(keeper) },
+        CreateTreasuryArgs { treasury_id: 1, keeper, guardian: Some(keeper), config_timelock_seconds: 0 },
     );
     assert_program_error(h.as_operator(ix).await, CovenantError::InvalidGuardian);
     assert_program_error(

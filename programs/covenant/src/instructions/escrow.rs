@@ -67,6 +67,11 @@ impl<'info> EscrowLeg<'_, 'info> {
         self.transfer(self.counterparty.to_account_info(), self.escrow.to_account_info(), owner, &[], amount)
     }
 
+    /// What the escrow token account holds right now.
+    pub fn held(&self) -> u64 {
+        self.escrow.amount
+    }
+
     /// Closes the (empty) escrow token account; its rent goes to `destination`.
     pub fn close(
         &self,
@@ -99,6 +104,18 @@ impl<'info> EscrowLeg<'_, 'info> {
             self.mint.decimals,
         )
     }
+}
+
+/// What an escrow holds beyond the `owed` its ledger accounts for (tokens or lamports someone sent
+/// it from outside the program), or `InsufficientFunds` if it holds less than the ledger says.
+pub(crate) fn escrow_surplus(held: u64, owed: u64) -> Result<u64> {
+    Ok(held.checked_sub(owed).ok_or(CovenantError::InsufficientFunds)?)
+}
+
+/// Lamports a program-owned SOL escrow holds above its own rent-exempt minimum.
+pub(crate) fn sol_escrow_held(holder: &AccountInfo) -> Result<u64> {
+    let rent = Rent::get()?.minimum_balance(holder.data_len());
+    Ok(holder.lamports().saturating_sub(rent))
 }
 
 /// Pays `amount` of a SOL escrow (lamports the program-owned `holder` keeps above its rent).

@@ -1,7 +1,9 @@
 //! Instructions grouped by who signs them.
 
 pub mod bounty;
+pub(crate) mod config_gate;
 pub mod crank;
+pub(crate) mod create;
 pub mod donor;
 pub(crate) mod escrow;
 pub mod grant;

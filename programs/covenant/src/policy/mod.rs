@@ -5,6 +5,7 @@
 //! unit- and property-tested in isolation.
 
 mod bounty;
+mod config;
 mod grant;
 mod limits;
 mod mint;
@@ -16,6 +17,7 @@ mod window;
 mod tests;
 
 pub use bounty::*;
+pub use config::*;
 pub use grant::*;
 pub use limits::*;
 pub use mint::*;

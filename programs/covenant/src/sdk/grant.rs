@@ -133,14 +133,18 @@ pub fn claw_back_grant(grant: Pubkey, donor: Pubkey, token: Option<TokenMint>) -
     )
 }
 
-pub fn close_grant(grant: Pubkey, donor: Pubkey, token: Option<TokenMint>) -> Instruction {
+/// Anything the escrow holds beyond the grant's ledger goes to the vault (its token account must
+/// exist, as for `release_grant`).
+pub fn close_grant(t: &TreasuryAddresses, grant: Pubkey, donor: Pubkey, token: Option<TokenMint>) -> Instruction {
     build(
         accounts::CloseGrant {
             donor,
             grant,
+            treasury: t.treasury,
+            vault: t.vault,
             mint: token.map(|token| token.mint),
             escrow_token_account: token.map(|token| grant_escrow(&grant, &token)),
-            donor_token_account: token.map(|token| token.account_of(&donor)),
+            vault_token_account: token.map(|token| token.account_of(&t.vault)),
             token_program: token.map(|token| token.program),
             event_authority: event_authority(),
             program: crate::ID,

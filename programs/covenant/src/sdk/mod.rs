@@ -14,10 +14,12 @@ use crate::state::{DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
 mod bounty;
+mod config;
 mod grant;
 mod meme;
 
 pub use bounty::*;
+pub use config::*;
 pub use grant::*;
 pub use meme::*;
 

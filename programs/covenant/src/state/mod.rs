@@ -1,4 +1,5 @@
 mod bounty;
+mod config_change;
 mod grant;
 mod meme;
 mod payee;
@@ -7,6 +8,7 @@ mod policy;
 mod treasury;
 
 pub use bounty::*;
+pub use config_change::*;
 pub use grant::*;
 pub use meme::*;
 pub use payee::*;

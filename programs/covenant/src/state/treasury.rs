@@ -21,6 +21,10 @@ pub struct Treasury {
     pub created_at: i64,
     pub bump: u8,
     pub vault_bump: u8,
+    /// How long a loosening config change waits in the queue (0: changes apply at once).
+    pub config_timelock_seconds: u32,
+    /// Next id for a queued config change.
+    pub next_config_change_id: u64,
 }
 
 impl Treasury {

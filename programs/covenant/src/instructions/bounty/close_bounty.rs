@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::escrow_terms;
 use crate::errors::CovenantError;
 use crate::events::BountyClosed;
-use crate::instructions::escrow::{pay_sol_from_escrow, EscrowTokenAccounts};
+use crate::instructions::escrow::{escrow_surplus, pay_sol_from_escrow, sol_escrow_held, EscrowTokenAccounts};
 use crate::policy::check_bounty_closable;
 use crate::state::{Bounty, Treasury};
 
@@ -44,8 +44,10 @@ impl CloseBounty<'_> {
     }
 }
 
-/// Returns exactly the unpaid rest to the vault and the rent to the creator. The policy's window
-/// is not credited back: what left the vault in that window stays counted.
+/// Returns exactly the unpaid rest to the vault and the rent to the creator. Whatever else the
+/// escrow holds (tokens or lamports sent to it from outside) is swept to the vault too and named in
+/// the event as `surplus`, so dust can never keep a bounty open. The policy's window is not
+/// credited back: what left the vault in that window stays counted.
 pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
     let accounts = &*ctx.accounts;
     let bounty = &accounts.bounty;
@@ -57,15 +59,25 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
         token_program: accounts.token_program.as_ref(),
     }
     .leg(&escrow_terms(bounty), &accounts.vault.key())?;
-    match leg {
-        Some(leg) => bounty.sign(|signer| {
-            if returned > 0 {
-                leg.pay_out(bounty.to_account_info(), signer, returned)?;
-            }
-            leg.close(bounty.to_account_info(), accounts.creator.to_account_info(), signer)
-        })?,
-        None => pay_sol_from_escrow(&bounty.to_account_info(), &accounts.vault.to_account_info(), returned)?,
-    }
+    let surplus = match leg {
+        Some(leg) => {
+            let held = leg.held();
+            let surplus = escrow_surplus(held, returned)?;
+            bounty.sign(|signer| {
+                if held > 0 {
+                    leg.pay_out(bounty.to_account_info(), signer, held)?;
+                }
+                leg.close(bounty.to_account_info(), accounts.creator.to_account_info(), signer)
+            })?;
+            surplus
+        }
+        None => {
+            let held = sol_escrow_held(&bounty.to_account_info())?;
+            let surplus = escrow_surplus(held, returned)?;
+            pay_sol_from_escrow(&bounty.to_account_info(), &accounts.vault.to_account_info(), held)?;
+            surplus
+        }
+    };
     let event = BountyClosed {
         treasury: bounty.treasury,
         bounty: bounty.key(),
@@ -75,6 +87,7 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
         funded: bounty.funded,
         paid: bounty.paid,
         returned,
+        surplus,
         approved_count: bounty.approved_count,
         rejected_count: bounty.rejected_count,
     };

@@ -5,6 +5,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::MAX_BOUNTY_DESCRIPTION_LEN;
 use crate::errors::CovenantError;
 use crate::events::BountyCreated;
+use crate::instructions::create::{write_account, Funding};
 use crate::instructions::vault::{pay_sol, TokenPayment};
 use crate::policy::{bounty_funding, enforce_keeper_spend, enforce_spend};
 use crate::state::{Bounty, DecisionRecord, SpendPolicy, Treasury};
@@ -32,14 +33,13 @@ pub struct CreateBounty<'info> {
     pub vault: SystemAccount<'info>,
     #[account(mut, has_one = treasury @ CovenantError::TreasuryMismatch)]
     pub policy: Box<Account<'info, SpendPolicy>>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
     #[account(
-        init,
-        payer = creator,
-        space = Bounty::DISCRIMINATOR.len() + Bounty::INIT_SPACE,
+        mut,
         seeds = [Bounty::SEED, treasury.key().as_ref(), &treasury.next_bounty_id.to_le_bytes()],
         bump,
     )]
-    pub bounty: Box<Account<'info, Bounty>>,
+    pub bounty: UncheckedAccount<'info>,
     /// Token bounties only, like every account below.
     pub mint: Option<Box<InterfaceAccount<'info, Mint>>>,
     #[account(mut)]
@@ -105,7 +105,16 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
     };
     policy.record_spent(window, funding)?;
 
+    // The account exists (holding exactly its rent) before the escrow is funded into it.
     let bounty_info = accounts.bounty.to_account_info();
+    let id = accounts.treasury.next_bounty_id;
+    let id_bytes = id.to_le_bytes();
+    let treasury_key = accounts.treasury.key();
+    let seeds: &[&[u8]] = &[Bounty::SEED, treasury_key.as_ref(), &id_bytes, &[ctx.bumps.bounty]];
+    let payer = accounts.creator.to_account_info();
+    let system_program = accounts.system_program.to_account_info();
+    let new_account = Funding { payer: &payer, system_program: &system_program };
+    new_account.create(&bounty_info, Bounty::DISCRIMINATOR.len() + Bounty::INIT_SPACE, &crate::ID, seeds)?;
     let vault_balance = match (&accounts.mint, &mut accounts.vault_token_account, &accounts.escrow_token_account) {
         (Some(mint), Some(vault_token_account), Some(escrow)) => {
             let (Some(token_program), Some(associated_token_program)) =
@@ -144,7 +153,6 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
     };
 
     let treasury = &mut accounts.treasury;
-    let id = treasury.next_bounty_id;
     treasury.next_bounty_id = id.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let bounty = Bounty {
         treasury: treasury.key(),
@@ -180,7 +188,7 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
         vault_balance,
         decision: args.decision,
     };
-    ctx.accounts.bounty.set_inner(bounty);
+    write_account(&ctx.accounts.bounty, &bounty)?;
     emit_cpi!(event);
     Ok(())
 }

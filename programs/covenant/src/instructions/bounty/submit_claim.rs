@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::ClaimSubmitted;
+use crate::instructions::create::{is_program_account, Funding};
 use crate::policy::{check_claimable, ClaimStatus};
 use crate::state::{Bounty, Claim, DecisionRecord};
 
@@ -13,22 +14,16 @@ pub struct SubmitClaim<'info> {
     pub claimant: Signer<'info>,
     #[account(mut)]
     pub bounty: Box<Account<'info, Bounty>>,
-    /// `init_if_needed` only so that a second claim fails with its own error rather than the system
-    /// program's "already in use"; an existing claim is never overwritten.
-    #[account(
-        init_if_needed,
-        payer = claimant,
-        space = Claim::DISCRIMINATOR.len() + Claim::INIT_SPACE,
-        seeds = [Claim::SEED, bounty.key().as_ref(), claimant.key().as_ref()],
-        bump,
-    )]
-    pub claim: Box<Account<'info, Claim>>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`); one that
+    /// exists already is this wallet's earlier claim and is never overwritten.
+    #[account(mut, seeds = [Claim::SEED, bounty.key().as_ref(), claimant.key().as_ref()], bump)]
+    pub claim: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
 impl SubmitClaim<'_> {
     pub fn validate(&self, proof_uri: &str) -> Result<()> {
-        require_keys_eq!(self.claim.claimant, Pubkey::default(), CovenantError::ClaimAlreadySubmitted);
+        require!(!is_program_account(&self.claim), CovenantError::ClaimAlreadySubmitted);
         let bounty = &self.bounty;
         check_claimable(bounty.deadline, bounty.approved_count, bounty.max_claims, Clock::get()?.unix_timestamp)?;
         Claim::validate_proof_uri(proof_uri)
@@ -46,8 +41,10 @@ pub fn submit_claim_handler(ctx: Context<SubmitClaim>, proof_uri: String, proof_
         proof_uri: proof_uri.clone(),
         proof_hash,
     };
-    ctx.accounts.claim.set_inner(Claim {
-        bounty: bounty.key(),
+    let bounty_key = bounty.key();
+    let claimant = ctx.accounts.claimant.key();
+    let claim = Claim {
+        bounty: bounty_key,
         claimant: ctx.accounts.claimant.key(),
         proof_uri,
         proof_hash,
@@ -57,7 +54,13 @@ pub fn submit_claim_handler(ctx: Context<SubmitClaim>, proof_uri: String, proof_
         submitted_at: now,
         settled_at: None,
         bump: ctx.bumps.claim,
-    });
+    };
+    let funding = Funding {
+        payer: &ctx.accounts.claimant.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    let seeds: &[&[u8]] = &[Claim::SEED, bounty_key.as_ref(), claimant.as_ref(), &[ctx.bumps.claim]];
+    funding.init(&ctx.accounts.claim, seeds, &claim)?;
     emit_cpi!(event);
     Ok(())
 }

@@ -5,6 +5,7 @@ use super::deposit;
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::GrantCreated;
+use crate::instructions::create::Funding;
 use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::mint_rules::check_mint_extensions;
 use crate::policy::{validate_schedule, GrantLedger, ReleaseSchedule};
@@ -28,14 +29,13 @@ pub struct CreateGrant<'info> {
     #[account(mut)]
     pub donor: Signer<'info>,
     pub treasury: Box<Account<'info, Treasury>>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
     #[account(
-        init,
-        payer = donor,
-        space = Grant::DISCRIMINATOR.len() + Grant::INIT_SPACE,
+        mut,
         seeds = [Grant::SEED, treasury.key().as_ref(), donor.key().as_ref(), &args.grant_id.to_le_bytes()],
         bump,
     )]
-    pub grant: Box<Account<'info, Grant>>,
+    pub grant: UncheckedAccount<'info>,
     /// Token grants only, like every account below; the escrow (the grant's associated token
     /// account) must exist already: the SDK creates it in the same transaction.
     pub mint: Option<Box<InterfaceAccount<'info, Mint>>>,
@@ -69,7 +69,7 @@ pub fn create_grant_handler(ctx: Context<CreateGrant>, args: CreateGrantArgs) ->
         (None, _) => (SOL_ASSET, SOL_ASSET),
         (Some(_), None) => return err!(CovenantError::TokenAccountsRequired),
     };
-    accounts.grant.set_inner(Grant {
+    let grant = Grant {
         treasury: accounts.treasury.key(),
         donor: accounts.donor.key(),
         grant_id: args.grant_id,
@@ -82,14 +82,19 @@ pub fn create_grant_handler(ctx: Context<CreateGrant>, args: CreateGrantArgs) ->
         ledger: GrantLedger { funded: args.amount, ..GrantLedger::default() },
         created_at: now,
         bump: ctx.bumps.grant,
-    });
+    };
+    let funding = Funding {
+        payer: &accounts.donor.to_account_info(),
+        system_program: &accounts.system_program.to_account_info(),
+    };
+    grant.sign(|signer| funding.init(&accounts.grant, signer[0], &grant))?;
     let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
         escrow: accounts.escrow_token_account.as_deref(),
         counterparty: accounts.donor_token_account.as_deref(),
         token_program: accounts.token_program.as_ref(),
     };
-    deposit(&accounts.grant, &accounts.donor, &accounts.system_program, tokens, args.amount)?;
+    deposit(&grant, &accounts.grant, &accounts.donor, &accounts.system_program, tokens, args.amount)?;
     let event = GrantCreated {
         treasury: accounts.treasury.key(),
         grant: accounts.grant.key(),

@@ -22,24 +22,25 @@ use anchor_lang::system_program;
 use crate::instructions::escrow::{pay_sol_from_escrow, EscrowTerms, EscrowTokenAccounts};
 use crate::state::Grant;
 
-fn escrow_terms(grant: &Account<Grant>) -> EscrowTerms {
-    EscrowTerms { asset: grant.asset, token_program: grant.token_program, holder: grant.key() }
+fn escrow_terms(grant: &Grant, holder: Pubkey) -> EscrowTerms {
+    EscrowTerms { asset: grant.asset, token_program: grant.token_program, holder }
 }
 
-/// Moves `amount` from the donor into the grant's escrow.
+/// Moves `amount` from the donor into the escrow of `grant`, whose account is `holder`.
 fn deposit<'info>(
-    grant: &Account<'info, Grant>,
+    grant: &Grant,
+    holder: &AccountInfo<'info>,
     donor: &Signer<'info>,
     system_program: &Program<'info, System>,
     tokens: EscrowTokenAccounts<'_, 'info>,
     amount: u64,
 ) -> Result<()> {
-    match tokens.leg(&escrow_terms(grant), &donor.key())? {
+    match tokens.leg(&escrow_terms(grant, holder.key()), &donor.key())? {
         Some(leg) => leg.pay_in(donor.to_account_info(), amount),
         None => system_program::transfer(
             CpiContext::new(
                 system_program.key(),
-                system_program::Transfer { from: donor.to_account_info(), to: grant.to_account_info() },
+                system_program::Transfer { from: donor.to_account_info(), to: holder.clone() },
             ),
             amount,
         ),
@@ -54,7 +55,7 @@ fn pay_out<'info>(
     tokens: EscrowTokenAccounts<'_, 'info>,
     amount: u64,
 ) -> Result<()> {
-    match tokens.leg(&escrow_terms(grant), to.key)? {
+    match tokens.leg(&escrow_terms(grant, grant.key()), to.key)? {
         Some(leg) => grant.sign(|signer| leg.pay_out(grant.to_account_info(), signer, amount)),
         None => pay_sol_from_escrow(&grant.to_account_info(), to, amount),
     }

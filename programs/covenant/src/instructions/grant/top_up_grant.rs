@@ -41,7 +41,14 @@ pub fn top_up_grant_handler(ctx: Context<TopUpGrant>, amount: u64) -> Result<()>
         counterparty: accounts.donor_token_account.as_deref(),
         token_program: accounts.token_program.as_ref(),
     };
-    deposit(&accounts.grant, &accounts.donor, &accounts.system_program, tokens, amount)?;
+    deposit(
+        &accounts.grant,
+        &accounts.grant.to_account_info(),
+        &accounts.donor,
+        &accounts.system_program,
+        tokens,
+        amount,
+    )?;
     let ledger = &mut accounts.grant.ledger;
     ledger.funded = ledger.funded.checked_add(amount).ok_or(CovenantError::MathOverflow)?;
     let event = GrantToppedUp {

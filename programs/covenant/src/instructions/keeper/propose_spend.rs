@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::PendingSpendProposed;
+use crate::instructions::create::Funding;
 use crate::policy::{pending_schedule, requires_cosign, PendingStatus};
 use crate::state::{DecisionRecord, PendingSpend, SpendPolicy, Treasury};
 
@@ -23,14 +24,13 @@ pub struct ProposeSpend<'info> {
     pub treasury: Account<'info, Treasury>,
     #[account(has_one = treasury @ CovenantError::TreasuryMismatch)]
     pub policy: Account<'info, SpendPolicy>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
     #[account(
-        init,
-        payer = keeper,
-        space = PendingSpend::DISCRIMINATOR.len() + PendingSpend::INIT_SPACE,
+        mut,
         seeds = [PendingSpend::SEED, treasury.key().as_ref(), &treasury.next_pending_id.to_le_bytes()],
         bump,
     )]
-    pub pending: Account<'info, PendingSpend>,
+    pub pending: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -56,8 +56,9 @@ pub fn propose_spend_handler(ctx: Context<ProposeSpend>, args: ProposeSpendArgs)
     let id = treasury.next_pending_id;
     treasury.next_pending_id = id.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let asset = ctx.accounts.policy.asset;
-    ctx.accounts.pending.set_inner(PendingSpend {
-        treasury: ctx.accounts.treasury.key(),
+    let treasury_key = treasury.key();
+    let pending = PendingSpend {
+        treasury: treasury_key,
         id,
         asset,
         recipient: args.recipient,
@@ -70,7 +71,14 @@ pub fn propose_spend_handler(ctx: Context<ProposeSpend>, args: ProposeSpendArgs)
         expires_at,
         status: PendingStatus::Proposed,
         bump: ctx.bumps.pending,
-    });
+    };
+    let funding = Funding {
+        payer: &ctx.accounts.keeper.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    let id_bytes = id.to_le_bytes();
+    let seeds: &[&[u8]] = &[PendingSpend::SEED, treasury_key.as_ref(), &id_bytes, &[ctx.bumps.pending]];
+    funding.init(&ctx.accounts.pending, seeds, &pending)?;
     emit_cpi!(PendingSpendProposed {
         treasury: ctx.accounts.treasury.key(),
         id,

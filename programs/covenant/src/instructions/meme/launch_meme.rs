@@ -1,20 +1,22 @@
 use anchor_lang::prelude::*;
 use anchor_spl::associated_token::{self, get_associated_token_address_with_program_id, AssociatedToken};
+use anchor_spl::token_2022::InitializeMint2;
 use anchor_spl::token_2022::Token2022;
+use anchor_spl::token_2022_extensions::MetadataPointerInitialize;
 use anchor_spl::token_interface::spl_pod::optional_keys::OptionalNonZeroPubkey;
+use anchor_spl::token_interface::spl_token_2022::extension::ExtensionType;
+use anchor_spl::token_interface::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_interface::spl_token_metadata_interface::state::TokenMetadata;
-use anchor_spl::token_interface::{self, Mint, TokenMetadataInitialize};
+use anchor_spl::token_interface::{self, TokenMetadataInitialize};
 
-use super::mint_as_treasury;
+use super::{mint_as_treasury, mint_len_with_metadata};
 use crate::constants::MAX_INITIAL_RECIPIENTS;
 use crate::errors::CovenantError;
 use crate::events::MemeLaunched;
+use crate::instructions::create::Funding;
 use crate::instructions::rent::top_up_to_rent_exempt;
 use crate::policy::{validate_mint_terms, MintLimits, SpendWindow};
 use crate::state::{MemeToken, Treasury};
-
-/// Token-2022 stores variable-length extensions behind a 2-byte type and a 2-byte length.
-const EXTENSION_HEADER_LEN: usize = 4;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct LaunchMemeArgs {
@@ -42,27 +44,13 @@ pub struct LaunchMeme<'info> {
     pub treasury: Account<'info, Treasury>,
     #[account(seeds = [Treasury::VAULT_SEED, treasury.key().as_ref()], bump = treasury.vault_bump)]
     pub vault: SystemAccount<'info>,
-    /// A fresh keypair (vanity addresses welcome). No freeze authority; the treasury PDA mints and
-    /// owns the metadata, which lives in the mint itself.
-    #[account(
-        init,
-        signer,
-        payer = operator,
-        mint::decimals = args.decimals,
-        mint::authority = treasury,
-        mint::token_program = token_program,
-        extensions::metadata_pointer::authority = treasury,
-        extensions::metadata_pointer::metadata_address = mint,
-    )]
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
-    #[account(
-        init,
-        payer = operator,
-        space = MemeToken::DISCRIMINATOR.len() + MemeToken::INIT_SPACE,
-        seeds = [MemeToken::SEED, mint.key().as_ref()],
-        bump,
-    )]
-    pub meme: Box<Account<'info, MemeToken>>,
+    /// A fresh keypair (vanity addresses welcome), created by the handler. No freeze authority;
+    /// the treasury PDA mints and owns the metadata, which lives in the mint itself.
+    #[account(mut)]
+    pub mint: Signer<'info>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
+    #[account(mut, seeds = [MemeToken::SEED, mint.key().as_ref()], bump)]
+    pub meme: UncheckedAccount<'info>,
     /// CHECK: the vault's associated token account for the new mint, created by the handler.
     #[account(
         mut,
@@ -77,6 +65,11 @@ pub struct LaunchMeme<'info> {
 
 impl LaunchMeme<'_> {
     pub fn validate(&self, args: &LaunchMemeArgs) -> Result<()> {
+        // Paused, nothing leaves the treasury, whoever signs: minting to named wallets is value the
+        // treasury controls going out, minting into its own vault is not.
+        if !args.recipient_allocations.is_empty() {
+            self.treasury.require_active()?;
+        }
         MemeToken::validate_metadata(&args.name, &args.symbol, &args.uri, args.decimals)?;
         validate_mint_terms(args.supply_cap, &args.limits)?;
         let well_formed = args.recipient_allocations.len() <= MAX_INITIAL_RECIPIENTS
@@ -110,6 +103,24 @@ pub fn launch_meme_handler<'info>(ctx: Context<'info, LaunchMeme<'info>>, args: 
     let operator = accounts.operator.to_account_info();
     let system_program = accounts.system_program.to_account_info();
 
+    let funding = Funding { payer: &operator, system_program: &system_program };
+    let mint_len = ExtensionType::try_calculate_account_len::<MintState>(&[ExtensionType::MetadataPointer])?;
+    funding.create(&mint_info, mint_len, &token_program.key(), &[])?;
+    token_interface::metadata_pointer_initialize(
+        CpiContext::new(
+            token_program.key(),
+            MetadataPointerInitialize { token_program_id: token_program.clone(), mint: mint_info.clone() },
+        ),
+        Some(treasury_key),
+        Some(mint_key),
+    )?;
+    token_interface::initialize_mint2(
+        CpiContext::new(token_program.key(), InitializeMint2 { mint: mint_info.clone() }),
+        args.decimals,
+        &treasury_key,
+        None,
+    )?;
+
     let metadata = TokenMetadata {
         update_authority: OptionalNonZeroPubkey::try_from(Some(treasury_key))?,
         mint: mint_key,
@@ -118,9 +129,8 @@ pub fn launch_meme_handler<'info>(ctx: Context<'info, LaunchMeme<'info>>, args: 
         uri: args.uri.clone(),
         additional_metadata: Vec::new(),
     };
-    let metadata_len = anchor_lang::prelude::borsh::object_length(&metadata)?;
-    let grown_len = mint_info.data_len() + EXTENSION_HEADER_LEN + metadata_len;
     // Token-2022 grows the mint for the metadata but does not fund the extra rent.
+    let grown_len = mint_len_with_metadata(&mint_info, &metadata)?;
     top_up_to_rent_exempt(&operator, &mint_info, &system_program, grown_len)?;
     accounts.treasury.sign(|signer| {
         token_interface::token_metadata_initialize(
@@ -163,8 +173,7 @@ pub fn launch_meme_handler<'info>(ctx: Context<'info, LaunchMeme<'info>>, args: 
     }
 
     let initial_allocation = args.initial_allocation()?;
-    let meme = &mut ctx.accounts.meme;
-    meme.set_inner(MemeToken {
+    let meme = MemeToken {
         treasury: treasury_key,
         mint: mint_key,
         decimals: args.decimals,
@@ -177,7 +186,9 @@ pub fn launch_meme_handler<'info>(ctx: Context<'info, LaunchMeme<'info>>, args: 
         launched_at: now,
         renounced_at: None,
         bump: ctx.bumps.meme,
-    });
+    };
+    let seeds: &[&[u8]] = &[MemeToken::SEED, mint_key.as_ref(), &[ctx.bumps.meme]];
+    funding.init(&ctx.accounts.meme, seeds, &meme)?;
     emit_cpi!(MemeLaunched {
         treasury: treasury_key,
         mint: mint_key,

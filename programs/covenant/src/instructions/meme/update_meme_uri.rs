@@ -5,6 +5,7 @@ use anchor_spl::token_interface::spl_token_2022::state::Mint as MintState;
 use anchor_spl::token_interface::spl_token_metadata_interface::state::{Field, TokenMetadata};
 use anchor_spl::token_interface::{self, Mint, TokenMetadataUpdateField};
 
+use super::mint_len_with_metadata;
 use crate::errors::CovenantError;
 use crate::events::MemeMetadataUpdated;
 use crate::instructions::rent::top_up_to_rent_exempt;
@@ -37,12 +38,13 @@ pub fn update_meme_uri_handler(ctx: Context<UpdateMemeUri>, uri: String) -> Resu
     let accounts = &*ctx.accounts;
     let mint_info = accounts.mint.to_account_info();
     let treasury_info = accounts.treasury.to_account_info();
-    let old_uri = {
+    let current = {
         let data = mint_info.try_borrow_data()?;
         let mint = StateWithExtensions::<MintState>::unpack(&data)?;
-        mint.get_variable_len_extension::<TokenMetadata>()?.uri
+        mint.get_variable_len_extension::<TokenMetadata>()?
     };
-    let grown_len = mint_info.data_len() + uri.len().saturating_sub(old_uri.len());
+    let old_uri = current.uri.clone();
+    let grown_len = mint_len_with_metadata(&mint_info, &TokenMetadata { uri: uri.clone(), ..current })?;
     // Token-2022 grows the mint for the metadata but does not fund the extra rent.
     top_up_to_rent_exempt(
         &accounts.operator.to_account_info(),

@@ -2,7 +2,9 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::PayeeAdded;
-use crate::policy::{PayeeBudget, PayeeTerms};
+use crate::instructions::config_gate::authorize_config_change;
+use crate::instructions::create::Funding;
+use crate::policy::{ConfigChange, PayeeBudget, PayeeTerms};
 use crate::state::{Payee, Treasury};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -14,6 +16,19 @@ pub struct AddPayeeArgs {
     pub expires_at: Option<i64>,
 }
 
+impl AddPayeeArgs {
+    /// The queued form of this call.
+    pub fn to_change(&self) -> ConfigChange {
+        ConfigChange::AddPayee {
+            recipient: self.recipient,
+            label: self.label.clone(),
+            category: self.category.clone(),
+            budget: self.budget,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: AddPayeeArgs)]
@@ -22,14 +37,9 @@ pub struct AddPayee<'info> {
     pub operator: Signer<'info>,
     #[account(has_one = operator @ CovenantError::NotOperator)]
     pub treasury: Account<'info, Treasury>,
-    #[account(
-        init,
-        payer = operator,
-        space = Payee::DISCRIMINATOR.len() + Payee::INIT_SPACE,
-        seeds = [Payee::SEED, treasury.key().as_ref(), args.recipient.as_ref()],
-        bump,
-    )]
-    pub payee: Account<'info, Payee>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
+    #[account(mut, seeds = [Payee::SEED, treasury.key().as_ref(), args.recipient.as_ref()], bump)]
+    pub payee: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -43,10 +53,20 @@ impl AddPayee<'_> {
     }
 }
 
+/// A new payee is a loosening change: under a config timelock it runs only as a matured queued
+/// change.
 pub fn add_payee_handler(ctx: Context<AddPayee>, args: AddPayeeArgs) -> Result<()> {
+    let executed = authorize_config_change(
+        &ctx.accounts.treasury,
+        &ctx.accounts.operator,
+        ctx.remaining_accounts,
+        args.to_change(),
+        true,
+    )?;
     let terms = PayeeTerms { budget: args.budget, spent: 0, expires_at: args.expires_at };
-    ctx.accounts.payee.set_inner(Payee {
-        treasury: ctx.accounts.treasury.key(),
+    let treasury = ctx.accounts.treasury.key();
+    let payee = Payee {
+        treasury,
         recipient: args.recipient,
         label: args.label.clone(),
         category: args.category.clone(),
@@ -54,7 +74,13 @@ pub fn add_payee_handler(ctx: Context<AddPayee>, args: AddPayeeArgs) -> Result<(
         paid_count: 0,
         created_at: Clock::get()?.unix_timestamp,
         bump: ctx.bumps.payee,
-    });
+    };
+    let funding = Funding {
+        payer: &ctx.accounts.operator.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    let seeds: &[&[u8]] = &[Payee::SEED, treasury.as_ref(), args.recipient.as_ref(), &[ctx.bumps.payee]];
+    funding.init(&ctx.accounts.payee, seeds, &payee)?;
     emit_cpi!(PayeeAdded {
         treasury: ctx.accounts.treasury.key(),
         recipient: args.recipient,
@@ -62,5 +88,8 @@ pub fn add_payee_handler(ctx: Context<AddPayee>, args: AddPayeeArgs) -> Result<(
         category: args.category,
         terms,
     });
+    if let Some(executed) = executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
+    }
     Ok(())
 }

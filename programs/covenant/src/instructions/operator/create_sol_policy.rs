@@ -3,7 +3,9 @@ use anchor_lang::prelude::*;
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::PolicyCreated;
-use crate::policy::{validate_limits, PolicyLimits};
+use crate::instructions::config_gate::{authorize_config_change, ExecutedChange};
+use crate::instructions::create::Funding;
+use crate::policy::{validate_limits, ConfigChange, PolicyLimits};
 use crate::state::{SpendPolicy, Treasury};
 
 #[event_cpi]
@@ -13,14 +15,9 @@ pub struct CreateSolPolicy<'info> {
     pub operator: Signer<'info>,
     #[account(has_one = operator @ CovenantError::NotOperator)]
     pub treasury: Account<'info, Treasury>,
-    #[account(
-        init,
-        payer = operator,
-        space = SpendPolicy::DISCRIMINATOR.len() + SpendPolicy::INIT_SPACE,
-        seeds = [SpendPolicy::SEED, treasury.key().as_ref(), SOL_ASSET.as_ref()],
-        bump,
-    )]
-    pub policy: Account<'info, SpendPolicy>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
+    #[account(mut, seeds = [SpendPolicy::SEED, treasury.key().as_ref(), SOL_ASSET.as_ref()], bump)]
+    pub policy: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -31,24 +28,62 @@ impl CreateSolPolicy<'_> {
 }
 
 pub fn create_sol_policy_handler(ctx: Context<CreateSolPolicy>, limits: PolicyLimits) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
-    let policy = &mut ctx.accounts.policy;
-    policy.set_inner(SpendPolicy::new(
-        ctx.accounts.treasury.key(),
-        SOL_ASSET,
-        SOL_ASSET,
-        9,
-        limits,
-        now,
-        ctx.bumps.policy,
-    ));
-    policy.invariant()?;
-    emit_cpi!(PolicyCreated {
-        treasury: ctx.accounts.treasury.key(),
-        asset: SOL_ASSET,
-        token_program: SOL_ASSET,
-        limits,
-        window_start: now,
-    });
+    let accounts = &ctx.accounts;
+    let opened = NewPolicy {
+        treasury: &accounts.treasury,
+        operator: &accounts.operator,
+        system_program: &accounts.system_program,
+        policy: &accounts.policy,
+        bump: ctx.bumps.policy,
+    }
+    .open(ctx.remaining_accounts, SOL_ASSET, SOL_ASSET, 9, limits)?;
+    emit_cpi!(opened.created);
+    if let Some(executed) = opened.executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
+    }
     Ok(())
+}
+
+/// The accounts that create one spend policy (SOL or token).
+pub(super) struct NewPolicy<'a, 'info> {
+    pub treasury: &'a Account<'info, Treasury>,
+    pub operator: &'a AccountInfo<'info>,
+    pub system_program: &'a AccountInfo<'info>,
+    pub policy: &'a AccountInfo<'info>,
+    pub bump: u8,
+}
+
+pub(super) struct OpenedPolicy<'a, 'info> {
+    pub executed: Option<ExecutedChange<'a, 'info>>,
+    pub created: PolicyCreated,
+}
+
+impl<'info> NewPolicy<'_, 'info> {
+    /// A new policy makes an asset spendable, so it is a loosening change: under a config timelock
+    /// it is created only by executing a matured queued request.
+    pub fn open<'r, 'ri>(
+        self,
+        remaining_accounts: &'r [AccountInfo<'ri>],
+        asset: Pubkey,
+        token_program: Pubkey,
+        decimals: u8,
+        limits: PolicyLimits,
+    ) -> Result<OpenedPolicy<'r, 'ri>> {
+        let executed = authorize_config_change(
+            self.treasury,
+            self.operator,
+            remaining_accounts,
+            ConfigChange::CreatePolicy { asset, token_program, limits },
+            true,
+        )?;
+        let now = Clock::get()?.unix_timestamp;
+        let treasury = self.treasury.key();
+        let policy = SpendPolicy::new(treasury, asset, token_program, decimals, limits, now, self.bump);
+        policy.invariant()?;
+        let funding = Funding { payer: self.operator, system_program: self.system_program };
+        let seeds: &[&[u8]] = &[SpendPolicy::SEED, treasury.as_ref(), asset.as_ref(), &[self.bump]];
+        funding.init(self.policy, seeds, &policy)?;
+        let created = PolicyCreated { treasury, asset, token_program, limits, window_start: now };
+        Ok(OpenedPolicy { executed, created })
+    }
 }

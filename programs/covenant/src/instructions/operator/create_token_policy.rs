@@ -2,8 +2,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::associated_token::{self, get_associated_token_address_with_program_id, AssociatedToken};
 use anchor_spl::token_interface::{Mint, TokenInterface};
 
+use super::create_sol_policy::NewPolicy;
 use crate::errors::CovenantError;
-use crate::events::PolicyCreated;
 use crate::mint_rules::check_mint_extensions;
 use crate::policy::{validate_limits, PolicyLimits};
 use crate::state::{SpendPolicy, Treasury};
@@ -26,14 +26,9 @@ pub struct CreateTokenPolicy<'info> {
             @ CovenantError::VaultTokenAccountMismatch,
     )]
     pub vault_token_account: UncheckedAccount<'info>,
-    #[account(
-        init,
-        payer = operator,
-        space = SpendPolicy::DISCRIMINATOR.len() + SpendPolicy::INIT_SPACE,
-        seeds = [SpendPolicy::SEED, treasury.key().as_ref(), mint.key().as_ref()],
-        bump,
-    )]
-    pub policy: Account<'info, SpendPolicy>,
+    /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
+    #[account(mut, seeds = [SpendPolicy::SEED, treasury.key().as_ref(), mint.key().as_ref()], bump)]
+    pub policy: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub associated_token_program: Program<'info, AssociatedToken>,
     pub system_program: Program<'info, System>,
@@ -64,26 +59,24 @@ pub fn create_token_policy_handler(ctx: Context<CreateTokenPolicy>, limits: Poli
         },
     ))?;
 
-    let now = Clock::get()?.unix_timestamp;
-    let mint = ctx.accounts.mint.key();
-    let token_program = ctx.accounts.token_program.key();
-    let policy = &mut ctx.accounts.policy;
-    policy.set_inner(SpendPolicy::new(
-        ctx.accounts.treasury.key(),
-        mint,
-        token_program,
-        ctx.accounts.mint.decimals,
+    let accounts = &ctx.accounts;
+    let opened = NewPolicy {
+        treasury: &accounts.treasury,
+        operator: &accounts.operator,
+        system_program: &accounts.system_program,
+        policy: &accounts.policy,
+        bump: ctx.bumps.policy,
+    }
+    .open(
+        ctx.remaining_accounts,
+        accounts.mint.key(),
+        accounts.token_program.key(),
+        accounts.mint.decimals,
         limits,
-        now,
-        ctx.bumps.policy,
-    ));
-    policy.invariant()?;
-    emit_cpi!(PolicyCreated {
-        treasury: ctx.accounts.treasury.key(),
-        asset: mint,
-        token_program,
-        limits,
-        window_start: now,
-    });
+    )?;
+    emit_cpi!(opened.created);
+    if let Some(executed) = opened.executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
+    }
     Ok(())
 }

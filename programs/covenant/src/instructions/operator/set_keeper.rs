@@ -2,11 +2,14 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::KeeperRotated;
+use crate::instructions::config_gate::authorize_config_change;
+use crate::policy::{keeper_change_loosens, ConfigChange};
 use crate::state::Treasury;
 
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SetKeeper<'info> {
+    #[account(mut)]
     pub operator: Signer<'info>,
     #[account(mut, has_one = operator @ CovenantError::NotOperator)]
     pub treasury: Account<'info, Treasury>,
@@ -18,8 +21,17 @@ impl SetKeeper<'_> {
     }
 }
 
-/// Rotation takes effect at once: the old key can do nothing from the next transaction on.
+/// A new keeper is a loosening change (another key gains the keeper's powers), so under a config
+/// timelock it runs only as a matured queued change. Once it runs the old key can do nothing from
+/// the next transaction on.
 pub fn set_keeper_handler(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
+    let executed = authorize_config_change(
+        &ctx.accounts.treasury,
+        &ctx.accounts.operator,
+        ctx.remaining_accounts,
+        ConfigChange::SetKeeper { keeper: new_keeper },
+        keeper_change_loosens(&ctx.accounts.treasury.keeper, &new_keeper),
+    )?;
     let treasury = &mut ctx.accounts.treasury;
     let old_keeper = treasury.keeper;
     treasury.keeper = new_keeper;
@@ -30,5 +42,8 @@ pub fn set_keeper_handler(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result
         old_keeper,
         new_keeper,
     });
+    if let Some(executed) = executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
+    }
     Ok(())
 }

@@ -2,7 +2,8 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::PayeeUpdated;
-use crate::policy::{PayeeBudget, PayeeTerms};
+use crate::instructions::config_gate::authorize_config_change;
+use crate::policy::{payee_terms_loosen, ConfigChange, PayeeBudget, PayeeTerms};
 use crate::state::{Payee, Treasury};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -16,6 +17,7 @@ pub struct UpdatePayeeArgs {
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdatePayee<'info> {
+    #[account(mut)]
     pub operator: Signer<'info>,
     #[account(has_one = operator @ CovenantError::NotOperator)]
     pub treasury: Account<'info, Treasury>,
@@ -33,7 +35,22 @@ impl UpdatePayee<'_> {
 
 /// What was already paid keeps counting against a budget in the same asset (lowering a budget
 /// below it exhausts the payee); a budget in a new asset starts from zero.
+/// A higher, unbudgeted or other-asset budget, or a later or removed expiry, loosens and waits out
+/// the config timelock; label and category changes and tighter terms apply at once.
 pub fn update_payee_handler(ctx: Context<UpdatePayee>, args: UpdatePayeeArgs) -> Result<()> {
+    let executed = authorize_config_change(
+        &ctx.accounts.treasury,
+        &ctx.accounts.operator,
+        ctx.remaining_accounts,
+        ConfigChange::UpdatePayee {
+            recipient: ctx.accounts.payee.recipient,
+            label: args.label.clone(),
+            category: args.category.clone(),
+            budget: args.budget,
+            expires_at: args.expires_at,
+        },
+        payee_terms_loosen(&ctx.accounts.payee.terms, args.budget, args.expires_at),
+    )?;
     let payee = &mut ctx.accounts.payee;
     let old_terms = payee.terms;
     let same_asset = matches!(
@@ -58,5 +75,8 @@ pub fn update_payee_handler(ctx: Context<UpdatePayee>, args: UpdatePayeeArgs) ->
         old_terms,
         new_terms,
     });
+    if let Some(executed) = executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
+    }
     Ok(())
 }

@@ -6,6 +6,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::errors::CovenantError;
 
+mod config;
+
 const DAY: u32 = 86_400;
 
 fn limits(per_tx_max: u64, period_cap: u64) -> PolicyLimits {

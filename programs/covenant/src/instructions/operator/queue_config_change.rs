@@ -1,0 +1,143 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::CovenantError;
+use crate::events::ConfigChangeQueued;
+use crate::instructions::create::Funding;
+use crate::policy::{validate_config_timelock, validate_limits, ConfigChange};
+use crate::state::{ConfigChangeRequest, Payee, SpendPolicy, Treasury};
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct QueueConfigChange<'info> {
+    #[account(mut)]
+    pub operator: Signer<'info>,
+    #[account(mut, has_one = operator @ CovenantError::NotOperator)]
+    pub treasury: Account<'info, Treasury>,
+    /// CHECK: created by the handler at the treasury's next config-change id.
+    #[account(
+        mut,
+        seeds = [ConfigChangeRequest::SEED, treasury.key().as_ref(), &treasury.next_config_change_id.to_le_bytes()],
+        bump,
+    )]
+    pub request: UncheckedAccount<'info>,
+    /// The policy (for `UpdatePolicy`) or payee (for `UpdatePayee`) the change replaces, so the
+    /// queue event can show what it was; none for the other changes.
+    /// CHECK: its address and type are checked against the change by the handler.
+    pub target: Option<UncheckedAccount<'info>>,
+    pub system_program: Program<'info, System>,
+}
+
+impl QueueConfigChange<'_> {
+    /// What can be checked before the change executes; the operator's instruction checks the rest
+    /// (against the state of that moment) when it runs.
+    pub fn validate(&self, change: &ConfigChange) -> Result<()> {
+        let treasury = &self.treasury;
+        let now = Clock::get()?.unix_timestamp;
+        match change {
+            ConfigChange::SetKeeper { keeper } => {
+                Treasury::check_roles(&treasury.operator, keeper, treasury.guardian.as_ref())
+            }
+            ConfigChange::SetGuardian { guardian } => {
+                Treasury::check_roles(&treasury.operator, &treasury.keeper, guardian.as_ref())
+            }
+            ConfigChange::SetConfigTimelock { seconds } => Ok(validate_config_timelock(*seconds)?),
+            ConfigChange::Unpause => {
+                require!(treasury.paused, CovenantError::NotPaused);
+                Ok(())
+            }
+            ConfigChange::CreatePolicy { limits, .. } | ConfigChange::UpdatePolicy { limits, .. } => {
+                Ok(validate_limits(limits)?)
+            }
+            ConfigChange::AddPayee { recipient, label, category, expires_at, .. } => {
+                let (vault, _) = Treasury::find_vault(&treasury.key());
+                require!(*recipient != vault && *recipient != Pubkey::default(), CovenantError::InvalidRecipient);
+                Payee::validate_label(label)?;
+                Payee::validate_category(category)?;
+                Payee::validate_expiry(*expires_at, now)
+            }
+            ConfigChange::UpdatePayee { label, category, expires_at, .. } => {
+                Payee::validate_label(label)?;
+                Payee::validate_category(category)?;
+                Payee::validate_expiry(*expires_at, now)
+            }
+        }
+    }
+
+    /// The value `change` replaces, read from the treasury or the target account.
+    fn current_value(&self, change: &ConfigChange) -> Result<Option<ConfigChange>> {
+        let treasury = &self.treasury;
+        Ok(match change {
+            ConfigChange::SetKeeper { .. } => Some(ConfigChange::SetKeeper { keeper: treasury.keeper }),
+            ConfigChange::SetGuardian { .. } => Some(ConfigChange::SetGuardian { guardian: treasury.guardian }),
+            ConfigChange::SetConfigTimelock { .. } => {
+                Some(ConfigChange::SetConfigTimelock { seconds: treasury.config_timelock_seconds })
+            }
+            ConfigChange::Unpause | ConfigChange::CreatePolicy { .. } | ConfigChange::AddPayee { .. } => None,
+            ConfigChange::UpdatePolicy { asset, .. } => {
+                let expected = SpendPolicy::find_address(&treasury.key(), asset).0;
+                let policy: SpendPolicy = self.read_target(&expected, CovenantError::PolicyAssetMismatch)?;
+                Some(ConfigChange::UpdatePolicy { asset: *asset, limits: policy.limits })
+            }
+            ConfigChange::UpdatePayee { recipient, .. } => {
+                let expected = Payee::find_address(&treasury.key(), recipient).0;
+                let payee: Payee = self.read_target(&expected, CovenantError::PayeeAccountMismatch)?;
+                Some(ConfigChange::UpdatePayee {
+                    recipient: *recipient,
+                    label: payee.label,
+                    category: payee.category,
+                    budget: payee.terms.budget,
+                    expires_at: payee.terms.expires_at,
+                })
+            }
+        })
+    }
+
+    fn read_target<T: AccountDeserialize>(&self, expected: &Pubkey, mismatch: CovenantError) -> Result<T> {
+        let Some(target) = &self.target else {
+            return Err(error!(mismatch));
+        };
+        if target.key() != *expected || *target.owner != crate::ID {
+            return Err(error!(mismatch));
+        }
+        let data = target.try_borrow_data()?;
+        T::try_deserialize(&mut &data[..]).map_err(|_| error!(mismatch))
+    }
+}
+
+/// Queues `change`; it becomes executable after the treasury's config timelock. Any change may be
+/// queued; only loosening ones need to be (see `policy::config`).
+pub fn queue_config_change_handler(ctx: Context<QueueConfigChange>, change: ConfigChange) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let old = ctx.accounts.current_value(&change)?;
+    let treasury = &mut ctx.accounts.treasury;
+    let id = treasury.next_config_change_id;
+    treasury.next_config_change_id = id.checked_add(1).ok_or(CovenantError::MathOverflow)?;
+    let executable_at =
+        now.checked_add(i64::from(treasury.config_timelock_seconds)).ok_or(CovenantError::MathOverflow)?;
+    let request = ConfigChangeRequest {
+        treasury: treasury.key(),
+        id,
+        change: change.clone(),
+        proposer: ctx.accounts.operator.key(),
+        queued_at: now,
+        executable_at,
+        bump: ctx.bumps.request,
+    };
+    let funding = Funding {
+        payer: &ctx.accounts.operator.to_account_info(),
+        system_program: &ctx.accounts.system_program.to_account_info(),
+    };
+    let treasury_key = treasury.key();
+    let id_bytes = id.to_le_bytes();
+    let seeds: &[&[u8]] = &[ConfigChangeRequest::SEED, treasury_key.as_ref(), &id_bytes, &[ctx.bumps.request]];
+    funding.init(&ctx.accounts.request, seeds, &request)?;
+    emit_cpi!(ConfigChangeQueued {
+        treasury: treasury_key,
+        id,
+        operator: ctx.accounts.operator.key(),
+        old,
+        new: change,
+        executable_at,
+    });
+    Ok(())
+}

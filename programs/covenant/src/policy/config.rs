@@ -1,0 +1,113 @@
+//! Which operator changes loosen a treasury's rules and which tighten them.
+//!
+//! A change loosens when, after it, the keeper (or whoever holds a key) could do something the
+//! chain refused before: spend more, sooner, to more wallets, in more assets, or with fewer people
+//! able to stop it. A loosening change waits out the treasury's config timelock in the queue,
+//! where the guardian or the operator can cancel it; everything else applies at once. So a stolen
+//! operator key buys the thief a public, cancellable wait, never an instant drain.
+
+use anchor_lang::prelude::*;
+
+use super::{PayeeBudget, PayeeTerms, PolicyLimits, PolicyResult};
+use crate::constants::{MAX_CATEGORY_LEN, MAX_CONFIG_TIMELOCK_SECONDS, MAX_LABEL_LEN};
+use crate::errors::CovenantError;
+
+/// One operator change as it waits in the queue: exactly the arguments the operator's instruction
+/// will be called with when it executes.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq, InitSpace)]
+pub enum ConfigChange {
+    SetKeeper {
+        keeper: Pubkey,
+    },
+    SetGuardian {
+        guardian: Option<Pubkey>,
+    },
+    SetConfigTimelock {
+        seconds: u32,
+    },
+    Unpause,
+    /// `create_sol_policy` (asset and token program `SOL_ASSET`) or `create_token_policy` (the
+    /// mint and its token program).
+    CreatePolicy {
+        asset: Pubkey,
+        token_program: Pubkey,
+        limits: PolicyLimits,
+    },
+    UpdatePolicy {
+        asset: Pubkey,
+        limits: PolicyLimits,
+    },
+    AddPayee {
+        recipient: Pubkey,
+        #[max_len(MAX_LABEL_LEN)]
+        label: String,
+        #[max_len(MAX_CATEGORY_LEN)]
+        category: String,
+        budget: Option<PayeeBudget>,
+        expires_at: Option<i64>,
+    },
+    UpdatePayee {
+        recipient: Pubkey,
+        #[max_len(MAX_LABEL_LEN)]
+        label: String,
+        #[max_len(MAX_CATEGORY_LEN)]
+        category: String,
+        budget: Option<PayeeBudget>,
+        expires_at: Option<i64>,
+    },
+}
+
+pub fn validate_config_timelock(seconds: u32) -> PolicyResult<()> {
+    if seconds <= MAX_CONFIG_TIMELOCK_SECONDS {
+        Ok(())
+    } else {
+        Err(CovenantError::InvalidConfigTimelock)
+    }
+}
+
+/// The most the keeper may move in one spend without a co-signer.
+fn direct_spend_ceiling(limits: &PolicyLimits) -> u64 {
+    limits.cosign_threshold.map_or(limits.per_tx_max, |threshold| threshold.min(limits.per_tx_max))
+}
+
+/// New limits loosen when any one of them lets more through: a higher per-tx max or period cap, a
+/// shorter period (the cap refills sooner), a higher direct-spend ceiling (co-sign threshold), a
+/// shorter spend timelock, or the allowlist turned off.
+pub fn limits_loosen(old: &PolicyLimits, new: &PolicyLimits) -> bool {
+    new.per_tx_max > old.per_tx_max
+        || new.period_cap > old.period_cap
+        || new.period_seconds < old.period_seconds
+        || direct_spend_ceiling(new) > direct_spend_ceiling(old)
+        || new.timelock_seconds < old.timelock_seconds
+        || (old.allowlist_required && !new.allowlist_required)
+}
+
+/// A payee's new budget or expiry loosens when it can receive more, in another asset, or later.
+/// Label and category are bookkeeping the chain does not enforce, so they never loosen.
+pub fn payee_terms_loosen(old: &PayeeTerms, budget: Option<PayeeBudget>, expires_at: Option<i64>) -> bool {
+    let budget_looser = match (old.budget, budget) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(old), Some(new)) => new.asset != old.asset || new.amount > old.amount,
+    };
+    let expiry_later = match (old.expires_at, expires_at) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(old), Some(new)) => new > old,
+    };
+    budget_looser || expiry_later
+}
+
+/// Any other keeper, and any change to an existing guardian (replacing or removing it), loosens;
+/// adding a guardian where there was none tightens.
+pub fn keeper_change_loosens(old: &Pubkey, new: &Pubkey) -> bool {
+    old != new
+}
+
+pub fn guardian_change_loosens(old: Option<Pubkey>, new: Option<Pubkey>) -> bool {
+    old.is_some() && old != new
+}
+
+pub fn config_timelock_loosens(old: u32, new: u32) -> bool {
+    new < old
+}
