@@ -98,6 +98,8 @@ pub struct Keeper {
     metrics: Arc<Metrics>,
     dry_run: bool,
     tick: u64,
+    /// Queued config changes already reported, so each is logged once.
+    config_changes_seen: std::collections::BTreeSet<u64>,
 }
 
 impl Keeper {
@@ -110,7 +112,18 @@ impl Keeper {
         dry_run: bool,
     ) -> Result<Self, KeeperError> {
         let journal = Journal::open(&config.run.decision_log)?;
-        Ok(Self { chain, model, config, keeper, addresses, journal, metrics: Arc::default(), dry_run, tick: 0 })
+        Ok(Self {
+            chain,
+            model,
+            config,
+            keeper,
+            addresses,
+            journal,
+            metrics: Arc::default(),
+            dry_run,
+            tick: 0,
+            config_changes_seen: Default::default(),
+        })
     }
 
     pub fn metrics(&self) -> Arc<Metrics> {
@@ -139,6 +152,16 @@ impl Keeper {
             }
         };
         report.now = snapshot.now;
+        self.metrics.set_gauge("covenant_keeper_config_changes_queued", snapshot.config_changes.len() as f64);
+        for (_, request) in snapshot.config_changes.iter().filter(|(_, r)| self.config_changes_seen.insert(r.id)) {
+            // Loud on purpose: a loosening change nobody expected is how a stolen operator key shows.
+            tracing::warn!(
+                id = request.id,
+                executable_at = request.executable_at,
+                change = %crate::status::describe_change(&request.change),
+                "queued config change: cancel it with the guardian key if nobody meant it"
+            );
+        }
         let found = candidates(&snapshot, &self.config, &self.journal.settled_or_open());
         report.candidates = found.len();
 

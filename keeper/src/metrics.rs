@@ -26,12 +26,13 @@ pub struct Metrics {
     registry: Mutex<Registry>,
 }
 
-const HELP: [(&str, &str, &str); 6] = [
+const HELP: [(&str, &str, &str); 7] = [
     ("covenant_keeper_decisions_total", "counter", "Decisions by candidate kind and verdict."),
     ("covenant_keeper_refusals_total", "counter", "Proposals the guard refused, by reason."),
     ("covenant_keeper_transactions_total", "counter", "Transaction outcomes (landed, failed, expired, retried)."),
     ("covenant_keeper_ticks_total", "counter", "Ticks by outcome (ok, observe_failed)."),
     ("covenant_keeper_open_intents", "gauge", "Transactions sent but not yet settled."),
+    ("covenant_keeper_config_changes_queued", "gauge", "Loosening config changes waiting out the timelock."),
     ("covenant_keeper_inference_seconds", "histogram", "Model inference latency per tick (one batch)."),
 ];
 

@@ -8,7 +8,9 @@ use anchor_lang::{AccountDeserialize, Discriminator};
 use covenant::constants::SOL_ASSET;
 use covenant::policy::{roll_window, window_resets_at};
 use covenant::sdk::{TokenMint, TreasuryAddresses};
-use covenant::state::{Bounty, Claim, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury};
+use covenant::state::{
+    Bounty, Claim, ConfigChangeRequest, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
+};
 use solana_account::Account;
 use spl_token_2022_interface::extension::StateWithExtensions;
 
@@ -43,6 +45,9 @@ pub struct Snapshot {
     pub memes: BTreeMap<Pubkey, MemeToken>,
     /// Lamports of the wallets the keeper may pay SOL to (absent: no account yet).
     pub wallet_lamports: BTreeMap<Pubkey, u64>,
+    /// Loosening operator changes waiting out the config timelock, by id. They bind nothing
+    /// until executed, so the guard checks against the rules in force; status shows them.
+    pub config_changes: Vec<(Pubkey, ConfigChangeRequest)>,
 }
 
 impl Snapshot {
@@ -118,6 +123,8 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
         .into_iter()
         .map(|(_, meme)| (meme.mint, meme))
         .collect();
+    let mut config_changes = scan::<ConfigChangeRequest>(chain, TREASURY_OFFSET, &addresses.treasury).await?;
+    config_changes.sort_by_key(|(_, request)| request.id);
     let mut claims = Vec::new();
     for (bounty, _) in &bounties {
         claims.extend(scan::<Claim>(chain, BOUNTY_OFFSET, bounty).await?);
@@ -166,6 +173,7 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
         claims,
         memes,
         wallet_lamports,
+        config_changes,
     })
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use covenant::constants::SOL_ASSET;
+use covenant::policy::{ConfigChange, PayeeBudget};
 
 use crate::decide::asset_name;
 use crate::observe::Snapshot;
@@ -12,6 +13,45 @@ fn short(text: &str) -> String {
         format!("{}…{}", &text[..6], &text[text.len() - 4..])
     } else {
         text.to_string()
+    }
+}
+
+/// One line for a queued config change, as an operator or guardian reads it.
+pub fn describe_change(change: &ConfigChange) -> String {
+    let amount = |budget: &Option<PayeeBudget>| budget.map_or("no budget".into(), |b| format!("budget {}", b.amount));
+    let expiry = |expires_at: &Option<i64>| expires_at.map_or("no expiry".into(), |at| format!("expires {at}"));
+    match change {
+        ConfigChange::SetKeeper { keeper } => format!("new keeper {}", short(&keeper.to_string())),
+        ConfigChange::SetGuardian { guardian: Some(guardian) } => {
+            format!("replace the guardian with {}", short(&guardian.to_string()))
+        }
+        ConfigChange::SetGuardian { guardian: None } => "remove the guardian".into(),
+        ConfigChange::SetConfigTimelock { seconds } => format!("config timelock to {seconds} s"),
+        ConfigChange::Unpause => "unpause".into(),
+        ConfigChange::CreatePolicy { asset, limits, .. } => format!(
+            "new {} policy: per-tx {}, cap {} per {} s",
+            short(&asset_name(asset)),
+            limits.per_tx_max,
+            limits.period_cap,
+            limits.period_seconds
+        ),
+        ConfigChange::UpdatePolicy { asset, limits } => format!(
+            "{} policy: per-tx {}, cap {} per {} s{}",
+            short(&asset_name(asset)),
+            limits.per_tx_max,
+            limits.period_cap,
+            limits.period_seconds,
+            if limits.allowlist_required { "" } else { ", no allowlist" }
+        ),
+        ConfigChange::AddPayee { recipient, category, budget, expires_at, .. } => format!(
+            "new payee {} ({category}, {}, {})",
+            short(&recipient.to_string()),
+            amount(budget),
+            expiry(expires_at)
+        ),
+        ConfigChange::UpdatePayee { recipient, budget, expires_at, .. } => {
+            format!("payee {}: {}, {}", short(&recipient.to_string()), amount(budget), expiry(expires_at))
+        }
     }
 }
 
@@ -36,7 +76,18 @@ pub fn render(snapshot: &Snapshot) -> String {
         t.keeper,
         t.guardian.map_or("none".into(), |g| g.to_string())
     );
+    let _ = writeln!(out, "config timelock {} s", t.config_timelock_seconds);
     let _ = writeln!(out, "clock     {now} (slot {})\n", snapshot.slot);
+    if !snapshot.config_changes.is_empty() {
+        let _ = writeln!(out, "queued config changes (the guardian or the operator can cancel each until it runs)");
+        let _ = writeln!(out, "{:<4} {:<56} {:>14}", "id", "change", "executable in");
+        for (_, request) in &snapshot.config_changes {
+            let wait = request.executable_at - now;
+            let when = if wait > 0 { format!("{wait}s") } else { "now".into() };
+            let _ = writeln!(out, "{:<4} {:<56} {:>14}", request.id, describe_change(&request.change), when);
+        }
+        let _ = writeln!(out);
+    }
 
     let _ = writeln!(
         out,

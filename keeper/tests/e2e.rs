@@ -14,6 +14,7 @@ use covenant_keeper::journal::read_decisions;
 use covenant_keeper::keeper::decision_hash;
 use covenant_keeper::ops;
 use solana_instruction_error::InstructionError;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 
@@ -191,4 +192,32 @@ async fn http_get(keeper: &covenant_keeper::keeper::Keeper, path: &str) -> (Stri
     server.abort();
     let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
     (head.lines().next().unwrap_or_default().to_string(), body.to_string())
+}
+
+#[tokio::test]
+async fn queued_config_changes_show_in_status_and_metrics_and_bind_nothing_until_executed() {
+    let world = World::new("", 5 * SOL).await;
+    let t = world.t;
+    let thief = Keypair::new().pubkey();
+    let change = covenant::policy::ConfigChange::SetKeeper { keeper: thief };
+    ops::submit(world.chain.as_ref(), &[covenant::sdk::set_config_timelock(&t, 3_600)], &world.operator, &[])
+        .await
+        .expect("timelock raised");
+    ops::submit(world.chain.as_ref(), &[covenant::sdk::queue_config_change(&t, 0, change)], &world.operator, &[])
+        .await
+        .expect("queued");
+    let mut keeper = world.keeper();
+    keeper.tick().await.expect("tick");
+    assert!(keeper.metrics().render().contains("covenant_keeper_config_changes_queued 1"));
+    let snapshot = keeper.observe().await.expect("observe");
+    assert_eq!(snapshot.treasury.keeper, world.keeper.pubkey(), "queued, the rotation binds nothing");
+    let status = covenant_keeper::status::render(&snapshot);
+    assert!(status.contains("config timelock 3600 s"), "{status}");
+    assert!(status.contains("queued config changes"), "{status}");
+    let short = &thief.to_string()[..6];
+    assert!(
+        status.lines().any(|line| line.starts_with("0 ") && line.contains("new keeper") && line.contains(short)),
+        "{status}"
+    );
+    assert!(status.contains("3600s"), "executable in an hour: {status}");
 }

@@ -36,8 +36,8 @@ async fn the_demo_report_matches_the_chain() {
     };
     let run = sim::run(&scenario, common::default_model(), dir.path(), &mut say).await.expect("the demo runs");
     let (report, chain) = (&run.report, run.chain.as_ref());
-    assert_eq!(steps.len(), 12, "every step is announced");
-    assert!(steps.iter().enumerate().all(|(i, (n, of))| *n == i + 1 && *of == 12), "{steps:?}");
+    assert_eq!(steps.len(), 13, "every step is announced");
+    assert!(steps.iter().enumerate().all(|(i, (n, of))| *n == i + 1 && *of == 13), "{steps:?}");
 
     // Balances: the vault's end is its start plus what came in minus what went out, and each payee
     // holds exactly what the report says the category received.
@@ -61,6 +61,7 @@ async fn the_demo_report_matches_the_chain() {
     assert_eq!(sol.refused_by_guard["ExceedsPerTxMax"], 1);
     assert_eq!(sol.refused_by_guard["TreasuryPaused"], 1);
     assert_eq!(sol.refused_by_program["CosignRequired"], 1);
+    assert_eq!(sol.refused_by_program["ConfigTimelockRequired"], 1, "the stolen operator key's direct try");
     assert_eq!(report.decisions.len() as u32, report.counts.decisions);
 
     // Claims, the grant, the pause and the meme token.
@@ -74,6 +75,17 @@ async fn the_demo_report_matches_the_chain() {
     assert_eq!(grant.ledger.clawed_back, grant.ledger.funded - grant.ledger.released, "the unreleased rest went back");
     let treasury: Treasury = account(chain, run.addresses.treasury).await;
     assert!(treasury.paused && report.paused);
+    // The stolen operator key's queued changes were cancelled: no payee for the thief, the policy
+    // as configured, and nothing left in the queue.
+    assert_eq!(treasury.config_timelock_seconds, 86_400);
+    assert_eq!(treasury.next_config_change_id, 2, "two changes were queued");
+    assert!(chain.accounts(&[run.addresses.payee(&scenario.address("attacker"))]).await.unwrap()[0].is_none());
+    for id in 0..2 {
+        assert!(chain.accounts(&[run.addresses.config_change(id)]).await.unwrap()[0].is_none(), "change {id} is gone");
+    }
+    let sol_policy: covenant::state::SpendPolicy = account(chain, run.addresses.policy(&Pubkey::default())).await;
+    assert_eq!(sol_policy.limits.per_tx_max, 2 * common::SOL, "the policy was never loosened");
+    assert_eq!(policy.cap, 5 * common::SOL);
     let meme = report.meme.as_ref().expect("the meme token is reported");
     let mint = chain.accounts(&[meme.mint.parse().unwrap()]).await.unwrap().remove(0).unwrap();
     let supply = StateWithExtensions::<Mint>::unpack(&mint.data).unwrap().base.supply;

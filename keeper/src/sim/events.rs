@@ -2,10 +2,11 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AccountDeserialize;
-use covenant::instructions::{CreateBountyArgs, LaunchMemeArgs};
-use covenant::policy::{MintLimits, ReleaseSchedule, Tranche};
+use covenant::constants::SOL_ASSET;
+use covenant::instructions::{AddPayeeArgs, CreateBountyArgs, LaunchMemeArgs};
+use covenant::policy::{ConfigChange, MintLimits, PolicyLimits, ReleaseSchedule, Tranche};
 use covenant::sdk;
-use covenant::state::{Bounty, DecisionRecord, Grant};
+use covenant::state::{Bounty, DecisionRecord, Grant, SpendPolicy, Treasury};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -189,6 +190,7 @@ impl Sandbox {
                     }
                 }
             }
+            Event::StolenOperatorKey { recipient } => self.stolen_operator_key(recipient).await?,
             Event::Pause => {
                 let guardian = self.scenario.wallet("guardian");
                 self.submit(&[sdk::pause(&t, guardian.pubkey())], &guardian, &[]).await?;
@@ -201,6 +203,66 @@ impl Sandbox {
                 vec!["the operator unpauses the treasury".into()]
             }
         })
+    }
+}
+
+impl Sandbox {
+    /// The thief tries the direct way (refused), queues a payee for itself and a wide-open SOL
+    /// policy, and the guardian, seeing them in the queue, cancels both.
+    async fn stolen_operator_key(&mut self, recipient: &str) -> anyhow::Result<Vec<String>> {
+        let t = self.addresses;
+        let thief = self.scenario.address(recipient);
+        let operator = self.operator.insecure_clone();
+        let payee = AddPayeeArgs {
+            recipient: thief,
+            label: "totally legit".into(),
+            category: "developers".into(),
+            budget: None,
+            expires_at: None,
+        };
+        let add_thief = payee.to_change();
+        let mut lines = Vec::new();
+        match ops::submit(self.chain.as_ref(), &[sdk::add_payee(&t, payee)], &operator, &[]).await {
+            Err(ChainError::Rejected { error, .. }) => {
+                let name = transaction_error_name(&error).map_or_else(|| format!("{error:?}"), str::to_string);
+                *self.flows("SOL").refused_by_program.entry(name).or_default() += 1;
+                lines.push(format!(
+                    "someone with the operator key adds {recipient} as a payee: the program refuses to apply it at once ({})",
+                    describe(&error)
+                ));
+            }
+            Err(error) => return Err(error.into()),
+            Ok(_) => {
+                lines.push(format!("A STOLEN OPERATOR KEY ADDED {recipient} AT ONCE: the config timelock did not hold"))
+            }
+        }
+        let treasury: Treasury = self.read(t.treasury).await?;
+        let policy: SpendPolicy = self.read(t.policy(&SOL_ASSET)).await?;
+        let wide_open = PolicyLimits {
+            per_tx_max: policy.limits.per_tx_max.saturating_mul(50),
+            period_cap: policy.limits.period_cap.saturating_mul(50),
+            cosign_threshold: None,
+            allowlist_required: false,
+            ..policy.limits
+        };
+        let changes = [add_thief, ConfigChange::UpdatePolicy { asset: SOL_ASSET, limits: wide_open }];
+        let first_id = treasury.next_config_change_id;
+        for (offset, change) in changes.iter().enumerate() {
+            let queue = sdk::queue_config_change(&t, first_id + offset as u64, change.clone());
+            self.submit(&[queue], &operator, &[]).await?;
+        }
+        let hours = f64::from(treasury.config_timelock_seconds) / 3_600.0;
+        lines.push(format!(
+            "so it queues them instead: \"{}\" and \"{}\", in public, executable in {hours} h",
+            crate::status::describe_change(&changes[0]),
+            crate::status::describe_change(&changes[1])
+        ));
+        let guardian = self.scenario.wallet("guardian");
+        for offset in 0..changes.len() as u64 {
+            self.submit(&[sdk::cancel_config_change(&t, guardian.pubkey(), first_id + offset)], &guardian, &[]).await?;
+        }
+        lines.push("the guardian sees them in the queue and cancels both: nothing changed".into());
+        Ok(lines)
     }
 }
 

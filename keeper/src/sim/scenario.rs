@@ -104,6 +104,11 @@ pub enum Event {
         recipient: String,
         amount: u64,
     },
+    /// Someone holding the operator key tries to open the treasury to `recipient`: the program
+    /// makes it queue, and the guardian cancels it while it waits out the config timelock.
+    StolenOperatorKey {
+        recipient: String,
+    },
     Pause,
     Unpause,
     /// Nothing happens around the keeper: a step where the keeper acts on its own.
