@@ -21,7 +21,9 @@ use covenant::constants::SOL_ASSET;
 use covenant::instructions::CreateBountyArgs;
 use covenant::policy::{PolicyLimits, SpendWindow};
 use covenant::sdk::{self, TreasuryAddresses};
-use covenant::state::{Bounty, Claim, DecisionRecord, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury};
+use covenant::state::{
+    Bounty, Claim, ConfigChangeRequest, DecisionRecord, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
+};
 use covenant_keeper::act;
 use covenant_keeper::chain::{BankChain, Chain};
 use covenant_keeper::config::KeeperConfig;
@@ -267,6 +269,7 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
         ("Bounty", Bounty::INIT_SPACE),
         ("Claim", Claim::INIT_SPACE),
         ("MemeToken", MemeToken::INIT_SPACE),
+        ("ConfigChangeRequest", ConfigChangeRequest::INIT_SPACE),
     ] {
         rows.push(format!("| {name} | {} | {} |", 8 + space, rent.minimum_balance(8 + space)));
     }
