@@ -134,7 +134,7 @@ async fn prefunded_bounty_and_claim_addresses_keep_the_escrow_exact() {
     h.bank.transfer(claim, DUST).await;
     let fan_before = h.bank.lamports(fan.pubkey()).await;
     let submit = sdk::submit_claim(bounty, fan.pubkey(), "ipfs://photo".into(), [9; 32]);
-    h.bank.send(&[submit.clone()], &[&fan]).await.expect("claim submitted");
+    h.bank.send(std::slice::from_ref(&submit), &[&fan]).await.expect("claim submitted");
     let claim_rent = assert_rent_plus(&mut h.bank, claim, 0).await;
     assert_eq!(fan_before - h.bank.lamports(fan.pubkey()).await, claim_rent - DUST);
     assert_program_error(h.bank.send(&[submit], &[&fan]).await, CovenantError::ClaimAlreadySubmitted);
