@@ -28,6 +28,20 @@ impl Payee {
         Pubkey::find_program_address(&[Self::SEED, treasury.as_ref(), recipient.as_ref()], &crate::ID)
     }
 
+    /// What `add_payee`, `update_payee` and their queued forms check of a payee's fields.
+    pub fn validate_entry(label: &str, category: &str, expires_at: Option<i64>, now: i64) -> Result<()> {
+        Self::validate_label(label)?;
+        Self::validate_category(category)?;
+        Self::validate_expiry(expires_at, now)
+    }
+
+    /// A payee may be any wallet but the treasury's own vault (or the default key).
+    pub fn validate_recipient(treasury: &Pubkey, recipient: &Pubkey) -> Result<()> {
+        let (vault, _) = crate::state::Treasury::find_vault(treasury);
+        require!(*recipient != vault && *recipient != Pubkey::default(), CovenantError::InvalidRecipient);
+        Ok(())
+    }
+
     pub fn validate_label(label: &str) -> Result<()> {
         require!(!label.is_empty() && label.len() <= MAX_LABEL_LEN, CovenantError::InvalidPayeeLabel);
         Ok(())

@@ -45,11 +45,8 @@ pub struct AddPayee<'info> {
 
 impl AddPayee<'_> {
     pub fn validate(&self, args: &AddPayeeArgs) -> Result<()> {
-        let (vault, _) = Treasury::find_vault(&self.treasury.key());
-        require!(args.recipient != vault && args.recipient != Pubkey::default(), CovenantError::InvalidRecipient);
-        Payee::validate_label(&args.label)?;
-        Payee::validate_category(&args.category)?;
-        Payee::validate_expiry(args.expires_at, Clock::get()?.unix_timestamp)
+        Payee::validate_recipient(&self.treasury.key(), &args.recipient)?;
+        Payee::validate_entry(&args.label, &args.category, args.expires_at, Clock::get()?.unix_timestamp)
     }
 }
 

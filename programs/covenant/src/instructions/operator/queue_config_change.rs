@@ -49,16 +49,11 @@ impl QueueConfigChange<'_> {
                 Ok(validate_limits(limits)?)
             }
             ConfigChange::AddPayee { recipient, label, category, expires_at, .. } => {
-                let (vault, _) = Treasury::find_vault(&treasury.key());
-                require!(*recipient != vault && *recipient != Pubkey::default(), CovenantError::InvalidRecipient);
-                Payee::validate_label(label)?;
-                Payee::validate_category(category)?;
-                Payee::validate_expiry(*expires_at, now)
+                Payee::validate_recipient(&treasury.key(), recipient)?;
+                Payee::validate_entry(label, category, *expires_at, now)
             }
             ConfigChange::UpdatePayee { label, category, expires_at, .. } => {
-                Payee::validate_label(label)?;
-                Payee::validate_category(category)?;
-                Payee::validate_expiry(*expires_at, now)
+                Payee::validate_entry(label, category, *expires_at, now)
             }
         }
     }

@@ -27,9 +27,7 @@ pub struct UpdatePayee<'info> {
 
 impl UpdatePayee<'_> {
     pub fn validate(&self, args: &UpdatePayeeArgs) -> Result<()> {
-        Payee::validate_label(&args.label)?;
-        Payee::validate_category(&args.category)?;
-        Payee::validate_expiry(args.expires_at, Clock::get()?.unix_timestamp)
+        Payee::validate_entry(&args.label, &args.category, args.expires_at, Clock::get()?.unix_timestamp)
     }
 }
 
