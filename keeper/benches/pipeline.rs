@@ -361,7 +361,7 @@ async fn run() {
         OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Cpu)
             .unwrap_or_else(|error| panic!("{error} (run scripts/setup-onnxruntime)")),
     );
-    let mut bare = bare_session(setup::DEFAULT_MODEL, &library).expect("bare session");
+    let mut bare = bare_session(setup::DEFAULT_MODEL, &library, 1).expect("bare session");
     let dir = tempfile::tempdir().expect("temp dir");
     let (_chain, config, keeper, snapshot) = claims_world(dir.path()).await;
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Builds keeper/model/default.onnx, the keeper's default decision model, and default.weights.json.
 
-The model scores the candidate actions of one keeper tick (contract `covenant.candidates.v1`, see
-keeper/MODEL.md): input `features` float32 [N, 12]; outputs `approve` float32 [N, 1] (probability
+The model scores the candidate actions of one keeper tick (contract `covenant.candidates.v2`, see
+keeper/MODEL.md): input `features` float32 [N, 15]; outputs `approve` float32 [N, 1] (probability
 that the action should be taken) and `amount_scale` float32 [N, 1] (multiplier on the requested
-amount; this model always says 1). It is a 12 -> 16 -> 1 MLP trained with numpy on labels from
-plain rules (approve claims with an https proof and a proof hash while the bounty has room; release
+amount; this model always says 1). It is a 15 -> 16 -> 1 MLP trained with numpy on labels from
+plain rules (approve claims whose photo was read and matches the bounty's proof rule, with text
+detected confidently, while the bounty has room; release
 grants that have something due; pay scheduled payments and airdrops while the window is below 90 %).
 
 Deterministic: the same numpy version gives byte-identical files. Needs `pip install numpy onnx`.
@@ -20,11 +21,12 @@ from onnx import TensorProto, helper, numpy_helper
 
 FEATURES = [
     "kind_claim", "kind_grant_release", "kind_payment", "kind_airdrop",
-    "amount_vs_tx_limit", "window_used", "payee_budget_used", "proof_uri_https",
-    "proof_hash_set", "claim_age_days", "bounty_fill", "due_fraction",
+    "amount_vs_tx_limit", "window_used", "payee_budget_used", "claim_age_days",
+    "bounty_fill", "due_fraction", "proof_read", "proof_match", "proof_det_confidence",
+    "proof_text_regions", "proof_megapixels",
 ]
-CONTRACT = "covenant.candidates.v1"
-VERSION = "default-1"
+CONTRACT = "covenant.candidates.v2"
+VERSION = "default-2"
 HIDDEN = 16
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -37,16 +39,25 @@ def synthetic(rng, n):
     x[:, 5] = rng.uniform(0, 1.2, n)
     x[:, 6] = rng.uniform(0, 1.2, n) * (rng.random(n) < 0.7)
     claim = kind == 0
-    x[:, 7] = np.where(claim, rng.random(n) < 0.7, 0)
-    x[:, 8] = np.where(claim, rng.random(n) < 0.7, 0)
-    x[:, 9] = np.where(claim, rng.uniform(0, 1, n), 0)
-    x[:, 10] = np.where(claim, rng.choice([0, 0.25, 0.5, 0.9, 1.0], n), 0)
-    x[:, 11] = np.where(kind == 1, rng.uniform(0, 1, n) * (rng.random(n) < 0.8), np.where(kind >= 2, 1.0, 0))
+    x[:, 7] = np.where(claim, rng.uniform(0, 1, n), 0)
+    x[:, 8] = np.where(claim, rng.choice([0, 0.25, 0.5, 0.9, 1.0], n), 0)
+    x[:, 9] = np.where(kind == 1, rng.uniform(0, 1, n) * (rng.random(n) < 0.8), np.where(kind >= 2, 1.0, 0))
+    # What the proof reader saw: the rule's match score (mostly near 1 or low, some in between),
+    # the detector's confidence, text regions / 16 and megapixels.
+    read = claim & (rng.random(n) < 0.95)
+    good = rng.random(n) < 0.5
+    score = np.where(good, rng.uniform(0.75, 1.0, n), rng.uniform(0.0, 0.7, n))
+    regions = rng.integers(0, 12, n)
+    x[:, 10] = read
+    x[:, 11] = np.where(read, score, 0)
+    x[:, 12] = np.where(read & (regions > 0), rng.uniform(0.55, 1.0, n), 0)
+    x[:, 13] = np.where(read, np.minimum(regions / 16.0, 1.0), 0)
+    x[:, 14] = np.where(read, rng.uniform(0.05, 4.0, n), 0)
     y = np.select(
         [kind == 0, kind == 1, kind == 2, kind == 3],
         [
-            (x[:, 7] > 0.5) & (x[:, 8] > 0.5) & (x[:, 10] < 1.0),
-            x[:, 11] > 0.0,
+            (x[:, 10] > 0.5) & (x[:, 11] >= 0.8) & (x[:, 12] > 0.5) & (x[:, 8] < 1.0),
+            x[:, 9] > 0.0,
             (x[:, 5] < 0.9) & (x[:, 6] < 1.0),
             x[:, 5] < 0.9,
         ],
@@ -60,7 +71,7 @@ def forward(params, x):
     return h, 1 / (1 + np.exp(-(h @ w2 + b2)))
 
 
-def train(seed=7, steps=4000, lr=0.01):
+def train(seed=7, steps=6000, lr=0.01):
     rng = np.random.default_rng(seed)
     x, y = synthetic(rng, 20000)
     params = [

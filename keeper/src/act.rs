@@ -20,8 +20,6 @@ use crate::observe::Snapshot;
 /// Simulation cannot meter a natively built program; never ask for less than this.
 const MIN_COMPUTE_UNITS: u32 = 30_000;
 const MAX_COMPUTE_UNITS: u32 = 1_400_000;
-/// Reason code written on chain when the model rejects a claim.
-pub const REJECTED_BY_MODEL: u16 = 1;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build {what}: {detail}")]
@@ -89,12 +87,12 @@ pub fn instructions(
             ixs.push(sdk::approve_claim(t, *keeper, bounty, claimant, token, decision));
             ixs
         }
-        Intent::RejectClaim { bounty, claimant } => vec![sdk::reject_claim(
+        Intent::RejectClaim { bounty, claimant, reason_code } => vec![sdk::reject_claim(
             t,
             *keeper,
             key(bounty, "claim rejection")?,
             key(claimant, "claim rejection")?,
-            REJECTED_BY_MODEL,
+            *reason_code,
             decision,
         )],
         Intent::ReleaseGrant { grant, asset, .. } => {

@@ -60,7 +60,8 @@ pub enum Command {
     },
     /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens.
     Status,
-    /// Load the model, check its contract and report the provider in use.
+    /// Load every model the keeper runs (the decision model and the proof reader's two), check
+    /// their contracts and report the provider in use.
     CheckModel,
     /// Pause the treasury (guardian key, or the operator's).
     Pause {
@@ -167,6 +168,14 @@ fn load_model(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<dyn Model>
     Ok(setup::load_model(model.as_deref(), &library, device)?)
 }
 
+/// The proof reader (PP-OCRv4 detection and recognition) on the same device as the model.
+fn load_reader(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<crate::proofs::ProofReader>> {
+    let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
+    let device = cli.device.unwrap_or(config.model.device);
+    let base = cli.config.parent().unwrap_or(Path::new("."));
+    Ok(Arc::new(crate::proofs::ProofReader::load(&config.proofs, base, &library, device)?))
+}
+
 fn operator(ctx: &Context_) -> anyhow::Result<&Keypair> {
     ctx.operator.as_ref().context("this command needs the operator's key: set keys.operator in the config")
 }
@@ -174,9 +183,18 @@ fn operator(ctx: &Context_) -> anyhow::Result<&Keypair> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::CheckModel = cli.command {
         let config = KeeperConfig::load(&cli.config).ok();
-        let model = load_model(&cli, config.as_ref().unwrap_or(&placeholder_config()))?;
+        let config = config.unwrap_or_else(placeholder_config);
+        let model = load_model(&cli, &config)?;
         let info = model.info();
         println!("model ok: version {}, sha256 {}, provider {}", info.version, hex::encode(info.hash), info.provider);
+        let reader = load_reader(&cli, &config)?;
+        let info = reader.info();
+        println!(
+            "proof reader ok: PP-OCRv4 detection sha256 {}, recognition sha256 {}, provider {}",
+            hex::encode(info.det_hash),
+            hex::encode(info.rec_hash),
+            info.provider
+        );
         return Ok(());
     }
     match &cli.command {
@@ -218,7 +236,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Run { once, dry_run } => {
             let model = load_model(&cli, &ctx.config)?;
-            run_loop(chain, model, ctx, once, dry_run).await?;
+            let reader = load_reader(&cli, &ctx.config)?;
+            run_loop(chain, model, reader, ctx, once, dry_run).await?;
         }
         Command::Status => {
             let snapshot = crate::observe::observe(chain.as_ref(), &t, &ctx.config.sol_wallets()).await?;
@@ -290,13 +309,18 @@ async fn sandbox(
         let _ = writeln!(out, "{text}");
     };
     line(format!("{} (seed {})\n{}", scenario.name, scenario.seed, scenario.description.trim()));
-    line(format!("model {} on {}", model.info().version, model.info().provider));
+    line(format!("model {} on {}; claim photos read by PP-OCRv4", model.info().version, model.info().provider));
     let mut say = |said: sim::Line| match said {
         sim::Line::Step { n, of, title } => line(format!("\n[{n}/{of}] {title}")),
         sim::Line::Note { hour, text } if narrate => line(format!("  h{hour:<4} {text}")),
         sim::Line::Note { .. } => {}
     };
-    let run = sim::run(&scenario, model, out_dir, &mut say).await?;
+    let device = cli.device.unwrap_or(Device::Auto);
+    let load_reader = |config: &KeeperConfig| -> anyhow::Result<Arc<crate::proofs::ProofReader>> {
+        let base = base.unwrap_or(Path::new("."));
+        Ok(Arc::new(crate::proofs::ProofReader::load(&config.proofs, base, &library, device)?))
+    };
+    let run = sim::run(&scenario, model, &load_reader, out_dir, &mut say).await?;
     let json = out_dir.join("report.json");
     std::fs::write(&json, serde_json::to_string_pretty(&run.report)? + "\n")
         .with_context(|| format!("writing {}", json.display()))?;
@@ -314,6 +338,7 @@ fn placeholder_config() -> KeeperConfig {
 async fn run_loop(
     chain: Arc<dyn Chain>,
     model: Arc<dyn Model>,
+    reader: Arc<crate::proofs::ProofReader>,
     ctx: Context_,
     once: bool,
     dry_run: bool,
@@ -322,7 +347,8 @@ async fn run_loop(
     let metrics_addr = ctx.config.run.metrics_addr.clone();
     // The first observe doubles as the connectivity check: an unreachable cluster is an error, not a loop.
     crate::observe::observe(chain.as_ref(), &ctx.addresses, &ctx.config.sol_wallets()).await?;
-    let mut keeper = Keeper::new(chain, model, ctx.config, ctx.keeper, ctx.addresses, dry_run)?;
+    let mut keeper =
+        Keeper::new(chain, model, ctx.config, ctx.keeper, ctx.addresses, dry_run)?.with_proof_reader(reader);
     if let Some(addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
         tracing::info!(%addr, "serving /metrics");

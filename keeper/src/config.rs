@@ -33,8 +33,13 @@ pub struct KeeperConfig {
     pub payments: Vec<PaymentSchedule>,
     #[serde(default, rename = "airdrop")]
     pub airdrops: Vec<AirdropConfig>,
+    /// Proof rules, by bounty id: what each bounty's photos must show.
+    #[serde(default, rename = "bounty")]
+    pub bounties: Vec<BountyConfig>,
     #[serde(default)]
     pub model: ModelConfig,
+    #[serde(default)]
+    pub proofs: ProofConfig,
     #[serde(default)]
     pub fees: FeeConfig,
     #[serde(default, rename = "loop")]
@@ -135,6 +140,65 @@ pub struct AirdropConfig {
     pub mint: String,
     pub recipients: Vec<String>,
     pub amount: u64,
+}
+
+/// A bounty the keeper judges: the one with this id under the treasury, and its proof rule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BountyConfig {
+    pub id: u64,
+    pub proof: covenant_vision::ProofRule,
+}
+
+/// Where claim photos come from, and what one may cost to read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofConfig {
+    /// `file://` proofs must resolve inside this directory (none: `file://` is refused).
+    pub dir: Option<PathBuf>,
+    /// `ipfs://CID[/path]` is fetched as GATEWAY/ipfs/CID[/path] (none: `ipfs://` is refused).
+    pub ipfs_gateway: Option<String>,
+    /// The PP-OCRv4 models (default: where scripts/setup-ocr-models puts them).
+    pub models_dir: Option<PathBuf>,
+    #[serde(default = "defaults::max_bytes")]
+    pub max_bytes: u64,
+    #[serde(default = "defaults::max_pixels")]
+    pub max_pixels: u64,
+    #[serde(default = "defaults::fetch_timeout_seconds")]
+    pub timeout_seconds: u64,
+    /// Proofs fetched at once.
+    #[serde(default = "defaults::concurrency")]
+    pub concurrency: usize,
+    /// An unreachable proof is retried each tick until its claim is this old, then rejected.
+    #[serde(default = "defaults::unreachable_after_seconds")]
+    pub reject_unreachable_after_seconds: i64,
+    /// Images per detection batch.
+    #[serde(default = "defaults::det_batch")]
+    pub det_batch: usize,
+    /// Photos are scaled so their longer side is this before detection (a multiple of 32).
+    #[serde(default = "defaults::det_side")]
+    pub det_side: u32,
+    /// ONNX Runtime threads for the proof reader (0: one per core).
+    #[serde(default)]
+    pub threads: usize,
+}
+
+impl Default for ProofConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            ipfs_gateway: None,
+            models_dir: None,
+            max_bytes: defaults::max_bytes(),
+            max_pixels: defaults::max_pixels(),
+            timeout_seconds: defaults::fetch_timeout_seconds(),
+            concurrency: defaults::concurrency(),
+            reject_unreachable_after_seconds: defaults::unreachable_after_seconds(),
+            det_batch: defaults::det_batch(),
+            det_side: defaults::det_side(),
+            threads: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -252,6 +316,27 @@ mod defaults {
     pub fn attempts() -> u32 {
         4
     }
+    pub fn max_bytes() -> u64 {
+        8 << 20
+    }
+    pub fn max_pixels() -> u64 {
+        40_000_000
+    }
+    pub fn fetch_timeout_seconds() -> u64 {
+        10
+    }
+    pub fn concurrency() -> usize {
+        8
+    }
+    pub fn unreachable_after_seconds() -> i64 {
+        86_400
+    }
+    pub fn det_batch() -> usize {
+        8
+    }
+    pub fn det_side() -> u32 {
+        960
+    }
     pub fn decision_log() -> PathBuf {
         PathBuf::from("keeper-decisions.jsonl")
     }
@@ -319,6 +404,27 @@ impl KeeperConfig {
                 return Err(format!("airdrop[{i}] ({}): amount must be positive", airdrop.name));
             }
         }
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, bounty) in self.bounties.iter().enumerate() {
+            if !ids.insert(bounty.id) {
+                return Err(format!("bounty[{i}]: bounty {} has two proof rules", bounty.id));
+            }
+            if covenant_vision::rule::normalise(&bounty.proof.text).is_empty() {
+                return Err(format!("bounty[{i}].proof.text: needs at least one letter or digit"));
+            }
+        }
+        let proofs = &self.proofs;
+        if proofs.max_bytes == 0 || proofs.max_pixels == 0 || proofs.concurrency == 0 || proofs.det_batch == 0 {
+            return Err("proofs: max_bytes, max_pixels, concurrency and det_batch must be positive".into());
+        }
+        if proofs.timeout_seconds == 0 || !(32..=4096).contains(&proofs.det_side) {
+            return Err("proofs: need timeout_seconds > 0 and 32 <= det_side <= 4096".into());
+        }
+        if let Some(gateway) = &proofs.ipfs_gateway {
+            if !(gateway.starts_with("https://") || gateway.starts_with("http://")) {
+                return Err(format!("proofs.ipfs_gateway: {gateway:?} is not an http(s) URL"));
+            }
+        }
         let (approve, reject) = (self.model.approve_threshold, self.model.reject_threshold);
         if !(0.0..=1.0).contains(&approve) || !(0.0..=1.0).contains(&reject) || reject >= approve {
             return Err("model: need 0 <= reject_threshold < approve_threshold <= 1".into());
@@ -341,6 +447,10 @@ impl KeeperConfig {
             timelock_seconds: policy.timelock_seconds,
             allowlist_required: policy.allowlist_required,
         }
+    }
+
+    pub fn proof_rule(&self, bounty_id: u64) -> Option<&covenant_vision::ProofRule> {
+        self.bounties.iter().find(|bounty| bounty.id == bounty_id).map(|bounty| &bounty.proof)
     }
 
     /// Every wallet the keeper may pay SOL to (their balances matter for rent).

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
 use crate::model::{FeatureRow, Score, FEATURE_COUNT};
 use crate::observe::Snapshot;
+use crate::proofs::{ProofJob, ProofOutcome, RejectReason};
 
 const DAY: f32 = 86_400.0;
 
@@ -29,6 +30,8 @@ pub enum Intent {
     RejectClaim {
         bounty: String,
         claimant: String,
+        /// Written on chain (`RejectReason` in proofs).
+        reason_code: u16,
     },
     ReleaseGrant {
         grant: String,
@@ -85,11 +88,21 @@ pub struct Candidate {
     pub features: FeatureRow,
     /// What "yes" means for this candidate.
     pub intent: Intent,
+    /// A claim's proof as read (or why it could not be): logged and hashed with the decision.
+    pub proof: Option<ProofOutcome>,
+    /// Decided without the model: a proof that cannot be judged (its rejection is the intent), or
+    /// a claim that waits (`wait` says why).
+    pub by_rule: bool,
+    pub wait: Option<&'static str>,
 }
 
 impl Candidate {
     pub fn is_scored(&self) -> bool {
-        self.kind != Kind::Execute
+        self.kind != Kind::Execute && !self.by_rule
+    }
+
+    fn new(key: String, kind: Kind, features: FeatureRow, intent: Intent) -> Self {
+        Self { key, kind, features, intent, proof: None, by_rule: false, wait: None }
     }
 }
 
@@ -138,8 +151,38 @@ fn payee_budget_used(snapshot: &Snapshot, recipient: &Pubkey) -> f32 {
         .unwrap_or(0.0)
 }
 
-/// Every candidate action of this tick, skipping keys already settled or in flight.
-pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<String>) -> Vec<Candidate> {
+/// The proofs this tick must read: pending claims of bounties with a proof rule, not yet settled.
+pub fn proof_jobs(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<String>) -> Vec<ProofJob> {
+    let bounties: HashMap<&Pubkey, &Bounty> = snapshot.bounties.iter().map(|(key, bounty)| (key, bounty)).collect();
+    snapshot
+        .claims
+        .iter()
+        .filter(|(key, claim)| claim.status == ClaimStatus::Pending && !settled.contains(&claim_key(key)))
+        .filter_map(|(key, claim)| {
+            let bounty = bounties.get(&claim.bounty)?;
+            let rule = config.proof_rule(bounty.id)?;
+            Some(ProofJob {
+                claim: *key,
+                uri: claim.proof_uri.clone(),
+                expected_hash: claim.proof_hash,
+                rule: rule.clone(),
+            })
+        })
+        .collect()
+}
+
+fn claim_key(claim: &Pubkey) -> String {
+    format!("claim:{claim}")
+}
+
+/// Every candidate action of this tick, skipping keys already settled or in flight. `proofs` holds
+/// what the proof reader made of each pending claim's photo.
+pub fn candidates(
+    snapshot: &Snapshot,
+    config: &KeeperConfig,
+    settled: &HashSet<String>,
+    proofs: &HashMap<Pubkey, ProofOutcome>,
+) -> Vec<Candidate> {
     let mut found = Vec::new();
     let now = snapshot.now;
 
@@ -150,7 +193,7 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
         .iter()
         .map(|(key, bounty)| (key, (bounty, key.to_string(), asset_name(&bounty.asset))))
         .collect();
-    for (claim_key, claim) in &snapshot.claims {
+    for (claim_address, claim) in &snapshot.claims {
         if claim.status != ClaimStatus::Pending {
             continue;
         }
@@ -159,21 +202,53 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
         };
         let mut features = row(Kind::Claim);
         (features[4], features[5]) = spend_features(snapshot, &bounty.asset, bounty.reward);
-        features[7] = f32::from(u8::from(claim.proof_uri.starts_with("https://")));
-        features[8] = f32::from(u8::from(claim.proof_hash != [0; 32]));
-        features[9] = ((now.saturating_sub(claim.submitted_at)) as f32 / DAY / 7.0).clamp(0.0, 1.0);
-        features[10] = ratio(u64::from(bounty.approved_count), u64::from(bounty.max_claims));
-        found.push(Candidate {
-            key: format!("claim:{claim_key}"),
-            kind: Kind::Claim,
-            features,
-            intent: Intent::ApproveClaim {
-                bounty: bounty_name.clone(),
-                claimant: claim.claimant.to_string(),
-                asset: asset.clone(),
-                reward: bounty.reward,
-            },
-        });
+        features[7] = ((now.saturating_sub(claim.submitted_at)) as f32 / DAY / 7.0).clamp(0.0, 1.0);
+        features[8] = ratio(u64::from(bounty.approved_count), u64::from(bounty.max_claims));
+        let approve = Intent::ApproveClaim {
+            bounty: bounty_name.clone(),
+            claimant: claim.claimant.to_string(),
+            asset: asset.clone(),
+            reward: bounty.reward,
+        };
+        let reject = |reason: RejectReason| Intent::RejectClaim {
+            bounty: bounty_name.clone(),
+            claimant: claim.claimant.to_string(),
+            reason_code: reason.code(),
+        };
+        let mut candidate = Candidate::new(claim_key(claim_address), Kind::Claim, features, approve);
+        let proof = proofs.get(claim_address);
+        match proof {
+            Some(ProofOutcome::Read(reading)) => {
+                let features = &mut candidate.features;
+                features[10] = 1.0;
+                features[11] = reading.rule_match.score;
+                features[12] = reading.detection_confidence();
+                features[13] = (reading.regions.len() as f32 / 16.0).min(1.0);
+                features[14] = ((f64::from(reading.width) * f64::from(reading.height)) / 1e6).min(4.0) as f32;
+            }
+            Some(ProofOutcome::Refused { reason, .. }) => {
+                candidate.intent = reject(*reason);
+                candidate.by_rule = true;
+            }
+            Some(ProofOutcome::Unreachable { .. }) => {
+                candidate.by_rule = true;
+                if now.saturating_sub(claim.submitted_at) >= config.proofs.reject_unreachable_after_seconds {
+                    candidate.intent = reject(RejectReason::ProofUnreachable);
+                } else {
+                    candidate.wait = Some("proof unreachable: tried again next tick");
+                }
+            }
+            None if config.proof_rule(bounty.id).is_none() => {
+                candidate.by_rule = true;
+                candidate.wait = Some("no proof rule for this bounty in the config ([[bounty]] proof)");
+            }
+            None => {
+                candidate.by_rule = true;
+                candidate.wait = Some("proof not read yet");
+            }
+        }
+        candidate.proof = proof.cloned();
+        found.push(candidate);
     }
 
     for (grant_key, grant) in &snapshot.grants {
@@ -186,17 +261,13 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
             continue;
         }
         let mut features = row(Kind::GrantRelease);
-        features[11] = ratio(available, remaining.max(available));
-        found.push(Candidate {
-            key: format!("release:{grant_key}:{}", grant.ledger.released),
-            kind: Kind::GrantRelease,
+        features[9] = ratio(available, remaining.max(available));
+        found.push(Candidate::new(
+            format!("release:{grant_key}:{}", grant.ledger.released),
+            Kind::GrantRelease,
             features,
-            intent: Intent::ReleaseGrant {
-                grant: grant_key.to_string(),
-                asset: asset_name(&grant.asset),
-                amount: available,
-            },
-        });
+            Intent::ReleaseGrant { grant: grant_key.to_string(), asset: asset_name(&grant.asset), amount: available },
+        ));
     }
 
     for payment in &config.payments {
@@ -210,12 +281,12 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
         let mut features = row(Kind::Payment);
         (features[4], features[5]) = spend_features(snapshot, &asset, payment.amount);
         features[6] = payee_budget_used(snapshot, &recipient);
-        features[11] = 1.0;
-        found.push(Candidate {
-            key: format!("pay:{}:{period}", payment.name),
-            kind: Kind::Payment,
+        features[9] = 1.0;
+        found.push(Candidate::new(
+            format!("pay:{}:{period}", payment.name),
+            Kind::Payment,
             features,
-            intent: Intent::Pay {
+            Intent::Pay {
                 schedule: payment.name.clone(),
                 recipient: recipient.to_string(),
                 asset: asset_name(&asset),
@@ -223,7 +294,7 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
                 partial: payment.partial,
                 purpose: payment.purpose.clone(),
             },
-        });
+        ));
     }
 
     for airdrop in &config.airdrops {
@@ -235,18 +306,18 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
             let mut features = row(Kind::Airdrop);
             features[4] = ratio(airdrop.amount, meme.limits.period_cap);
             features[5] = ratio(used, meme.limits.period_cap);
-            features[11] = 1.0;
-            found.push(Candidate {
-                key: format!("airdrop:{}:{recipient}", airdrop.name),
-                kind: Kind::Airdrop,
+            features[9] = 1.0;
+            found.push(Candidate::new(
+                format!("airdrop:{}:{recipient}", airdrop.name),
+                Kind::Airdrop,
                 features,
-                intent: Intent::Airdrop {
+                Intent::Airdrop {
                     airdrop: airdrop.name.clone(),
                     mint: mint.to_string(),
                     recipient: recipient.clone(),
                     amount: airdrop.amount,
                 },
-            });
+            ));
         }
     }
 
@@ -255,17 +326,17 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
         let ready = pending.status == PendingStatus::Approved
             || (pending.status == PendingStatus::Proposed && now >= pending.executable_at);
         if live && ready {
-            found.push(Candidate {
-                key: format!("execute:{}", pending.id),
-                kind: Kind::Execute,
-                features: row(Kind::Execute),
-                intent: Intent::ExecutePending {
+            found.push(Candidate::new(
+                format!("execute:{}", pending.id),
+                Kind::Execute,
+                row(Kind::Execute),
+                Intent::ExecutePending {
                     pending_id: pending.id,
                     recipient: pending.recipient.to_string(),
                     asset: asset_name(&pending.asset),
                     amount: pending.amount,
                 },
-            });
+            ));
         }
     }
 
@@ -276,6 +347,9 @@ pub fn candidates(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
 /// The model's answer made concrete. Amounts scale by `amount_scale` in exact integer math
 /// (micro-units of the scale), so a scale of exactly 1 proposes exactly the requested amount.
 pub fn propose(candidate: &Candidate, score: Option<Score>, config: &KeeperConfig) -> Proposal {
+    if let Some(reason) = candidate.wait {
+        return Proposal::Hold(reason);
+    }
     let Some(score) = score else {
         return Proposal::Act(candidate.intent.clone());
     };
@@ -287,7 +361,11 @@ pub fn propose(candidate: &Candidate, score: Option<Score>, config: &KeeperConfi
     }
     match &candidate.intent {
         Intent::ApproveClaim { bounty, claimant, .. } if score.approve <= config.model.reject_threshold => {
-            Proposal::Act(Intent::RejectClaim { bounty: bounty.clone(), claimant: claimant.clone() })
+            Proposal::Act(Intent::RejectClaim {
+                bounty: bounty.clone(),
+                claimant: claimant.clone(),
+                reason_code: RejectReason::ModelRejected.code(),
+            })
         }
         Intent::ApproveClaim { .. } => Proposal::Hold("model unsure: claim left for a later tick"),
         _ => Proposal::Hold("model declined"),

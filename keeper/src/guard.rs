@@ -74,7 +74,7 @@ impl Guard {
             }
             Intent::Propose { .. } => refuse_other("NotAProposal", "pending spends come from payments".into()),
             Intent::ApproveClaim { bounty, claimant, .. } => self.approve_claim(intent, bounty, claimant),
-            Intent::RejectClaim { bounty, claimant } => self.reject_claim(intent, bounty, claimant),
+            Intent::RejectClaim { bounty, claimant, .. } => self.reject_claim(intent, bounty, claimant),
             Intent::ReleaseGrant { grant, asset, .. } => self.release_grant(grant, asset),
             Intent::Airdrop { airdrop, mint, recipient, amount } => self.airdrop(airdrop, mint, recipient, *amount),
             Intent::ExecutePending { pending_id, .. } => self.execute_pending(intent, *pending_id),

@@ -20,12 +20,13 @@ use solana_transaction_error::TransactionError;
 use crate::act::{self, compute_limit, priority_fee};
 use crate::chain::{Chain, ChainError};
 use crate::config::KeeperConfig;
-use crate::decide::{candidates, propose, Intent, Kind, Proposal};
+use crate::decide::{candidates, proof_jobs, propose, Intent, Kind, Proposal};
 use crate::guard::{Guard, Verdict};
 use crate::journal::{Journal, JournalError, OpenIntent, Settlement};
 use crate::metrics::Metrics;
 use crate::model::{Model, ModelError, Score};
 use crate::observe::{observe, Snapshot};
+use crate::proofs::{ProofOutcome, ProofReader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeeperError {
@@ -60,6 +61,47 @@ pub struct TickReport {
     /// What each guarded decision would do, by key: the clamped intent where the guard clamped, the
     /// proposed one where it refused. Reports price the keys above with it.
     pub intents: BTreeMap<String, Intent>,
+    /// Each claim decided this tick: what its photo showed and what was decided.
+    pub claims: BTreeMap<String, ClaimReview>,
+}
+
+/// One claim's review, for reports: what was read and why it went the way it did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimReview {
+    pub claimant: String,
+    /// The text regions read, in reading order ("" when the photo was not read).
+    pub read: String,
+    /// The proof rule's match score, when the photo was read.
+    pub match_score: Option<f32>,
+    /// "approve", "reject" or "hold".
+    pub decision: &'static str,
+    /// The reason: a reason-code name for rejections, the hold's reason, the model's score.
+    pub why: String,
+}
+
+fn review(candidate: &crate::decide::Candidate, proposal: &Proposal, score: Option<Score>) -> Option<ClaimReview> {
+    let claimant = match &candidate.intent {
+        Intent::ApproveClaim { claimant, .. } | Intent::RejectClaim { claimant, .. } => claimant.clone(),
+        _ => return None,
+    };
+    let (read, match_score, detail) = match &candidate.proof {
+        Some(ProofOutcome::Read(reading)) => (reading.text(), Some(reading.rule_match.score), String::new()),
+        Some(ProofOutcome::Refused { detail, .. } | ProofOutcome::Unreachable { detail }) => {
+            (String::new(), None, detail.clone())
+        }
+        None => (String::new(), None, String::new()),
+    };
+    let approve = score.map(|score| format!("model approve {:.3}", score.approve)).unwrap_or_default();
+    let (decision, why) = match proposal {
+        Proposal::Hold(reason) => ("hold", format!("{reason} {approve}").trim().to_string()),
+        Proposal::Act(Intent::RejectClaim { reason_code, .. }) => {
+            let name = crate::proofs::RejectReason::from_code(*reason_code).map_or("unknown", |reason| reason.name());
+            let because = if detail.is_empty() { approve } else { detail };
+            ("reject", format!("{name} (code {reason_code}): {because}"))
+        }
+        Proposal::Act(_) => ("approve", approve),
+    };
+    Some(ClaimReview { claimant, read, match_score, decision, why })
 }
 
 /// The inputs and outputs of one decision. `decision_hash` is SHA-256 of this object as compact
@@ -74,6 +116,12 @@ struct DecisionInput<'a> {
     /// The guard's answer; `None` when the model's answer was to hold.
     verdict: Option<&'a Verdict>,
     held_because: Option<&'a str>,
+    /// A claim's photo as read: its SHA-256, the text regions and the rule's match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proof: Option<&'a ProofOutcome>,
+    /// SHA-256 of the text detection and recognition models that read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proof_models: Option<[String; 2]>,
 }
 
 pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
@@ -91,6 +139,7 @@ enum Sent {
 pub struct Keeper {
     chain: Arc<dyn Chain>,
     model: Arc<dyn Model>,
+    proofs: Option<Arc<ProofReader>>,
     config: KeeperConfig,
     keeper: Keypair,
     addresses: TreasuryAddresses,
@@ -115,6 +164,7 @@ impl Keeper {
         Ok(Self {
             chain,
             model,
+            proofs: None,
             config,
             keeper,
             addresses,
@@ -124,6 +174,12 @@ impl Keeper {
             tick: 0,
             config_changes_seen: Default::default(),
         })
+    }
+
+    /// Claims are judged by what their photos show; without a reader they wait.
+    pub fn with_proof_reader(mut self, reader: Arc<ProofReader>) -> Self {
+        self.proofs = Some(reader);
+        self
     }
 
     pub fn metrics(&self) -> Arc<Metrics> {
@@ -162,7 +218,18 @@ impl Keeper {
                 "queued config change: cancel it with the guardian key if nobody meant it"
             );
         }
-        let found = candidates(&snapshot, &self.config, &self.journal.settled_or_open());
+        let settled = self.journal.settled_or_open();
+        let jobs = proof_jobs(&snapshot, &self.config, &settled);
+        let proofs = match (&self.proofs, jobs.is_empty()) {
+            (Some(reader), false) => {
+                let started = Instant::now();
+                let read = reader.read_all(jobs).await?;
+                self.metrics.set_gauge("covenant_keeper_proof_read_seconds", started.elapsed().as_secs_f64());
+                read
+            }
+            _ => Default::default(),
+        };
+        let found = candidates(&snapshot, &self.config, &settled, &proofs);
         report.candidates = found.len();
 
         let scored: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_scored()).collect();
@@ -181,18 +248,14 @@ impl Keeper {
         let mut guard = Guard::new(&snapshot);
         let mut sent = 0usize;
         for (candidate, score) in found.iter().zip(score_of) {
-            let verdict = match propose(candidate, score, &self.config) {
+            let proposal = propose(candidate, score, &self.config);
+            if let Some(review) = review(candidate, &proposal, score) {
+                report.claims.insert(candidate.key.clone(), review);
+            }
+            let verdict = match proposal {
                 Proposal::Hold(reason) => {
                     report.held.push(candidate.key.clone());
-                    self.log_decision(
-                        &snapshot,
-                        candidate.key.as_str(),
-                        candidate.kind,
-                        &candidate.features,
-                        score,
-                        None,
-                        reason,
-                    )?;
+                    self.log_decision(&snapshot, candidate, score, None, reason)?;
                     continue;
                 }
                 Proposal::Act(intent) => {
@@ -205,15 +268,7 @@ impl Keeper {
                     verdict
                 }
             };
-            let record = self.log_decision(
-                &snapshot,
-                &candidate.key,
-                candidate.kind,
-                &candidate.features,
-                score,
-                Some(&verdict),
-                "",
-            )?;
+            let record = self.log_decision(&snapshot, candidate, score, Some(&verdict), "")?;
             let intent = match &verdict {
                 Verdict::Refused { code, .. } => {
                     self.metrics.count("covenant_keeper_refusals_total", &[("reason", code)]);
@@ -240,13 +295,10 @@ impl Keeper {
         Ok(report)
     }
 
-    #[allow(clippy::too_many_arguments)] // one decision's fields, written as one log line
     fn log_decision(
         &mut self,
         snapshot: &Snapshot,
-        key: &str,
-        kind: Kind,
-        features: &[f32],
+        candidate: &crate::decide::Candidate,
         score: Option<Score>,
         verdict: Option<&Verdict>,
         held_because: &str,
@@ -257,15 +309,23 @@ impl Keeper {
             Some(Verdict::Refused { .. }) => "refused",
             None => "hold",
         };
+        let (key, kind) = (candidate.key.as_str(), candidate.kind);
         self.metrics.count("covenant_keeper_decisions_total", &[("kind", kind_label(kind)), ("verdict", outcome)]);
+        let proof = candidate.proof.as_ref();
+        let proof_models = proof.and(self.proofs.as_ref()).map(|reader| {
+            let info = reader.info();
+            [hex::encode(info.det_hash), hex::encode(info.rec_hash)]
+        });
         let input = DecisionInput {
             model_hash: hex::encode(self.model.info().hash),
             key,
-            features,
+            features: &candidate.features,
             approve: score.map(|score| score.approve),
             amount_scale: score.map(|score| score.amount_scale),
             verdict,
             held_because: verdict.is_none().then_some(held_because),
+            proof,
+            proof_models,
         };
         let input = serde_json::to_value(&input).unwrap_or_default();
         let hash = decision_hash(&input);

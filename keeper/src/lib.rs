@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod ops;
+pub mod proofs;
 pub mod setup;
 pub mod sim;
 pub mod status;

@@ -197,6 +197,19 @@ pub fn render(snapshot: &Snapshot) -> String {
         }
     }
 
+    // Rejected claims by reason code (keeper/MODEL.md), so an operator sees why claims fail.
+    let mut rejected: std::collections::BTreeMap<u16, usize> = Default::default();
+    for (_, claim) in snapshot.claims.iter().filter(|(_, c)| c.status == covenant::policy::ClaimStatus::Rejected) {
+        *rejected.entry(claim.reason_code).or_default() += 1;
+    }
+    if !rejected.is_empty() {
+        let _ = writeln!(out, "\nrejected claims by reason");
+        for (code, count) in rejected {
+            let name = crate::proofs::RejectReason::from_code(code).map_or("unknown code", |reason| reason.name());
+            let _ = writeln!(out, "  {code:>3} {name:<24} {count}");
+        }
+    }
+
     for (mint, meme) in &snapshot.memes {
         let _ = writeln!(
             out,

@@ -36,7 +36,7 @@ async fn good_claims_are_paid_bad_ones_rejected_and_hashes_match_the_chain() {
     }
     let rejected: Claim = world.account(covenant::sdk::claim_address(&bounty, &bad.pubkey())).await;
     assert_eq!(rejected.status, ClaimStatus::Rejected);
-    assert_eq!(rejected.reason_code, covenant_keeper::act::REJECTED_BY_MODEL);
+    assert_eq!(rejected.reason_code, covenant_keeper::proofs::RejectReason::ModelRejected.code());
 
     // Every on-chain decision record is in the log, and its hash recomputes from the logged input.
     let decisions = read_decisions(&world.log_path()).expect("log reads");

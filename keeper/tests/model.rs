@@ -11,6 +11,8 @@ use covenant_keeper::setup;
 /// The generator's output for a model that does not follow the contract (compiled in, so the test
 /// never depends on where the checkout lives).
 const WRONG_CONTRACT: &[u8] = include_bytes!("fixtures/wrong_contract.onnx");
+/// The keeper's first default model (contract v1: it never saw a photo).
+const V1_MODEL: &[u8] = include_bytes!("fixtures/v1_default.onnx");
 
 /// Deterministic pseudo-random rows in the ranges the keeper produces.
 fn rows(count: usize) -> Vec<[f32; FEATURE_COUNT]> {
@@ -63,7 +65,7 @@ fn onnx_runtime_agrees_with_numpy_on_the_generators_probe_rows() {
 fn the_default_model_reports_its_hash_version_and_provider() {
     let model = common::default_model();
     assert_eq!(model.info().hash, covenant_keeper::model::file_hash(setup::DEFAULT_MODEL));
-    assert_eq!(model.info().version, "default-1");
+    assert_eq!(model.info().version, "default-2");
     assert_eq!(model.info().provider, "CPU");
 }
 
@@ -79,6 +81,13 @@ fn models_that_break_the_contract_are_refused_with_a_clear_error() {
     let error = load(&fixture, Device::Cpu).err().expect("refused");
     assert!(matches!(error, ModelError::Contract { .. }), "{error}");
     assert!(error.to_string().contains("someone-elses.v9"), "{error}");
+
+    let v1 = dir.path().join("v1.onnx");
+    std::fs::write(&v1, V1_MODEL).unwrap();
+    let error = load(&v1, Device::Cpu).err().expect("a v1 model is refused");
+    let text = error.to_string();
+    assert!(text.contains("covenant.candidates.v1") && text.contains("covenant.candidates.v2"), "{text}");
+    assert!(!text.contains('\n'), "one line: {text}");
 
     let garbage = dir.path().join("garbage.onnx");
     std::fs::write(&garbage, b"not a model").unwrap();

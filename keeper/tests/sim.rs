@@ -34,7 +34,14 @@ async fn the_demo_report_matches_the_chain() {
             steps.push((n, of));
         }
     };
-    let run = sim::run(&scenario, common::default_model(), dir.path(), &mut say).await.expect("the demo runs");
+    let reader = |config: &covenant_keeper::config::KeeperConfig| {
+        Ok(std::sync::Arc::new(covenant_keeper::proofs::ProofReader::new(
+            common::shared_ocr(),
+            &config.proofs,
+            std::path::Path::new("."),
+        )))
+    };
+    let run = sim::run(&scenario, common::default_model(), &reader, dir.path(), &mut say).await.expect("the demo runs");
     let (report, chain) = (&run.report, run.chain.as_ref());
     assert_eq!(steps.len(), 13, "every step is announced");
     assert!(steps.iter().enumerate().all(|(i, (n, of))| *n == i + 1 && *of == 13), "{steps:?}");
@@ -69,6 +76,30 @@ async fn the_demo_report_matches_the_chain() {
     assert_eq!(report.counts.claims_approved, bounty.approved_count);
     assert_eq!((report.counts.claims_approved, report.counts.claims_rejected), (7, 3));
     assert_eq!(bounty.paid, u64::from(bounty.approved_count) * bounty.reward);
+    // Each claim was judged by what its photo showed, and the chain carries the reason codes.
+    assert_eq!(report.claims.len(), 10);
+    let mut reasons = std::collections::BTreeMap::new();
+    for claim in &report.claims {
+        let key = covenant::sdk::claim_address(&run.addresses.bounty(0), &scenario.address(&claim.claimant));
+        let on_chain: covenant::state::Claim = account(chain, key).await;
+        match claim.review.decision {
+            "approve" => {
+                assert!(claim.review.match_score.unwrap() >= 0.9, "{claim:?}");
+                assert_eq!(on_chain.status, covenant::policy::ClaimStatus::Approved);
+            }
+            "reject" => {
+                assert_eq!(on_chain.status, covenant::policy::ClaimStatus::Rejected);
+                *reasons.entry(on_chain.reason_code).or_insert(0) += 1;
+            }
+            other => panic!("claim left {other}: {claim:?}"),
+        }
+    }
+    use covenant_keeper::proofs::RejectReason;
+    assert_eq!(reasons[&RejectReason::ModelRejected.code()], 2, "no poster, and a poster with other text: {reasons:?}");
+    assert_eq!(reasons[&RejectReason::ProofHashMismatch.code()], 1, "the file altered after its hash: {reasons:?}");
+    let other_text =
+        report.claims.iter().find(|claim| claim.review.read.contains("SUMMER")).expect("read the other poster");
+    assert_eq!(other_text.review.decision, "reject");
     let grant: Grant = account(chain, run.addresses.grant(&scenario.address("bob"), 1)).await;
     assert_eq!(sol.inflow["grant release"], grant.ledger.released);
     assert_eq!(sol.clawed_back, grant.ledger.clawed_back, "the report saw the claw-back the program recorded");
@@ -148,6 +179,9 @@ fn bad_scenarios_are_refused_with_the_reason() {
     }
     let keys = format!("{base}[config.keys]\nkeeper = \"k.json\"\n");
     let scenario = Scenario::parse(&keys).unwrap();
-    let error = scenario.keeper_config(std::path::Path::new("log.jsonl")).expect_err("refused").to_string();
+    let error = scenario
+        .keeper_config(std::path::Path::new("log.jsonl"), std::path::Path::new("proofs"))
+        .expect_err("refused")
+        .to_string();
     assert!(error.contains("config.keys"), "{error}");
 }

@@ -5,13 +5,16 @@
 mod onnx;
 mod reference;
 
-pub use onnx::{bare_session, Device, OnnxModel};
+pub use onnx::{bare_session, session, Device, OnnxModel};
 pub use reference::ReferenceMlp;
 
 use sha2::{Digest, Sha256};
 
 /// The contract name in the model's metadata (`covenant.contract`).
-pub const CONTRACT: &str = "covenant.candidates.v1";
+pub const CONTRACT: &str = "covenant.candidates.v2";
+/// The first contract, whose claim features were the proof's URI scheme and whether a hash was
+/// set: such a model never saw a photo, so this keeper refuses it.
+pub const CONTRACT_V1: &str = "covenant.candidates.v1";
 pub const INPUT: &str = "features";
 pub const OUTPUT_APPROVE: &str = "approve";
 pub const OUTPUT_AMOUNT_SCALE: &str = "amount_scale";
@@ -25,13 +28,16 @@ pub const FEATURES: [&str; FEATURE_COUNT] = [
     "amount_vs_tx_limit",
     "window_used",
     "payee_budget_used",
-    "proof_uri_https",
-    "proof_hash_set",
     "claim_age_days",
     "bounty_fill",
     "due_fraction",
+    "proof_read",
+    "proof_match",
+    "proof_det_confidence",
+    "proof_text_regions",
+    "proof_megapixels",
 ];
-pub const FEATURE_COUNT: usize = 12;
+pub const FEATURE_COUNT: usize = 15;
 
 pub type FeatureRow = [f32; FEATURE_COUNT];
 

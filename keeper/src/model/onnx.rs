@@ -12,7 +12,7 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::{
-    file_hash, FeatureRow, Model, ModelError, ModelInfo, Score, CONTRACT, FEATURES, FEATURE_COUNT, INPUT,
+    file_hash, FeatureRow, Model, ModelError, ModelInfo, Score, CONTRACT, CONTRACT_V1, FEATURES, FEATURE_COUNT, INPUT,
     OUTPUT_AMOUNT_SCALE, OUTPUT_APPROVE,
 };
 
@@ -63,7 +63,7 @@ impl OnnxModel {
     pub fn from_bytes(bytes: &[u8], label: &str, library: &Path, device: Device) -> Result<Self, ModelError> {
         let path = label.to_string();
         let environment = runtime(library)?;
-        let (session, provider) = build_session(environment, bytes, device)
+        let (session, provider) = build_session(environment, bytes, device, 1)
             .map_err(|detail| ModelError::File { path: path.clone(), detail })?;
         let version = check_contract(&session).map_err(|detail| ModelError::Contract { path: path.clone(), detail })?;
         let provider = provider?;
@@ -74,11 +74,26 @@ impl OnnxModel {
 
 /// A bare CPU session with the keeper's settings and nothing around it: the floor that benchmarks
 /// compare the keeper's own work against.
-pub fn bare_session(bytes: &[u8], library: &Path) -> Result<Session, ModelError> {
+pub fn bare_session(bytes: &[u8], library: &Path, threads: usize) -> Result<Session, ModelError> {
     let environment = runtime(library)?;
-    let (session, _) = build_session(environment, bytes, Device::Cpu)
+    let (session, _) = build_session(environment, bytes, Device::Cpu, threads)
         .map_err(|detail| ModelError::File { path: "bare session".into(), detail })?;
     Ok(session)
+}
+
+/// A session for one of the keeper's other models (the proof reader's), on `device`, with
+/// `threads` intra-op threads (0: ONNX Runtime's default, one per core). Returns the provider in use.
+pub fn session(
+    bytes: &[u8],
+    label: &str,
+    library: &Path,
+    device: Device,
+    threads: usize,
+) -> Result<(Session, String), ModelError> {
+    let environment = runtime(library)?;
+    let (session, provider) = build_session(environment, bytes, device, threads)
+        .map_err(|detail| ModelError::File { path: label.to_string(), detail })?;
+    Ok((session, provider?))
 }
 
 /// Builds the session on the provider `device` asks for. The outer error is the model file's; the
@@ -87,12 +102,12 @@ fn build_session(
     environment: &Environment,
     bytes: &[u8],
     device: Device,
+    threads: usize,
 ) -> Result<(Session, Result<String, ModelError>), String> {
     let cpu = || -> ort::Result<Session> {
-        Session::builder(environment)?
-            .with_optimization_level(GraphOptimizationLevel::All)?
-            .with_intra_threads(1)?
-            .commit_from_memory(bytes)
+        let builder = Session::builder(environment)?.with_optimization_level(GraphOptimizationLevel::All)?;
+        let mut builder = if threads > 0 { builder.with_intra_threads(threads)? } else { builder };
+        builder.commit_from_memory(bytes)
     };
     match device {
         Device::Cpu => Ok((cpu().map_err(|error| error.to_string())?, Ok("CPU".into()))),
@@ -129,6 +144,18 @@ fn cuda_session(_environment: &Environment, _bytes: &[u8]) -> Result<Session, St
 
 /// Checks names, types, shapes and metadata against the contract; returns the model's version.
 fn check_contract(session: &Session) -> Result<String, String> {
+    // The contract name first: a model written for another contract is named as such, not by the
+    // first shape that happens to differ.
+    let metadata = session.metadata().map_err(|error| error.to_string())?;
+    let contract = metadata.custom("covenant.contract").unwrap_or_default();
+    if contract == CONTRACT_V1 {
+        return Err(format!(
+            "it follows {CONTRACT_V1}, which never sees the claim's photo; this keeper needs {CONTRACT} (keeper/MODEL.md; rebuild with keeper/model/make_default_model.py)"
+        ));
+    }
+    if contract != CONTRACT {
+        return Err(format!("metadata covenant.contract is {contract:?}"));
+    }
     let inputs = session.inputs();
     let [input] = inputs else {
         return Err(format!("expected one input `{INPUT}`, found {}", inputs.len()));
@@ -141,11 +168,6 @@ fn check_contract(session: &Session) -> Result<String, String> {
             .find(|output| output.name() == expected)
             .ok_or_else(|| format!("no output named `{expected}`"))?;
         expect_float_matrix(output.name(), output.dtype(), expected, Some(1))?;
-    }
-    let metadata = session.metadata().map_err(|error| error.to_string())?;
-    let contract = metadata.custom("covenant.contract").unwrap_or_default();
-    if contract != CONTRACT {
-        return Err(format!("metadata covenant.contract is {contract:?}"));
     }
     let features = metadata.custom("covenant.features").unwrap_or_default();
     if features != FEATURES.join(",") {

@@ -1,4 +1,4 @@
-//! The default model recomputed without ONNX Runtime: a 12 -> 16 -> 1 MLP read from the weights file
+//! The default model recomputed without ONNX Runtime: a 15 -> 16 -> 1 MLP read from the weights file
 //! that `make_default_model.py` writes next to the `.onnx`. Tests check ort's outputs against it.
 
 use std::path::Path;
@@ -43,7 +43,7 @@ impl ReferenceMlp {
             && weights.scale_w.len() == FEATURE_COUNT
             && weights.scale_b.len() == 1;
         if !shapes_agree {
-            return Err(file_error("weight shapes do not match a 12 -> hidden -> 1 MLP".into()));
+            return Err(file_error("weight shapes do not match a 15 -> hidden -> 1 MLP".into()));
         }
         let info =
             ModelInfo { version: weights.model_version.clone(), hash: file_hash(bytes), provider: "reference".into() };

@@ -10,6 +10,9 @@ use covenant::state::{Bounty, DecisionRecord, Grant, SpendPolicy, Treasury};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+use covenant_vision::render::{encode_png, render, Photo};
+use sha2::{Digest, Sha256};
+
 use super::report::amount;
 use super::scenario::Event;
 use super::Sandbox;
@@ -20,7 +23,43 @@ use crate::ops;
 
 const HOUR: i64 = 3_600;
 
+/// The bad photos a `claims` event cycles through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BadPhoto {
+    NoPoster,
+    OtherText,
+    Altered,
+}
+
+impl BadPhoto {
+    const ALL: [Self; 3] = [Self::NoPoster, Self::OtherText, Self::Altered];
+}
+
+/// The slogan as a poster prints it: the first word large, the rest below.
+fn poster_lines(slogan: &str) -> Vec<String> {
+    match slogan.trim().split_once(' ') {
+        Some((first, rest)) => vec![first.to_uppercase(), rest.to_string()],
+        None => vec![slogan.to_uppercase()],
+    }
+}
+
 impl Sandbox {
+    fn write_proof(&self, file: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = self.proofs_dir.join(file);
+        std::fs::write(&path, bytes).map_err(|error| anyhow::anyhow!("writing {}: {error}", path.display()))
+    }
+
+    /// `name` (a scenario wallet) funds itself from the crowd and submits its claim.
+    async fn claim(&mut self, bounty: u64, name: &str, uri: String, hash: [u8; 32]) -> anyhow::Result<()> {
+        let claimant = self.scenario.wallet(name);
+        self.names.insert(claimant.pubkey(), name.to_string());
+        let crowd = self.scenario.wallet("crowd");
+        let fund = solana_system_interface::instruction::transfer(&crowd.pubkey(), &claimant.pubkey(), 10_000_000);
+        self.submit(&[fund], &crowd, &[]).await?;
+        let bounty_key = self.addresses.bounty(bounty);
+        self.submit(&[sdk::submit_claim(bounty_key, claimant.pubkey(), uri, hash)], &claimant, &[]).await
+    }
+
     async fn submit(
         &self,
         ixs: &[solana_instruction::Instruction],
@@ -142,32 +181,71 @@ impl Sandbox {
                 )]
             }
             Event::Claims { bounty, good, bad } => {
-                let bounty_key = t.bounty(*bounty);
                 let total = good + bad;
                 // Seeded shuffle: claim i is bad when it falls among the `bad` smallest coins.
                 let mut order: Vec<(u64, u32)> =
                     (0..total).map(|i| (self.scenario.coin(u64::from(i) + 1_000 * bounty), i)).collect();
                 order.sort_unstable();
-                let bad_ones: std::collections::BTreeSet<u32> =
-                    order.iter().take(*bad as usize).map(|(_, i)| *i).collect();
-                let crowd = self.scenario.wallet("crowd");
+                let bad_ones: Vec<u32> = order.iter().take(*bad as usize).map(|(_, i)| *i).collect();
+                let slogan = self.proof_rules.get(bounty).map(|rule| rule.text.clone()).ok_or_else(|| {
+                    anyhow::anyhow!("claims on bounty {bounty}: the config has no [[bounty]] proof rule for it")
+                })?;
+                let mut lines = Vec::new();
                 for i in 0..total {
                     let name = format!("fan-{bounty}-{i}");
-                    let claimant = self.scenario.wallet(&name);
-                    self.names.insert(claimant.pubkey(), name);
-                    let fund =
-                        solana_system_interface::instruction::transfer(&crowd.pubkey(), &claimant.pubkey(), 10_000_000);
-                    self.submit(&[fund], &crowd, &[]).await?;
-                    let (uri, hash) = if bad_ones.contains(&i) {
-                        ("no photo, trust me".to_string(), [0u8; 32])
-                    } else {
-                        let mut hash = [1u8; 32];
-                        hash[..8].copy_from_slice(&self.scenario.coin(u64::from(i)).to_le_bytes());
-                        (format!("https://example.org/poster-{bounty}-{i}.jpg"), hash)
+                    let seed = self.scenario.coin(u64::from(i) + 7_000 * (bounty + 1));
+                    let kind = bad_ones.iter().position(|bad| *bad == i).map(|n| BadPhoto::ALL[n % 3]);
+                    let file = format!("claim-{bounty}-{i}.png");
+                    let photo = match kind {
+                        None | Some(BadPhoto::Altered) => Photo::Poster(poster_lines(&slogan)),
+                        Some(BadPhoto::NoPoster) => Photo::NoPoster,
+                        Some(BadPhoto::OtherText) => {
+                            Photo::Poster(vec!["SUMMER SALE".into(), "everything half price".into()])
+                        }
                     };
-                    self.submit(&[sdk::submit_claim(bounty_key, claimant.pubkey(), uri, hash)], &claimant, &[]).await?;
+                    let mut image = render(&photo, seed);
+                    let bytes = encode_png(&image);
+                    let hash: [u8; 32] = Sha256::digest(&bytes).into();
+                    let written = match kind {
+                        // The same photo with a small patch painted over after the hash went on chain.
+                        Some(BadPhoto::Altered) => {
+                            for (x, y) in (0..24).flat_map(|x| (0..24).map(move |y| (x, y))) {
+                                image.put_pixel(x, y, covenant_vision::image::Rgb([255, 0, 0]));
+                            }
+                            encode_png(&image)
+                        }
+                        _ => bytes,
+                    };
+                    self.write_proof(&file, &written)?;
+                    let what = match kind {
+                        None => "a photo of the poster",
+                        Some(BadPhoto::NoPoster) => "a photo without the poster",
+                        Some(BadPhoto::OtherText) => "a poster with other text",
+                        Some(BadPhoto::Altered) => "a photo of the poster, altered after its hash went on chain",
+                    };
+                    lines.push(format!("{name} claims with {what} ({file})"));
+                    self.claim(*bounty, &name, format!("file://{file}"), hash).await?;
                 }
-                vec![format!("{total} fans claim bounty {bounty}: {good} with a photo of the poster, {bad} without")]
+                lines.insert(
+                    0,
+                    format!("{total} fans claim bounty {bounty}: {good} with a photo of the poster, {bad} not"),
+                );
+                lines
+            }
+            Event::Claim { bounty, from, image } => {
+                let base = self.scenario.base.clone().unwrap_or_default();
+                let path = base.join(image);
+                let bytes =
+                    std::fs::read(&path).map_err(|error| anyhow::anyhow!("claim image {}: {error}", path.display()))?;
+                let file = path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().to_string())
+                    .unwrap_or_else(|| "claim.png".into());
+                self.write_proof(&file, &bytes)?;
+                let hash: [u8; 32] = Sha256::digest(&bytes).into();
+                let name = from.trim_start_matches('@').to_string();
+                self.claim(*bounty, &name, format!("file://{file}"), hash).await?;
+                vec![format!("{name} claims bounty {bounty} with {file}")]
             }
             Event::ForcedSpend { recipient, amount } => {
                 let recipient_key = self.scenario.address(recipient);

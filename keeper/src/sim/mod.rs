@@ -21,11 +21,12 @@ use crate::chain::{BankChain, Chain};
 use crate::config::{parse_pubkey, KeeperConfig};
 use crate::decide::Intent;
 use crate::journal::read_decisions;
-use crate::keeper::{Keeper, TickReport};
+use crate::keeper::{ClaimReview, Keeper, TickReport};
 use crate::model::Model;
 use crate::observe::Snapshot;
 use crate::ops;
-use report::{amount, AssetFlows, Counts, DecisionLine, MemeSummary, Report, Sample, WindowUsage};
+use crate::proofs::ProofReader;
+use report::{amount, AssetFlows, ClaimLine, Counts, DecisionLine, MemeSummary, Report, Sample, WindowUsage};
 use scenario::{Event, Scenario, SIM_EPOCH};
 
 const SOL: u64 = 1_000_000_000;
@@ -59,6 +60,11 @@ pub(crate) struct Sandbox {
     names: HashMap<Pubkey, String>,
     flows: BTreeMap<String, AssetFlows>,
     counts: Counts,
+    /// Bounty id → its proof rule, for rendering the photos its claims carry.
+    proof_rules: HashMap<u64, covenant_vision::ProofRule>,
+    proofs_dir: PathBuf,
+    /// Every claim's review, as the keeper last decided it.
+    claims: BTreeMap<String, ClaimReview>,
 }
 
 impl Sandbox {
@@ -87,21 +93,28 @@ impl Sandbox {
     }
 }
 
-/// Plays `scenario` on a fresh bank, with the keeper's decision log at `out_dir/decisions.jsonl`.
+/// How the sandbox loads its proof reader (the OCR models), from the run's config.
+pub type ReaderLoader<'a> = &'a dyn Fn(&KeeperConfig) -> anyhow::Result<Arc<ProofReader>>;
+
+/// Plays `scenario` on a fresh bank, with the keeper's decision log at `out_dir/decisions.jsonl`
+/// and the claims' photos in `out_dir/proofs`.
 pub async fn run(
     scenario: &Scenario,
     model: Arc<dyn Model>,
+    reader: ReaderLoader<'_>,
     out_dir: &Path,
     say: &mut dyn FnMut(Line),
 ) -> anyhow::Result<Run> {
-    std::fs::create_dir_all(out_dir)
-        .map_err(|error| anyhow::anyhow!("output folder {}: {error}", out_dir.display()))?;
+    let proofs_dir = out_dir.join("proofs");
+    std::fs::create_dir_all(&proofs_dir)
+        .map_err(|error| anyhow::anyhow!("output folder {}: {error}", proofs_dir.display()))?;
     let decision_log = out_dir.join("decisions.jsonl");
     // A replay starts from nothing: the log is also the journal, and an old one would skip work.
     if decision_log.exists() {
         std::fs::remove_file(&decision_log)?;
     }
-    let config = scenario.keeper_config(&decision_log)?;
+    let config = scenario.keeper_config(&decision_log, &proofs_dir)?;
+    let reader = reader(&config)?;
     let (operator, keeper_key) = (scenario.wallet("operator"), scenario.wallet("keeper"));
     let mut funded = vec![
         (operator.pubkey(), 1_000 * SOL + scenario.vault_lamports),
@@ -133,6 +146,9 @@ pub async fn run(
         names: scenario.wallet_names().into_iter().collect(),
         flows: BTreeMap::new(),
         counts: Counts::default(),
+        proof_rules: config.bounties.iter().map(|bounty| (bounty.id, bounty.proof.clone())).collect(),
+        proofs_dir,
+        claims: BTreeMap::new(),
     };
     let steps = 1 + scenario.events.iter().filter(|event| event.step.is_some()).count();
     say(Line::Step {
@@ -159,7 +175,8 @@ pub async fn run(
     }
 
     let mut keeper =
-        Keeper::new(chain.clone(), model.clone(), config.clone(), keeper_key.insecure_clone(), addresses, false)?;
+        Keeper::new(chain.clone(), model.clone(), config.clone(), keeper_key.insecure_clone(), addresses, false)?
+            .with_proof_reader(reader);
     let mut step = 1;
     let mut samples = Vec::new();
     let mut narrated = BTreeSet::new();
@@ -255,6 +272,17 @@ impl Sandbox {
                 }
                 None => lines.push(format!("landed {key}")),
             }
+        }
+        for (key, review) in &tick.claims {
+            self.claims.insert(key.clone(), review.clone());
+            if review.decision == "hold" && !narrated.insert(format!("review {key} {}", review.why)) {
+                continue;
+            }
+            let who = self.name(&review.claimant);
+            let read =
+                if review.read.is_empty() { "nothing read".to_string() } else { format!("read \"{}\"", review.read) };
+            let score = review.match_score.map(|score| format!(", match {score:.2}")).unwrap_or_default();
+            lines.push(format!("{who}: {read}{score} -> {} ({})", review.decision, review.why));
         }
         if approved + rejected > 0 {
             lines.push(format!(
@@ -363,6 +391,10 @@ impl Sandbox {
             counts: self.counts.clone(),
             meme,
             samples,
+            claims: std::mem::take(&mut self.claims)
+                .into_values()
+                .map(|review| ClaimLine { claimant: self.name(&review.claimant), review })
+                .collect(),
             decisions,
         })
     }

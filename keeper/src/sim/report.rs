@@ -111,7 +111,17 @@ pub struct Report {
     pub counts: Counts,
     pub meme: Option<MemeSummary>,
     pub samples: Vec<Sample>,
+    /// Every claim: who, what its photo showed, what was decided and why.
+    pub claims: Vec<ClaimLine>,
     pub decisions: Vec<DecisionLine>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimLine {
+    /// The claimant's scenario name.
+    pub claimant: String,
+    #[serde(flatten)]
+    pub review: crate::keeper::ClaimReview,
 }
 
 /// Base units as a decimal for people: SOL with 9 decimals, tokens with theirs.
@@ -199,6 +209,17 @@ impl Report {
                 amount(meme.supply, meme.decimals),
                 amount(meme.supply_cap, meme.decimals)
             );
+        }
+        if !self.claims.is_empty() {
+            let _ = writeln!(out, "\n  claims: what each photo showed, and why");
+            for claim in &self.claims {
+                let review = &claim.review;
+                let read =
+                    if review.read.is_empty() { "(not read)".to_string() } else { format!("\"{}\"", review.read) };
+                let score = review.match_score.map(|score| format!("match {score:.2}")).unwrap_or_default();
+                let _ =
+                    writeln!(out, "    {:<9} {:<7} {read} {score}: {}", claim.claimant, review.decision, review.why);
+            }
         }
         let c = &self.counts;
         let _ = writeln!(

@@ -38,6 +38,9 @@ pub struct Scenario {
     pub config: toml::Table,
     #[serde(default, rename = "event")]
     pub events: Vec<TimedEvent>,
+    /// The scenario file's directory: `claim` events' image files are found from here.
+    #[serde(skip)]
+    pub base: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -93,11 +96,20 @@ pub enum Event {
         hours: u32,
         description: String,
     },
-    /// `good` claims with proof and `bad` ones without, shuffled by the seed.
+    /// `good` claims with a photo of the poster (its slogan is the bounty's proof rule) and `bad`
+    /// ones, shuffled by the seed. Photos are rendered from the seed; the bad ones cycle through a
+    /// photo without the poster, a poster with other text, and a file altered after its hash went
+    /// on chain.
     Claims {
         bounty: u64,
         good: u32,
         bad: u32,
+    },
+    /// One claim by `from` with an image file (relative to the scenario file).
+    Claim {
+        bounty: u64,
+        from: String,
+        image: String,
     },
     /// Someone holding the keeper key signs a direct spend, skipping the keeper's guard.
     ForcedSpend {
@@ -119,7 +131,10 @@ impl Scenario {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .map_err(|error| anyhow::anyhow!("scenario file {}: {error}", path.display()))?;
-        Self::parse(&text).map_err(|error| anyhow::anyhow!("scenario file {}: {error}", path.display()))
+        let mut scenario =
+            Self::parse(&text).map_err(|error| anyhow::anyhow!("scenario file {}: {error}", path.display()))?;
+        scenario.base = path.parent().map(Path::to_path_buf);
+        Ok(scenario)
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Self> {
@@ -150,7 +165,8 @@ impl Scenario {
 
     /// The keeper config with wallets resolved, times moved to the simulation's clock, and the
     /// decision log at `decision_log`.
-    pub fn keeper_config(&self, decision_log: &Path) -> anyhow::Result<KeeperConfig> {
+    /// The keeper config, with the decision log and the proofs directory of this run.
+    pub fn keeper_config(&self, decision_log: &Path, proofs_dir: &Path) -> anyhow::Result<KeeperConfig> {
         let mut table = self.config.clone();
         for reserved in ["keys", "cluster"] {
             if table.contains_key(reserved) {
@@ -168,6 +184,12 @@ impl Scenario {
         let mut run = table.remove("loop").and_then(|value| value.as_table().cloned()).unwrap_or_default();
         run.insert("decision_log".into(), decision_log.display().to_string().into());
         table.insert("loop".into(), run.into());
+        let mut proofs = table.remove("proofs").and_then(|value| value.as_table().cloned()).unwrap_or_default();
+        if proofs.contains_key("dir") {
+            anyhow::bail!("config.proofs.dir: a simulation keeps its photos in its output folder");
+        }
+        proofs.insert("dir".into(), proofs_dir.display().to_string().into());
+        table.insert("proofs".into(), proofs.into());
         let text = toml::to_string(&table)?;
         KeeperConfig::parse(&text).map_err(|error| anyhow::anyhow!("config: {error}"))
     }

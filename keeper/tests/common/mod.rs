@@ -34,6 +34,21 @@ pub fn default_model() -> Arc<dyn Model> {
         .clone()
 }
 
+/// Loads the PP-OCRv4 sessions once per test binary (each world gets its own reader around them).
+pub fn shared_ocr() -> Arc<covenant_vision::Ocr> {
+    static OCR: std::sync::OnceLock<Arc<covenant_vision::Ocr>> = std::sync::OnceLock::new();
+    OCR.get_or_init(|| {
+        let library = setup::default_ort_library();
+        let config = covenant_keeper::config::ProofConfig::default();
+        let ocr = covenant_keeper::proofs::load_ocr(&config, std::path::Path::new("."), &library, Device::Cpu);
+        Arc::new(ocr.unwrap_or_else(|error| panic!("{error} (scripts/test runs scripts/setup-ocr-models)")))
+    })
+    .clone()
+}
+
+/// The slogan bounty 0 (and 1, 2) photos must show in every test world.
+pub const SLOGAN: &str = "covenant keeps its word";
+
 pub struct World {
     pub chain: Arc<BankChain>,
     pub operator: Keypair,
@@ -71,8 +86,15 @@ impl World {
             .await,
         );
         let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("proofs")).expect("proofs dir");
+        let rules: String = (0..3)
+            .filter(|_| !extra.contains("[[bounty]]"))
+            .map(|id| format!("[[bounty]]\nid = {id}\nproof = {{ text = \"{SLOGAN}\" }}\n"))
+            .collect();
+        let proofs =
+            if extra.contains("[proofs]") { String::new() } else { "[proofs]\ndir = \"proofs\"\n".to_string() };
         let text = format!(
-            "[keys]\nkeeper = \"keeper.json\"\n[treasury]\noperator = \"{}\"\nid = 7\n[loop]\ndecision_log = \"{}\"\n{POLICY}\n{extra}",
+            "[keys]\nkeeper = \"keeper.json\"\n[treasury]\noperator = \"{}\"\nid = 7\n[loop]\ndecision_log = \"{}\"\n{POLICY}\n{rules}{proofs}{extra}",
             operator.pubkey(),
             dir.path().join("decisions.jsonl").display()
         );
@@ -98,6 +120,16 @@ impl World {
     pub fn keeper_with(&self, chain: Arc<dyn Chain>, dry_run: bool) -> Keeper {
         Keeper::new(chain, default_model(), self.config.clone(), self.keeper.insecure_clone(), self.t, dry_run)
             .expect("keeper starts")
+            .with_proof_reader(self.reader())
+    }
+
+    /// A proof reader for this world's config (proofs dir relative to the world's folder).
+    pub fn reader(&self) -> Arc<covenant_keeper::proofs::ProofReader> {
+        Arc::new(covenant_keeper::proofs::ProofReader::new(shared_ocr(), &self.config.proofs, self.dir.path()))
+    }
+
+    pub fn proofs_dir(&self) -> PathBuf {
+        self.dir.path().join("proofs")
     }
 
     pub fn keeper(&self) -> Keeper {
@@ -132,16 +164,41 @@ impl World {
         self.t.bounty(id)
     }
 
-    /// A new funded wallet submits a claim; `good` claims carry an https proof and a hash.
+    /// A new funded wallet submits a claim with a rendered photo: `good` shows the poster with
+    /// the slogan, a bad one shows no poster.
     pub async fn claim(&self, bounty: Pubkey, good: bool) -> Keypair {
+        use covenant_vision::render::{render_png, Photo};
+        let photo =
+            if good { Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]) } else { Photo::NoPoster };
+        let bytes = render_png(&photo, rand_seed());
+        self.claim_with_file(bounty, &bytes, None).await
+    }
+
+    /// Writes `bytes` into the proofs dir and claims with its SHA-256 (or `hash`, when given).
+    pub async fn claim_with_file(&self, bounty: Pubkey, bytes: &[u8], hash: Option<[u8; 32]>) -> Keypair {
+        use sha2::Digest;
+        let name = format!("{}.png", Pubkey::new_unique());
+        std::fs::write(self.proofs_dir().join(&name), bytes).expect("proof written");
+        let hash = hash.unwrap_or_else(|| sha2::Sha256::digest(bytes).into());
+        self.claim_with(bounty, &format!("file://{name}"), hash).await
+    }
+
+    /// A new funded wallet submits a claim with this URI and hash.
+    pub async fn claim_with(&self, bounty: Pubkey, uri: &str, hash: [u8; 32]) -> Keypair {
         let claimant = Keypair::new();
         let fund = solana_system_interface::instruction::transfer(&self.donor.pubkey(), &claimant.pubkey(), SOL);
         ops::submit(self.chain.as_ref(), &[fund], &self.donor, &[]).await.expect("claimant funded");
-        let (uri, hash) = if good { ("https://example.org/poster.jpg", [7u8; 32]) } else { ("no proof", [0u8; 32]) };
         let ix = sdk::submit_claim(bounty, claimant.pubkey(), uri.into(), hash);
         ops::submit(self.chain.as_ref(), &[ix], &claimant, &[]).await.expect("claim lands");
         claimant
     }
+}
+
+/// A fresh render seed per call (photos differ between claims).
+pub fn rand_seed() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A `[[payment]]` block.

@@ -1,0 +1,347 @@
+//! The claims' proofs, read before the model decides: each pending claim's photo is fetched
+//! (concurrently, within limits), checked against the claim's on-chain SHA-256, decoded in
+//! parallel, read with PP-OCRv4 in batches and matched against its bounty's proof rule. What was
+//! read becomes the model's features and part of the decision's hashed input; a proof that cannot
+//! be judged is rejected on chain with its own reason code (see keeper/MODEL.md).
+
+pub mod fetch;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use covenant_vision::image::RgbImage;
+use covenant_vision::{decode, DecodeError, DecodeLimits, MatchResult, Ocr, OcrInfo, ProofRule, TextRegion};
+use futures::StreamExt;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::ProofConfig;
+use crate::model::{file_hash, session, Device, ModelError};
+use fetch::{FetchError, Fetcher};
+
+/// Why a claim was rejected, as written on chain (`Claim.reason_code`, `ClaimRejected`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The model read the photo and judged it not to show what the bounty asks.
+    ModelRejected = 1,
+    /// The bytes' SHA-256 is not the claim's proof hash: the file changed after the claim.
+    ProofHashMismatch = 2,
+    /// The proof could not be fetched until the claim was `reject_unreachable_after_seconds` old.
+    ProofUnreachable = 3,
+    /// Not a PNG or JPEG image.
+    ProofUndecodable = 4,
+    /// More bytes than `proofs.max_bytes`.
+    ProofTooLarge = 5,
+    /// More pixels than `proofs.max_pixels` (a decompression bomb, or just too big).
+    ProofTooManyPixels = 6,
+    /// A URI the keeper will not fetch: a path outside the proofs directory, plain http to another
+    /// host, an unknown scheme, ipfs:// with no gateway configured.
+    ProofUriRefused = 7,
+}
+
+impl RejectReason {
+    pub const ALL: [Self; 7] = [
+        Self::ModelRejected,
+        Self::ProofHashMismatch,
+        Self::ProofUnreachable,
+        Self::ProofUndecodable,
+        Self::ProofTooLarge,
+        Self::ProofTooManyPixels,
+        Self::ProofUriRefused,
+    ];
+
+    pub fn code(self) -> u16 {
+        self as u16
+    }
+
+    pub fn from_code(code: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.code() == code)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ModelRejected => "model_rejected",
+            Self::ProofHashMismatch => "proof_hash_mismatch",
+            Self::ProofUnreachable => "proof_unreachable",
+            Self::ProofUndecodable => "proof_undecodable",
+            Self::ProofTooLarge => "proof_too_large",
+            Self::ProofTooManyPixels => "proof_too_many_pixels",
+            Self::ProofUriRefused => "proof_uri_refused",
+        }
+    }
+}
+
+/// What was read in one proof.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reading {
+    #[serde(serialize_with = "hex_bytes")]
+    pub sha256: [u8; 32],
+    pub width: u32,
+    pub height: u32,
+    pub regions: Vec<TextRegion>,
+    /// The rule it was matched against.
+    pub rule: String,
+    #[serde(rename = "match")]
+    pub rule_match: MatchResult,
+}
+
+impl Reading {
+    pub fn text(&self) -> String {
+        self.regions.iter().map(|region| region.text.as_str()).collect::<Vec<_>>().join(" | ")
+    }
+
+    /// Mean detection score of the regions (0 with none).
+    pub fn detection_confidence(&self) -> f32 {
+        if self.regions.is_empty() {
+            return 0.0;
+        }
+        self.regions.iter().map(|region| region.box_score).sum::<f32>() / self.regions.len() as f32
+    }
+}
+
+fn hex_bytes<S: serde::Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&hex::encode(bytes))
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "proof", rename_all = "snake_case")]
+pub enum ProofOutcome {
+    Read(Reading),
+    /// Judged without the model: rejected with `reason`.
+    Refused {
+        reason: RejectReason,
+        detail: String,
+    },
+    /// Not fetched this time; tried again next tick.
+    Unreachable {
+        detail: String,
+    },
+}
+
+/// One claim's proof to read.
+#[derive(Clone, Debug)]
+pub struct ProofJob {
+    pub claim: Pubkey,
+    pub uri: String,
+    pub expected_hash: [u8; 32],
+    pub rule: ProofRule,
+}
+
+pub struct ProofReader {
+    ocr: Arc<Ocr>,
+    fetcher: Fetcher,
+    limits: DecodeLimits,
+    concurrency: usize,
+    det_batch: usize,
+    /// Final outcomes by (claim, URI, hash): a claim the model held is not fetched and read again.
+    cache: Mutex<HashMap<(Pubkey, String, [u8; 32]), ProofOutcome>>,
+}
+
+const CACHE_LIMIT: usize = 10_000;
+
+/// Where `scripts/setup-ocr-models` puts the models.
+pub fn default_models_dir() -> std::path::PathBuf {
+    let dir = std::env::var_os("COVENANT_OCR_DIR").map(std::path::PathBuf::from);
+    dir.unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+        home.join(".cache/covenant/ppocr-v4-rapidocr-1.4.4")
+    })
+}
+
+impl ProofReader {
+    /// `base` resolves relative paths in `config` (the config file's directory).
+    pub fn load(config: &ProofConfig, base: &Path, library: &Path, device: Device) -> Result<Self, ModelError> {
+        Ok(Self::new(Arc::new(load_ocr(config, base, library, device)?), config, base))
+    }
+
+    /// A reader around OCR sessions already loaded (many treasuries, or many tests, share them).
+    pub fn new(ocr: Arc<Ocr>, config: &ProofConfig, base: &Path) -> Self {
+        let resolve = |path: &Path| if path.is_absolute() { path.to_path_buf() } else { base.join(path) };
+        let fetcher = Fetcher::new(
+            config.dir.as_deref().map(resolve),
+            config.ipfs_gateway.clone(),
+            config.max_bytes,
+            Duration::from_secs(config.timeout_seconds),
+        );
+        Self {
+            ocr,
+            fetcher,
+            limits: DecodeLimits { max_pixels: config.max_pixels },
+            concurrency: config.concurrency,
+            det_batch: config.det_batch,
+            cache: Mutex::default(),
+        }
+    }
+
+    pub fn info(&self) -> &OcrInfo {
+        self.ocr.info()
+    }
+
+    pub fn ocr(&self) -> &Ocr {
+        &self.ocr
+    }
+
+    /// Reads every job's proof: fetches concurrently, decodes in parallel, reads all decoded
+    /// photos in detection batches and one recognition batch.
+    pub async fn read_all(self: &Arc<Self>, jobs: Vec<ProofJob>) -> Result<HashMap<Pubkey, ProofOutcome>, ModelError> {
+        let mut outcomes = HashMap::new();
+        let mut pending = Vec::new();
+        if let Ok(cache) = self.cache.lock() {
+            for job in jobs {
+                match cache.get(&(job.claim, job.uri.clone(), job.expected_hash)) {
+                    Some(outcome) => {
+                        outcomes.insert(job.claim, outcome.clone());
+                    }
+                    None => pending.push(job),
+                }
+            }
+        }
+        let fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)> = futures::stream::iter(pending)
+            .map(|job| async move {
+                let bytes = self.fetcher.fetch(&job.uri).await;
+                (job, bytes)
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        let reader = self.clone();
+        let read = tokio::task::spawn_blocking(move || reader.judge(fetched))
+            .await
+            .map_err(|error| ModelError::Inference(format!("proof reading task: {error}")))??;
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() > CACHE_LIMIT {
+                cache.clear();
+            }
+            for (key, outcome) in &read {
+                if !matches!(outcome, ProofOutcome::Unreachable { .. }) {
+                    cache.insert(key.clone(), outcome.clone());
+                }
+            }
+        }
+        outcomes.extend(read.into_iter().map(|((claim, _, _), outcome)| (claim, outcome)));
+        Ok(outcomes)
+    }
+
+    /// Hash check, parallel decode, batched OCR, rule match.
+    #[allow(clippy::type_complexity)]
+    pub fn judge(
+        &self,
+        fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)>,
+    ) -> Result<Vec<((Pubkey, String, [u8; 32]), ProofOutcome)>, ModelError> {
+        let limits = self.limits;
+        let checked: Vec<(ProofJob, Result<(RgbImage, [u8; 32]), ProofOutcome>)> =
+            parallel_map(fetched, |(job, bytes)| {
+                let outcome = match bytes {
+                    Err(FetchError::Unreachable(detail)) => Err(ProofOutcome::Unreachable { detail }),
+                    Err(FetchError::Refused(detail)) => Err(refused(RejectReason::ProofUriRefused, detail)),
+                    Err(error @ FetchError::TooLarge { .. }) => {
+                        Err(refused(RejectReason::ProofTooLarge, error.to_string()))
+                    }
+                    Ok(bytes) => {
+                        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+                        if sha256 != job.expected_hash {
+                            Err(refused(
+                                RejectReason::ProofHashMismatch,
+                                format!(
+                                    "the file's SHA-256 is {}, the claim's {}",
+                                    hex::encode(sha256),
+                                    hex::encode(job.expected_hash)
+                                ),
+                            ))
+                        } else {
+                            match decode(&bytes, limits) {
+                                Ok(image) => Ok((image, sha256)),
+                                Err(error @ DecodeError::TooManyPixels { .. }) => {
+                                    Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
+                                }
+                                Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
+                            }
+                        }
+                    }
+                };
+                (job, outcome)
+            });
+        let mut results = Vec::with_capacity(checked.len());
+        let mut decoded = Vec::new();
+        for (job, outcome) in checked {
+            match outcome {
+                Ok(image) => decoded.push((job, image)),
+                Err(outcome) => results.push(((job.claim, job.uri, job.expected_hash), outcome)),
+            }
+        }
+        let images: Vec<RgbImage> = decoded.iter().map(|(_, (image, _))| image.clone()).collect();
+        let pages = self.ocr.read(&images, self.det_batch).map_err(|error| ModelError::Inference(error.to_string()))?;
+        for ((job, (image, sha256)), regions) in decoded.into_iter().zip(pages) {
+            let rule_match = job.rule.check(regions.iter().map(|region| region.text.as_str()));
+            let reading = Reading {
+                sha256,
+                width: image.width(),
+                height: image.height(),
+                regions,
+                rule: job.rule.text.clone(),
+                rule_match,
+            };
+            results.push(((job.claim, job.uri, job.expected_hash), ProofOutcome::Read(reading)));
+        }
+        Ok(results)
+    }
+}
+
+/// Loads the PP-OCRv4 detection and recognition sessions named by `config` on `device`.
+pub fn load_ocr(config: &ProofConfig, base: &Path, library: &Path, device: Device) -> Result<Ocr, ModelError> {
+    let models = match config.models_dir.as_deref() {
+        Some(path) if path.is_absolute() => path.to_path_buf(),
+        Some(path) => base.join(path),
+        None => default_models_dir(),
+    };
+    let read = |name: &str| {
+        let path = models.join(name);
+        let bytes = std::fs::read(&path).map_err(|error| ModelError::File {
+            path: path.display().to_string(),
+            detail: format!("{error} (run scripts/setup-ocr-models, or set proofs.models_dir)"),
+        })?;
+        Ok::<_, ModelError>((bytes, path.display().to_string()))
+    };
+    let ((det_bytes, det_label), (rec_bytes, rec_label)) =
+        (read(covenant_vision::DET_MODEL)?, read(covenant_vision::REC_MODEL)?);
+    let (det, provider) = session(&det_bytes, &det_label, library, device, config.threads)?;
+    let (rec, _) = session(&rec_bytes, &rec_label, library, device, config.threads)?;
+    let info = OcrInfo { det_hash: file_hash(&det_bytes), rec_hash: file_hash(&rec_bytes), provider };
+    let ocr = Ocr::new(det, rec, config.det_side, info)
+        .map_err(|error| ModelError::Contract { path: models.display().to_string(), detail: error.to_string() })?;
+    tracing::info!(models = %models.display(), provider = %ocr.info().provider, requested = ?device, "proof reader provider");
+    Ok(ocr)
+}
+
+fn refused(reason: RejectReason, detail: String) -> ProofOutcome {
+    ProofOutcome::Refused { reason, detail }
+}
+
+/// `map` over `items` on every core (decoding is CPU work; order is kept).
+fn parallel_map<T: Send, U: Send>(items: Vec<T>, map: impl Fn(T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len().max(1));
+    if threads <= 1 {
+        return items.into_iter().map(map).collect();
+    }
+    let mut slots: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+    let per_thread = slots.len().div_ceil(threads);
+    let mut chunks = Vec::new();
+    while !slots.is_empty() {
+        let rest = slots.split_off(per_thread.min(slots.len()));
+        chunks.push(std::mem::replace(&mut slots, rest));
+    }
+    let map = &map;
+    let mut out: Vec<(usize, U)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(i, item)| (i, map(item))).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, item)| item).collect()
+}

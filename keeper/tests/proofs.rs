@@ -1,0 +1,236 @@
+//! Claims judged by what their photos show: recognition on real and rendered images, and every way
+//! a proof can fail (hash, size, pixels, time, format, path, gateway), each rejected on chain with
+//! its own reason code and nothing paid.
+
+mod common;
+
+use std::io::Read as _;
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use common::{shared_ocr, World, HOUR, SLOGAN, SOL};
+use covenant::policy::ClaimStatus;
+use covenant::state::{Bounty, Claim};
+use covenant_keeper::proofs::RejectReason;
+use covenant_vision::render::{render, render_png, Photo};
+use covenant_vision::{decode, DecodeLimits, ProofRule};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+const PAGE: &[u8] = include_bytes!("fixtures/skimage-page.png");
+
+fn rule(text: &str) -> ProofRule {
+    ProofRule { text: text.into(), max_edits: None }
+}
+
+#[test]
+fn the_reader_reads_a_real_scan_and_the_rendered_posters() {
+    let ocr = shared_ocr();
+    let page = decode(PAGE, DecodeLimits::default()).expect("the scan decodes");
+    let poster = |seed| render(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), seed);
+    let images = vec![
+        page,
+        poster(11),
+        poster(12),
+        poster(13),
+        render(&Photo::NoPoster, 14),
+        render(&Photo::Poster(vec!["SUMMER SALE".into(), "everything half price".into()]), 15),
+    ];
+    let pages = ocr.read(&images, 4).expect("reads");
+    let texts: Vec<Vec<&str>> = pages.iter().map(|regions| regions.iter().map(|r| r.text.as_str()).collect()).collect();
+    // A photographed page (scikit-image's sample data): its heading and a line of its body.
+    assert!(rule("Region-based segmentation").check(texts[0].iter().copied()).matched, "{:?}", texts[0]);
+    assert!(rule("These markers are pixels").check(texts[0].iter().copied()).matched, "{:?}", texts[0]);
+    assert!(texts[0].len() >= 5, "several lines found: {:?}", texts[0]);
+    for texts in &texts[1..4] {
+        let result = rule(SLOGAN).check(texts.iter().copied());
+        assert!(result.matched && result.score >= 0.9, "{texts:?}: {result:?}");
+    }
+    assert!(!rule(SLOGAN).check(texts[4].iter().copied()).matched, "no poster: {:?}", texts[4]);
+    assert!(texts[5].iter().any(|text| text.to_uppercase().contains("SUMMER")), "{:?}", texts[5]);
+    assert!(rule(SLOGAN).check(texts[5].iter().copied()).score < 0.5, "{:?}", texts[5]);
+    // Batched and one at a time read the same.
+    let alone = ocr.read(&images[1..2], 1).expect("reads");
+    assert_eq!(
+        alone[0].iter().map(|r| &r.text).collect::<Vec<_>>(),
+        pages[1].iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+}
+
+/// The claim's status and reason code, and that the claimant was not paid.
+async fn assert_rejected(world: &World, bounty: Pubkey, claimant: &Keypair, before: u64, reason: RejectReason) {
+    let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
+    assert_eq!(claim.status, ClaimStatus::Rejected, "{reason:?}");
+    assert_eq!(claim.reason_code, reason.code(), "expected {}", reason.name());
+    assert_eq!(world.lamports(claimant.pubkey()).await, before, "nothing paid for {}", reason.name());
+}
+
+async fn paid(world: &World, bounty: Pubkey) -> u64 {
+    world.account::<Bounty>(bounty).await.paid
+}
+
+#[tokio::test]
+async fn proofs_that_cannot_be_judged_are_rejected_with_their_own_codes_and_nothing_is_paid() {
+    let world = World::new("[proofs]\ndir = \"proofs\"\nmax_bytes = 2000000\nmax_pixels = 1000000\n", 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 10).await;
+    let good_photo = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 5);
+
+    // The file changed after its hash went on chain.
+    let mismatch = world.claim_with_file(bounty, &good_photo, Some([9; 32])).await;
+    // Not an image.
+    let undecodable = world.claim_with_file(bounty, b"GIF89a? no, just text", None).await;
+    // Over the byte limit (noise does not compress).
+    let big: Vec<u8> = (0..2_100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let too_large = world.claim_with_file(bounty, &big, None).await;
+    // Over the pixel limit: 1,200 x 900 is 1.08 megapixels.
+    let wide = covenant_vision::render::encode_png(&covenant_vision::image::RgbImage::new(1_200, 900));
+    let too_many_pixels = world.claim_with_file(bounty, &wide, None).await;
+    // A path out of the proofs directory, straight and through a symlink.
+    std::fs::write(world.dir.path().join("outside.png"), &good_photo).unwrap();
+    let hash: [u8; 32] =
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &good_photo)).into();
+    let escape = world.claim_with(bounty, "file://../outside.png", hash).await;
+    std::os::unix::fs::symlink(world.dir.path().join("outside.png"), world.proofs_dir().join("link.png")).unwrap();
+    let symlink = world.claim_with(bounty, "file://link.png", hash).await;
+    // Plain http to another host, and ipfs:// with no gateway configured.
+    let plain_http = world.claim_with(bounty, "http://example.com/poster.png", hash).await;
+    let no_gateway = world.claim_with(bounty, "ipfs://bafybeigdyrzt/poster.png", hash).await;
+    let genuine = world.claim_with_file(bounty, &good_photo, None).await;
+
+    let claimants =
+        [&mismatch, &undecodable, &too_large, &too_many_pixels, &escape, &symlink, &plain_http, &no_gateway];
+    let mut before = Vec::new();
+    for claimant in claimants {
+        before.push(world.lamports(claimant.pubkey()).await);
+    }
+    let report = world.keeper().tick().await.expect("tick");
+    assert!(report.failed.is_empty(), "{report:?}");
+    let expected = [
+        RejectReason::ProofHashMismatch,
+        RejectReason::ProofUndecodable,
+        RejectReason::ProofTooLarge,
+        RejectReason::ProofTooManyPixels,
+        RejectReason::ProofUriRefused,
+        RejectReason::ProofUriRefused,
+        RejectReason::ProofUriRefused,
+        RejectReason::ProofUriRefused,
+    ];
+    for ((claimant, before), reason) in claimants.iter().zip(before).zip(expected) {
+        assert_rejected(&world, bounty, claimant, before, reason).await;
+    }
+    // The one genuine photo was read and paid, once.
+    let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &genuine.pubkey())).await;
+    assert_eq!(claim.status, ClaimStatus::Approved);
+    assert_eq!(paid(&world, bounty).await, SOL / 10);
+    // Each review names its reason code.
+    let reviews: Vec<_> = report.claims.values().filter(|review| review.decision == "reject").collect();
+    assert_eq!(reviews.len(), 8);
+    assert!(reviews.iter().all(|review| review.why.contains("(code ")), "{reviews:?}");
+}
+
+/// A loopback HTTP server: `/ipfs/...` and `/photo.png` serve `photo`; `/slow` never answers in time.
+fn serve(photo: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("binds");
+    let address = format!("http://{}", server.server_addr().to_ip().expect("ip address"));
+    let handle = std::thread::spawn(move || {
+        for mut request in server.incoming_requests() {
+            let mut ignored = Vec::new();
+            let _ = request.as_reader().read_to_end(&mut ignored);
+            let url = request.url().to_string();
+            if url == "/stop" {
+                let _ = request.respond(tiny_http::Response::empty(200));
+                return;
+            }
+            let photo = photo.clone();
+            // One thread per request, so the slow one holds up nobody else.
+            std::thread::spawn(move || {
+                if url == "/slow" {
+                    std::thread::sleep(Duration::from_secs(3));
+                    return;
+                }
+                let response = if url == "/photo.png" || url.starts_with("/ipfs/bafy") {
+                    tiny_http::Response::from_data(photo)
+                } else {
+                    tiny_http::Response::from_data(Vec::new()).with_status_code(404)
+                };
+                let _ = request.respond(response);
+            });
+        }
+    });
+    (address, handle)
+}
+
+#[tokio::test]
+async fn http_and_ipfs_proofs_are_read_and_unreachable_ones_wait_then_are_rejected() {
+    let photo = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 21);
+    let hash: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &photo)).into();
+    let (address, server) = serve(photo);
+    // A gateway that is down: a port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = format!(
+        "[proofs]\ndir = \"proofs\"\ntimeout_seconds = 1\nreject_unreachable_after_seconds = 7200\nipfs_gateway = \"{address}\"\n"
+    );
+    let world = World::new(&config, 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 10).await;
+    let over_http = world.claim_with(bounty, &format!("{address}/photo.png"), hash).await;
+    let over_ipfs = world
+        .claim_with(bounty, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/poster.png", hash)
+        .await;
+    let slow = world.claim_with(bounty, &format!("{address}/slow"), hash).await;
+    let missing = world.claim_with(bounty, &format!("{address}/gone.png"), hash).await;
+    let down = world.claim_with(bounty, &format!("http://{closed}/photo.png"), hash).await;
+    drop(closed);
+    let waiting = [&slow, &missing, &down];
+    let mut before = Vec::new();
+    for claimant in waiting {
+        before.push(world.lamports(claimant.pubkey()).await);
+    }
+
+    let mut keeper = world.keeper();
+    let first = keeper.tick().await.expect("tick");
+    for claimant in [&over_http, &over_ipfs] {
+        let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
+        assert_eq!(claim.status, ClaimStatus::Approved, "{first:?}");
+    }
+    // Unreachable proofs wait (held, retried), nothing rejected yet.
+    for claimant in waiting {
+        let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
+        assert_eq!(claim.status, ClaimStatus::Pending);
+    }
+    assert_eq!(first.held.len(), 3, "{first:?}");
+    // Once the claims are older than the configured age, they are rejected as unreachable.
+    world.chain.warp_seconds(3 * HOUR).await.unwrap();
+    let later = keeper.tick().await.expect("tick");
+    assert!(later.failed.is_empty(), "{later:?}");
+    for (claimant, before) in waiting.iter().zip(before) {
+        assert_rejected(&world, bounty, claimant, before, RejectReason::ProofUnreachable).await;
+    }
+    assert_eq!(paid(&world, bounty).await, 2 * SOL / 10, "only the two readable proofs were paid");
+    let _ = ureq_stop(&address);
+    let _ = server.join();
+}
+
+fn ureq_stop(address: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(stream, "GET /stop HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+    let mut ignored = Vec::new();
+    let _ = stream.read_to_end(&mut ignored);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_bounty_without_a_proof_rule_pays_nothing() {
+    // Only bounty 5 has a proof rule; the claim is on bounty 0.
+    let world = World::new("[[bounty]]\nid = 5\nproof = { text = \"something else\" }\n", 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 3).await;
+    let claimant = world.claim(bounty, true).await;
+    let report = world.keeper().tick().await.expect("tick");
+    assert!(report.landed.is_empty(), "{report:?}");
+    assert_eq!(report.held.len(), 1);
+    let review = report.claims.values().next().expect("reviewed");
+    assert!(review.why.contains("no proof rule"), "{review:?}");
+    let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
+    assert_eq!(claim.status, ClaimStatus::Pending);
+}

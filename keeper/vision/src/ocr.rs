@@ -1,0 +1,357 @@
+//! Reading the text in a photo with PP-OCRv4 in ONNX Runtime: text detection (a DB probability
+//! map, turned into rotated boxes), then recognition of every box in one batch (CTC decoding over
+//! the character set stored in the recognition model's own metadata). Pre- and post-processing
+//! follow RapidOCR's, whose wheel ships these models: BGR input, (x/255 - 0.5) / 0.5, detection
+//! threshold 0.3, box threshold 0.5, unclip ratio 1.6, recognition height 48.
+
+use std::sync::Mutex;
+
+use image::imageops::{self, FilterType};
+use image::{GrayImage, Luma, Rgb, RgbImage};
+use imageproc::geometric_transformations::{warp_into, Border, Interpolation, Projection};
+use imageproc::point::Point;
+use imageproc::region_labelling::{connected_components, Connectivity};
+use ndarray::Array4;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::VisionError;
+
+const DET_THRESHOLD: f32 = 0.3;
+const BOX_THRESHOLD: f32 = 0.5;
+const UNCLIP_RATIO: f32 = 1.6;
+const MIN_BOX_SIDE: f32 = 3.0;
+const MAX_CANDIDATES: usize = 1_000;
+const REC_HEIGHT: u32 = 48;
+/// Recognition batches are at least this wide (RapidOCR's 320 / 48).
+const REC_MIN_RATIO: f32 = 320.0 / 48.0;
+/// A text line longer than this many heights is cut (bounds one crop's tensor).
+const REC_MAX_RATIO: f32 = 40.0;
+/// Regions read with less mean confidence than this are dropped (RapidOCR's `text_score`).
+const TEXT_SCORE: f32 = 0.5;
+
+/// One detected text region and what was read in it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TextRegion {
+    pub text: String,
+    /// Mean probability of the recognised characters.
+    pub confidence: f32,
+    /// Mean detection probability inside the region.
+    pub box_score: f32,
+    /// Corners in the original image (top-left, top-right, bottom-right, bottom-left).
+    #[serde(skip)]
+    pub corners: [(f32, f32); 4],
+}
+
+/// Which models read the proofs, as logged and recorded.
+#[derive(Clone, Debug)]
+pub struct OcrInfo {
+    pub det_hash: [u8; 32],
+    pub rec_hash: [u8; 32],
+    pub provider: String,
+}
+
+pub struct Ocr {
+    det: Mutex<Session>,
+    rec: Mutex<Session>,
+    /// Index 0 is CTC's blank; the last is the space RapidOCR appends.
+    charset: Vec<String>,
+    /// Images are scaled so their longer side is this (a multiple of 32) before detection.
+    det_side: u32,
+    info: OcrInfo,
+}
+
+/// An image scaled for the detector, and how to map its coordinates back.
+pub struct Scaled {
+    width: u32,
+    height: u32,
+    ratio_x: f32,
+    ratio_y: f32,
+}
+
+impl Ocr {
+    /// Wraps the two sessions (built by the caller on its device); `info` names them. Checks that
+    /// they are a PP-OCR detector and a RapidOCR recogniser with its character set.
+    pub fn new(det: Session, rec: Session, det_side: u32, info: OcrInfo) -> Result<Self, VisionError> {
+        check_det(&det).map_err(|detail| VisionError::Contract { model: DET_MODEL, detail })?;
+        let charset = check_rec(&rec).map_err(|detail| VisionError::Contract { model: REC_MODEL, detail })?;
+        Ok(Self { det: Mutex::new(det), rec: Mutex::new(rec), charset, det_side: (det_side.max(32) / 32) * 32, info })
+    }
+
+    pub fn info(&self) -> &OcrInfo {
+        &self.info
+    }
+
+    /// Reads every image: detection in batches of `det_batch`, then all regions of all images
+    /// recognised together. Returns each image's regions in reading order.
+    pub fn read(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Vec<TextRegion>>, VisionError> {
+        let mut boxes: Vec<Vec<([(f32, f32); 4], f32)>> = Vec::with_capacity(images.len());
+        for chunk in images.chunks(det_batch.max(1)) {
+            boxes.extend(self.detect(chunk)?);
+        }
+        let mut crops = Vec::new();
+        for (image, found) in images.iter().zip(&boxes) {
+            crops.extend(found.iter().map(|(corners, _)| crop(image, corners)));
+        }
+        let mut read = self.recognise(&crops)?.into_iter();
+        let mut pages = Vec::with_capacity(images.len());
+        for found in boxes {
+            let mut regions = Vec::with_capacity(found.len());
+            for (corners, box_score) in found {
+                let (text, confidence) = read.next().unwrap_or_default();
+                if confidence >= TEXT_SCORE && !text.trim().is_empty() {
+                    regions.push(TextRegion { text, confidence, box_score, corners });
+                }
+            }
+            pages.push(regions);
+        }
+        Ok(pages)
+    }
+
+    /// The detection input for a batch (zero-padded to its largest image) and each image's scale.
+    pub fn detection_input(&self, images: &[RgbImage]) -> (Array4<f32>, Vec<Scaled>) {
+        let scaled: Vec<Scaled> = images
+            .iter()
+            .map(|image| {
+                let (w, h) = image.dimensions();
+                let ratio = self.det_side as f32 / w.max(h).max(1) as f32;
+                let round = |side: u32| ((((side as f32 * ratio) / 32.0).round() as u32) * 32).max(32);
+                let (width, height) = (round(w), round(h));
+                Scaled { width, height, ratio_x: width as f32 / w as f32, ratio_y: height as f32 / h as f32 }
+            })
+            .collect();
+        let max_w = scaled.iter().map(|s| s.width).max().unwrap_or(32) as usize;
+        let max_h = scaled.iter().map(|s| s.height).max().unwrap_or(32) as usize;
+        let mut input = Array4::<f32>::zeros((images.len(), 3, max_h, max_w));
+        for (index, (image, scale)) in images.iter().zip(&scaled).enumerate() {
+            let resized = imageops::resize(image, scale.width, scale.height, FilterType::Triangle);
+            write_bgr(&resized, &mut input, index);
+        }
+        (input, scaled)
+    }
+
+    fn detect(&self, images: &[RgbImage]) -> Result<Vec<Vec<([(f32, f32); 4], f32)>>, VisionError> {
+        let (input, scaled) = self.detection_input(images);
+        let inference = |error: ort::Error| VisionError::Inference(format!("text detection: {error}"));
+        let mut det = self.det.lock().map_err(|_| VisionError::Inference("detection session poisoned".into()))?;
+        let tensor = TensorRef::from_array_view(input.view()).map_err(inference)?;
+        let outputs = det.run(ort::inputs!["x" => tensor]).map_err(inference)?;
+        let map = outputs[0].try_extract_array::<f32>().map_err(inference)?;
+        let shape = map.shape().to_vec();
+        let [batch, _, height, width] = shape[..] else {
+            return Err(VisionError::Inference(format!("text detection output has shape {shape:?}")));
+        };
+        let mut found = Vec::with_capacity(batch);
+        for (index, (image, scale)) in images.iter().zip(&scaled).enumerate() {
+            let (h, w) = ((scale.height as usize).min(height), (scale.width as usize).min(width));
+            let probability = |x: usize, y: usize| map[[index, 0, y, x]];
+            let mut boxes = boxes_from_map(&probability, w, h);
+            for (corners, _) in &mut boxes {
+                for point in corners.iter_mut() {
+                    point.0 = (point.0 / scale.ratio_x).clamp(0.0, image.width() as f32 - 1.0);
+                    point.1 = (point.1 / scale.ratio_y).clamp(0.0, image.height() as f32 - 1.0);
+                }
+            }
+            boxes.retain(|(corners, _)| {
+                side(corners[0], corners[1]) > MIN_BOX_SIDE && side(corners[0], corners[3]) > MIN_BOX_SIDE
+            });
+            // Reading order: top to bottom in bands of 10 px, then left to right.
+            boxes.sort_by(|a, b| {
+                let band = |c: &[(f32, f32); 4]| (c[0].1 / 10.0) as i64;
+                band(&a.0).cmp(&band(&b.0)).then(a.0[0].0.total_cmp(&b.0[0].0))
+            });
+            found.push(boxes);
+        }
+        Ok(found)
+    }
+
+    /// Recognises every crop in one batch, padded to the widest; (text, mean confidence) each.
+    pub fn recognise(&self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, VisionError> {
+        if crops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let input = recognition_input(crops);
+        let inference = |error: ort::Error| VisionError::Inference(format!("text recognition: {error}"));
+        let mut rec = self.rec.lock().map_err(|_| VisionError::Inference("recognition session poisoned".into()))?;
+        let tensor = TensorRef::from_array_view(input.view()).map_err(inference)?;
+        let outputs = rec.run(ort::inputs!["x" => tensor]).map_err(inference)?;
+        let probabilities = outputs[0].try_extract_array::<f32>().map_err(inference)?;
+        let shape = probabilities.shape().to_vec();
+        let [batch, steps, classes] = shape[..] else {
+            return Err(VisionError::Inference(format!("text recognition output has shape {shape:?}")));
+        };
+        if batch != crops.len() || classes != self.charset.len() {
+            return Err(VisionError::Inference(format!(
+                "text recognition output {shape:?} for {} crops and {} classes",
+                crops.len(),
+                self.charset.len()
+            )));
+        }
+        let mut read = Vec::with_capacity(batch);
+        for index in 0..batch {
+            let (mut text, mut sum, mut count, mut previous) = (String::new(), 0.0f32, 0u32, 0usize);
+            for step in 0..steps {
+                let (mut best, mut best_p) = (0usize, f32::MIN);
+                for class in 0..classes {
+                    let p = probabilities[[index, step, class]];
+                    if p > best_p {
+                        (best, best_p) = (class, p);
+                    }
+                }
+                // CTC: blanks separate, repeats merge.
+                if best != 0 && best != previous {
+                    text.push_str(&self.charset[best]);
+                    sum += best_p;
+                    count += 1;
+                }
+                previous = best;
+            }
+            read.push((text, if count == 0 { 0.0 } else { sum / count as f32 }));
+        }
+        Ok(read)
+    }
+}
+
+pub const DET_MODEL: &str = "ch_PP-OCRv4_det_infer.onnx";
+pub const REC_MODEL: &str = "ch_PP-OCRv4_rec_infer.onnx";
+
+/// Writes `image` into `input[index]` as normalised BGR planes.
+fn write_bgr(image: &RgbImage, input: &mut Array4<f32>, index: usize) {
+    for (x, y, Rgb([r, g, b])) in image.enumerate_pixels() {
+        let (x, y) = (x as usize, y as usize);
+        for (channel, value) in [b, g, r].into_iter().enumerate() {
+            input[[index, channel, y, x]] = f32::from(*value) / 127.5 - 1.0;
+        }
+    }
+}
+
+/// The recognition batch: each crop scaled to height 48 and zero-padded to the widest.
+pub fn recognition_input(crops: &[RgbImage]) -> Array4<f32> {
+    let ratio = |crop: &RgbImage| (crop.width() as f32 / crop.height().max(1) as f32).min(REC_MAX_RATIO);
+    let widest = crops.iter().map(ratio).fold(REC_MIN_RATIO, f32::max);
+    let width = (REC_HEIGHT as f32 * widest).ceil() as usize;
+    let mut input = Array4::<f32>::zeros((crops.len(), 3, REC_HEIGHT as usize, width));
+    for (index, crop) in crops.iter().enumerate() {
+        let scaled_width = ((REC_HEIGHT as f32 * ratio(crop)).ceil() as u32).clamp(1, width as u32);
+        let resized = imageops::resize(crop, scaled_width, REC_HEIGHT, FilterType::Triangle);
+        write_bgr(&resized, &mut input, index);
+    }
+    input
+}
+
+fn side(a: (f32, f32), b: (f32, f32)) -> f32 {
+    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt()
+}
+
+/// DB post-processing on one probability map (`w` × `h` valid pixels): threshold, dilate, label
+/// the connected regions, fit each a minimum-area rectangle, score it by its mean probability and
+/// grow it by the unclip ratio. Corners are in the detector's coordinates.
+fn boxes_from_map(probability: &dyn Fn(usize, usize) -> f32, w: usize, h: usize) -> Vec<([(f32, f32); 4], f32)> {
+    let (width, height) = (w as u32, h as u32);
+    let mut bitmap = GrayImage::new(width, height);
+    for y in 0..h {
+        for x in 0..w {
+            // A 2x2 dilation, as RapidOCR's `use_dilation`.
+            let on = [(0, 0), (1, 0), (0, 1), (1, 1)]
+                .iter()
+                .any(|&(dx, dy)| x >= dx && y >= dy && probability(x - dx, y - dy) > DET_THRESHOLD);
+            if on {
+                bitmap.put_pixel(x as u32, y as u32, Luma([255]));
+            }
+        }
+    }
+    let labels = connected_components(&bitmap, Connectivity::Eight, Luma([0]));
+    let mut regions: std::collections::BTreeMap<u32, (Vec<Point<i32>>, f32)> = Default::default();
+    for (x, y, Luma([label])) in labels.enumerate_pixels() {
+        if *label == 0 {
+            continue;
+        }
+        let region = regions.entry(*label).or_default();
+        region.0.push(Point::new(x as i32, y as i32));
+        region.1 += probability(x as usize, y as usize);
+    }
+    let mut boxes = Vec::new();
+    for (points, sum) in regions.into_values().take(MAX_CANDIDATES) {
+        let score = sum / points.len() as f32;
+        if score < BOX_THRESHOLD || points.len() < 4 {
+            continue;
+        }
+        let hull = imageproc::geometry::convex_hull(points);
+        let rect = imageproc::geometry::min_area_rect(&hull);
+        let corners = rect.map(|p| (p.x as f32, p.y as f32));
+        let (long, short) = (side(corners[0], corners[1]), side(corners[1], corners[2]));
+        if long.min(short) < MIN_BOX_SIDE {
+            continue;
+        }
+        boxes.push((order_corners(unclip(corners)), score));
+    }
+    boxes
+}
+
+/// Grows a rectangle on every side by area × ratio / perimeter (RapidOCR's polygon offset).
+fn unclip(corners: [(f32, f32); 4]) -> [(f32, f32); 4] {
+    let (a, b) = (side(corners[0], corners[1]), side(corners[1], corners[2]));
+    if a == 0.0 || b == 0.0 {
+        return corners;
+    }
+    let distance = a * b * UNCLIP_RATIO / (2.0 * (a + b));
+    let center = (corners.iter().map(|c| c.0).sum::<f32>() / 4.0, corners.iter().map(|c| c.1).sum::<f32>() / 4.0);
+    let u = ((corners[1].0 - corners[0].0) / a, (corners[1].1 - corners[0].1) / a);
+    let v = ((corners[2].0 - corners[1].0) / b, (corners[2].1 - corners[1].1) / b);
+    let (half_a, half_b) = (a / 2.0 + distance, b / 2.0 + distance);
+    [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)].map(|(su, sv)| {
+        (center.0 + su * half_a * u.0 + sv * half_b * v.0, center.1 + su * half_a * u.1 + sv * half_b * v.1)
+    })
+}
+
+/// Top-left, top-right, bottom-right, bottom-left (RapidOCR's order: by x, then by y per side).
+fn order_corners(mut corners: [(f32, f32); 4]) -> [(f32, f32); 4] {
+    corners.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (left, right) = corners.split_at_mut(2);
+    left.sort_by(|a, b| a.1.total_cmp(&b.1));
+    right.sort_by(|a, b| a.1.total_cmp(&b.1));
+    [left[0], right[0], right[1], left[1]]
+}
+
+/// The region straightened into an upright crop; tall crops are turned a quarter (text runs down).
+fn crop(image: &RgbImage, corners: &[(f32, f32); 4]) -> RgbImage {
+    let width = side(corners[0], corners[1]).max(side(corners[3], corners[2])).round().max(1.0);
+    let height = side(corners[0], corners[3]).max(side(corners[1], corners[2])).round().max(1.0);
+    let target = [(0.0, 0.0), (width, 0.0), (width, height), (0.0, height)];
+    let mut out = RgbImage::new(width as u32, height as u32);
+    if let Some(projection) = Projection::from_control_points(*corners, target) {
+        warp_into(image, projection, Interpolation::Bilinear, Border::Replicate, &mut out);
+    }
+    if height / width >= 1.5 {
+        imageops::rotate270(&out)
+    } else {
+        out
+    }
+}
+
+fn check_det(session: &Session) -> Result<(), String> {
+    let (inputs, outputs) = (session.inputs(), session.outputs());
+    if inputs.len() != 1 || inputs[0].name() != "x" || outputs.len() != 1 {
+        return Err("expected a PP-OCR detector: one input `x` [batch, 3, h, w], one probability map".into());
+    }
+    Ok(())
+}
+
+/// The recognition model's character set from its `character` metadata, with CTC's blank first
+/// and RapidOCR's space last; it must match the model's class count.
+fn check_rec(session: &Session) -> Result<Vec<String>, String> {
+    let metadata = session.metadata().map_err(|error| error.to_string())?;
+    let characters =
+        metadata.custom("character").ok_or("no `character` metadata (not a RapidOCR PP-OCR recognizer)")?;
+    let mut charset = vec![String::new()];
+    charset.extend(characters.lines().map(str::to_string));
+    charset.push(" ".into());
+    let classes = match session.outputs().first().map(|output| output.dtype()) {
+        Some(ort::value::ValueType::Tensor { shape, .. }) => shape.last().copied().unwrap_or(-1),
+        _ => -1,
+    };
+    if usize::try_from(classes).ok() != Some(charset.len()) {
+        return Err(format!("{} characters (with blank and space) for {classes} output classes", charset.len()));
+    }
+    Ok(charset)
+}

@@ -1,0 +1,208 @@
+//! Claim photos for the demo and simulations, rendered deterministically from a seed: the bounty's
+//! poster with its slogan, photographed at an angle, with blur, noise, uneven light and different
+//! backgrounds; or one of the bad kinds (no poster at all, a poster with other text). Rendered
+//! here so the demo needs no image files, and so a new seed is a new set of photos.
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use image::{Rgb, RgbImage};
+use imageproc::geometric_transformations::Projection;
+
+const WIDTH: u32 = 800;
+const HEIGHT: u32 = 600;
+
+/// What a photo shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Photo {
+    /// The poster, with these lines of text.
+    Poster(Vec<String>),
+    /// A wall, a frame, a lamp: no poster.
+    NoPoster,
+}
+
+/// SplitMix64: small, seedable, the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [low, high).
+    fn range(&mut self, low: f32, high: f32) -> f32 {
+        low + (high - low) * ((self.next() >> 40) as f32 / (1u64 << 24) as f32)
+    }
+
+    fn colour(&mut self, low: f32, high: f32) -> [f32; 3] {
+        [self.range(low, high), self.range(low, high), self.range(low, high)]
+    }
+}
+
+fn font() -> FontRef<'static> {
+    // DejaVu Sans Bold ships inside the `dejavu` crate; parsing a font that crate ships cannot fail.
+    FontRef::try_from_slice(dejavu::sans::bold()).unwrap_or_else(|_| unreachable!("DejaVu Sans Bold parses"))
+}
+
+/// Renders one photo as PNG bytes.
+pub fn render_png(photo: &Photo, seed: u64) -> Vec<u8> {
+    encode_png(&render(photo, seed))
+}
+
+pub fn encode_png(image: &RgbImage) -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    // Encoding an in-memory RGB buffer as PNG only fails on allocation failure.
+    let _ = image.write_to(&mut bytes, image::ImageFormat::Png);
+    bytes.into_inner()
+}
+
+pub fn render(photo: &Photo, seed: u64) -> RgbImage {
+    let mut rng = Rng(seed ^ 0xC0DE_C0DE);
+    let mut canvas = background(&mut rng);
+    match photo {
+        Photo::Poster(lines) => {
+            let poster = poster(lines, &mut rng);
+            place(&mut canvas, &poster, &mut rng);
+        }
+        Photo::NoPoster => {
+            // A picture frame with a plain picture and a lamp: shapes, no text.
+            let frame = solid(260, 200, rng.colour(40.0, 120.0));
+            place(&mut canvas, &frame, &mut rng);
+            let lamp = solid(60, 160, rng.colour(180.0, 250.0));
+            let x = rng.range(40.0, 200.0) as u32;
+            paste(&mut canvas, &lamp, x, 380);
+        }
+    }
+    light(&mut canvas, &mut rng);
+    let sigma = rng.range(0.5, 1.4);
+    let mut canvas = imageproc::filter::gaussian_blur_f32(&canvas, sigma);
+    noise(&mut canvas, &mut rng, 10.0);
+    canvas
+}
+
+fn solid(width: u32, height: u32, colour: [f32; 3]) -> RgbImage {
+    RgbImage::from_pixel(width, height, Rgb(colour.map(|c| c as u8)))
+}
+
+/// A gradient wall, sometimes with stripes or tiles.
+fn background(rng: &mut Rng) -> RgbImage {
+    let (top, bottom) = (rng.colour(60.0, 230.0), rng.colour(60.0, 230.0));
+    let pattern = rng.next() % 3;
+    let period = rng.range(24.0, 80.0);
+    RgbImage::from_fn(WIDTH, HEIGHT, |x, y| {
+        let t = y as f32 / HEIGHT as f32;
+        let shade = match pattern {
+            1 => 1.0 - 0.08 * f32::from(u8::from(((x as f32 / period) as u32) % 2 == 0)),
+            2 => 1.0 - 0.1 * f32::from(u8::from(x as f32 % period < 3.0 || y as f32 % period < 3.0)),
+            _ => 1.0,
+        };
+        Rgb([0, 1, 2].map(|c| ((top[c] * (1.0 - t) + bottom[c] * t) * shade).clamp(0.0, 255.0) as u8))
+    })
+}
+
+/// The poster: a light sheet with a coloured band and the text lines centred, as large as fits.
+fn poster(lines: &[String], rng: &mut Rng) -> RgbImage {
+    let (width, height) = (rng.range(400.0, 480.0) as u32, rng.range(300.0, 360.0) as u32);
+    let paper = rng.colour(225.0, 255.0);
+    let mut sheet = solid(width, height, paper);
+    let band = rng.colour(20.0, 140.0);
+    for y in 0..height / 6 {
+        for x in 0..width {
+            sheet.put_pixel(x, y, Rgb(band.map(|c| c as u8)));
+        }
+    }
+    let font = font();
+    let ink = Rgb(rng.colour(0.0, 70.0).map(|c| c as u8));
+    let lines: Vec<&String> = lines.iter().filter(|line| !line.trim().is_empty()).collect();
+    let room = (height as f32 * 0.7) / lines.len().max(1) as f32;
+    let mut y = height as f32 / 6.0 + height as f32 * 0.08;
+    for line in lines {
+        // Largest size (up to the line's share of the height) at which the line fits the width.
+        let mut size = room * 0.8;
+        while size > 12.0 && text_width(&font, size, line) > width as f32 * 0.88 {
+            size -= 2.0;
+        }
+        let x = (width as f32 - text_width(&font, size, line)) / 2.0;
+        imageproc::drawing::draw_text_mut(&mut sheet, ink, x as i32, y as i32, PxScale::from(size), &font, line);
+        y += room;
+    }
+    sheet
+}
+
+fn text_width(font: &FontRef<'_>, size: f32, text: &str) -> f32 {
+    let scaled = font.as_scaled(PxScale::from(size));
+    text.chars().map(|c| scaled.h_advance(font.glyph_id(c))).sum()
+}
+
+/// Places `picture` on the canvas as photographed: rotated a little, seen at an angle (one side
+/// nearer than the other), somewhere near the middle.
+fn place(canvas: &mut RgbImage, picture: &RgbImage, rng: &mut Rng) {
+    let (w, h) = (picture.width() as f32, picture.height() as f32);
+    let scale = rng.range(0.85, 1.15);
+    let angle = rng.range(-0.16, 0.16);
+    let (cx, cy) = (WIDTH as f32 / 2.0 + rng.range(-60.0, 60.0), HEIGHT as f32 / 2.0 + rng.range(-40.0, 40.0));
+    // Perspective: one vertical edge shorter than the other.
+    let squeeze = rng.range(-0.12, 0.12);
+    let corners = [(-w / 2.0, -h / 2.0), (w / 2.0, -h / 2.0), (w / 2.0, h / 2.0), (-w / 2.0, h / 2.0)];
+    let target = corners.map(|(x, y)| {
+        let y = y * (1.0 + squeeze * x / w);
+        let (x, y) = (x * scale, y * scale);
+        (cx + x * angle.cos() - y * angle.sin(), cy + x * angle.sin() + y * angle.cos())
+    });
+    let source = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)];
+    let Some(back) = Projection::from_control_points(target, source) else { return };
+    for y in 0..canvas.height() {
+        for x in 0..canvas.width() {
+            let (u, v) = back * (x as f32 + 0.5, y as f32 + 0.5);
+            if u >= 0.0 && v >= 0.0 && u < w - 1.0 && v < h - 1.0 {
+                canvas.put_pixel(x, y, bilinear(picture, u, v));
+            }
+        }
+    }
+}
+
+fn bilinear(image: &RgbImage, u: f32, v: f32) -> Rgb<u8> {
+    let (x0, y0) = (u.floor() as u32, v.floor() as u32);
+    let (fx, fy) = (u - x0 as f32, v - y0 as f32);
+    let p = |x: u32, y: u32| image.get_pixel(x, y).0.map(f32::from);
+    let (a, b, c, d) = (p(x0, y0), p(x0 + 1, y0), p(x0, y0 + 1), p(x0 + 1, y0 + 1));
+    Rgb([0, 1, 2].map(|i| {
+        let top = a[i] * (1.0 - fx) + b[i] * fx;
+        let bottom = c[i] * (1.0 - fx) + d[i] * fx;
+        (top * (1.0 - fy) + bottom * fy).round() as u8
+    }))
+}
+
+fn paste(canvas: &mut RgbImage, picture: &RgbImage, x: u32, y: u32) {
+    for (px, py, pixel) in picture.enumerate_pixels() {
+        if x + px < canvas.width() && y + py < canvas.height() {
+            canvas.put_pixel(x + px, y + py, *pixel);
+        }
+    }
+}
+
+/// Uneven light: a brightness ramp across the photo and a warm or cold tint.
+fn light(canvas: &mut RgbImage, rng: &mut Rng) {
+    let (left, right) = (rng.range(0.65, 1.15), rng.range(0.65, 1.15));
+    let tint = rng.colour(0.9, 1.1);
+    let width = canvas.width() as f32;
+    for (x, _, pixel) in canvas.enumerate_pixels_mut() {
+        let t = x as f32 / width;
+        let gain = left * (1.0 - t) + right * t;
+        for (c, value) in pixel.0.iter_mut().enumerate() {
+            *value = (f32::from(*value) * gain * tint[c]).clamp(0.0, 255.0) as u8;
+        }
+    }
+}
+
+fn noise(canvas: &mut RgbImage, rng: &mut Rng, amplitude: f32) {
+    for pixel in canvas.pixels_mut() {
+        // Sum of three uniforms: roughly Gaussian, cheap.
+        let n = (rng.range(-1.0, 1.0) + rng.range(-1.0, 1.0) + rng.range(-1.0, 1.0)) * amplitude / 1.7;
+        for value in pixel.0.iter_mut() {
+            *value = (f32::from(*value) + n).clamp(0.0, 255.0) as u8;
+        }
+    }
+}
