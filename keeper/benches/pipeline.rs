@@ -11,7 +11,7 @@
 
 mod memory_chain;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,8 +30,9 @@ use covenant_keeper::config::KeeperConfig;
 use covenant_keeper::decide::{candidates, propose, Intent, Proposal};
 use covenant_keeper::guard::{Guard, Verdict};
 use covenant_keeper::keeper::{decision_hash, Keeper};
-use covenant_keeper::model::{bare_session, Device, Model, OnnxModel, INPUT};
+use covenant_keeper::model::{bare_session, Device, Model, OnnxModel, FEATURE_COUNT, INPUT};
 use covenant_keeper::observe::{observe, Snapshot};
+use covenant_keeper::proofs::{ProofOutcome, Reading};
 use covenant_keeper::{ops, setup};
 use memory_chain::MemoryChain;
 use ndarray::Array2;
@@ -129,8 +130,41 @@ async fn claims_world(dir: &std::path::Path) -> (Arc<BankChain>, KeeperConfig, K
     (chain, config, keeper, snapshot)
 }
 
-fn decide_and_guard(snapshot: &Snapshot, config: &KeeperConfig, model: &dyn Model) -> Vec<Intent> {
-    let found = candidates(snapshot, config, &HashSet::new());
+/// What the proof reader would have made of each claim: the good ones (hash set) read the slogan,
+/// the others read something else. The reader itself is measured by the `proofs` bench.
+fn synthetic_proofs(snapshot: &Snapshot) -> HashMap<Pubkey, ProofOutcome> {
+    snapshot
+        .claims
+        .iter()
+        .map(|(key, claim)| {
+            let good = claim.proof_hash != [0; 32];
+            let text = if good { "COVENANT keeps its word" } else { "SUMMER SALE" };
+            let rule = covenant_vision::ProofRule { text: "covenant keeps its word".into(), max_edits: None };
+            let reading = Reading {
+                sha256: claim.proof_hash,
+                width: 800,
+                height: 600,
+                regions: vec![covenant_vision::TextRegion {
+                    text: text.into(),
+                    confidence: 0.98,
+                    box_score: 0.93,
+                    corners: [(0.0, 0.0); 4],
+                }],
+                rule_match: rule.check([text]),
+                rule: rule.text,
+            };
+            (*key, ProofOutcome::Read(reading))
+        })
+        .collect()
+}
+
+fn decide_and_guard(
+    snapshot: &Snapshot,
+    config: &KeeperConfig,
+    model: &dyn Model,
+    proofs: &HashMap<Pubkey, ProofOutcome>,
+) -> Vec<Intent> {
+    let found = candidates(snapshot, config, &HashSet::new(), proofs);
     let rows: Vec<_> = found.iter().map(|candidate| candidate.features).collect();
     let scores = model.score(&rows).expect("inference");
     let mut guard = Guard::new(snapshot);
@@ -289,7 +323,10 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
                 reward: 1,
             },
         ),
-        ("reject claim", Intent::RejectClaim { bounty: bounty.to_string(), claimant: claim.claimant.to_string() }),
+        (
+            "reject claim",
+            Intent::RejectClaim { bounty: bounty.to_string(), claimant: claim.claimant.to_string(), reason_code: 1 },
+        ),
         ("release grant (SOL)", Intent::ReleaseGrant { grant: someone.clone(), asset: "SOL".into(), amount: 1 }),
         (
             "pay (SOL)",
@@ -366,11 +403,13 @@ async fn run() {
     let (_chain, config, keeper, snapshot) = claims_world(dir.path()).await;
 
     // 1. The floor: the same rows through a bare session.
-    let found = candidates(&snapshot, &config, &HashSet::new());
+    let proofs = synthetic_proofs(&snapshot);
+    let found = candidates(&snapshot, &config, &HashSet::new(), &proofs);
     assert_eq!(found.len(), CLAIMS);
     let rows: Vec<f32> = found.iter().flat_map(|candidate| candidate.features).collect();
     let mut raw = |batch: usize| {
-        let input = Array2::from_shape_vec((batch, 12), rows[..batch * 12].to_vec()).expect("shape");
+        let input =
+            Array2::from_shape_vec((batch, FEATURE_COUNT), rows[..batch * FEATURE_COUNT].to_vec()).expect("shape");
         time_per_call(9, if batch == 1 { 2_000 } else { 200 }, || {
             let tensor = TensorRef::from_array_view(input.view()).expect("tensor");
             std::hint::black_box(bare.run(ort::inputs![INPUT => tensor]).expect("run"));
@@ -379,14 +418,14 @@ async fn run() {
     let (raw_1, raw_256) = (raw(1), raw(CLAIMS));
 
     // 2. The keeper's own work on the same 256 claims.
-    let approved = decide_and_guard(&snapshot, &config, model.as_ref());
+    let approved = decide_and_guard(&snapshot, &config, model.as_ref(), &proofs);
     let decide_guard = time_per_call(9, 50, || {
-        std::hint::black_box(decide_and_guard(&snapshot, &config, model.as_ref()));
+        std::hint::black_box(decide_and_guard(&snapshot, &config, model.as_ref(), &proofs));
     });
     // Where decide+guard's time goes.
     let empty = HashSet::new();
     let find = time_per_call(9, 50, || {
-        std::hint::black_box(candidates(&snapshot, &config, &empty));
+        std::hint::black_box(candidates(&snapshot, &config, &empty, &proofs));
     });
     let feature_rows: Vec<_> = found.iter().map(|candidate| candidate.features).collect();
     let score = time_per_call(9, 200, || {

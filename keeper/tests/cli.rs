@@ -79,8 +79,24 @@ fn a_missing_or_foreign_model_is_named() {
     fails_with(dir.path(), &["--ort-lib", "/nonexistent/libonnxruntime.so", "check-model"], "ONNX Runtime library");
     // The model is checked before the loop ever talks to the cluster.
     fails_with(dir.path(), &["--model", "nowhere.onnx", "run", "--once"], "model file nowhere.onnx");
-    let (ok, stderr) = keeper(dir.path(), &["check-model", "--device", "cpu"]);
-    assert!(ok, "{stderr}");
+    let v1 = dir.path().join("v1.onnx");
+    std::fs::write(&v1, include_bytes!("fixtures/v1_default.onnx")).unwrap();
+    fails_with(dir.path(), &["--model", v1.to_str().unwrap(), "check-model"], "covenant.candidates.v1");
+    // The proof reader's models are checked too, and a missing one is named with its fix.
+    let mut config = std::fs::read_to_string(dir.path().join("keeper.toml")).unwrap();
+    config.push_str("[proofs]\nmodels_dir = \"no-models-here\"\n");
+    std::fs::write(dir.path().join("elsewhere.toml"), config).unwrap();
+    fails_with(dir.path(), &["--config", "elsewhere.toml", "check-model"], "setup-ocr-models");
+    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .current_dir(dir.path())
+        .env("RUST_LOG", "error")
+        .args(["check-model", "--device", "cpu"])
+        .output()
+        .expect("binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("model ok: version default-2") && stdout.contains("provider CPU"), "{stdout}");
+    assert!(stdout.contains("proof reader ok: PP-OCRv4 detection sha256 d2a7720d"), "{stdout}");
 }
 
 #[test]
@@ -92,4 +108,5 @@ fn the_example_config_parses_except_for_its_placeholders() {
     let filled = text.replace("<inference provider pubkey>", &key);
     let config = covenant_keeper::config::KeeperConfig::parse(&filled).expect("example parses");
     assert_eq!((config.policies.len(), config.payees.len(), config.payments.len()), (1, 1, 1));
+    assert_eq!(config.proofs.max_bytes, 8 << 20, "the documented default");
 }

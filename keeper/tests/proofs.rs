@@ -234,3 +234,24 @@ async fn a_bounty_without_a_proof_rule_pays_nothing() {
     let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
     assert_eq!(claim.status, ClaimStatus::Pending);
 }
+
+#[test]
+fn bad_proof_settings_are_refused_naming_the_key() {
+    let base = "[keys]\nkeeper = \"k.json\"\n[treasury]\noperator = \"11111111111111111111111111111111\"\nid = 1\n";
+    let cases = [
+        ("[proofs]\nmax_bytes = 0\n", "max_bytes"),
+        ("[proofs]\ndet_side = 8\n", "det_side"),
+        ("[proofs]\nipfs_gateway = \"ftp://x\"\n", "proofs.ipfs_gateway"),
+        ("[proofs]\ncolour = 1\n", "unknown field `colour`"),
+        ("[[bounty]]\nid = 0\nproof = { text = \"!!\" }\n", "bounty[0].proof.text"),
+        (
+            "[[bounty]]\nid = 0\nproof = { text = \"a\" }\n[[bounty]]\nid = 0\nproof = { text = \"b\" }\n",
+            "two proof rules",
+        ),
+        ("[[bounty]]\nid = 0\nproof = { text = \"a\", fuzz = 1 }\n", "unknown field `fuzz`"),
+    ];
+    for (extra, needle) in cases {
+        let error = covenant_keeper::config::KeeperConfig::parse(&format!("{base}{extra}")).expect_err(needle);
+        assert!(error.contains(needle) && !error.contains('\n'), "{needle:?} not in one line: {error}");
+    }
+}

@@ -142,6 +142,9 @@ pub struct ProofReader {
 }
 
 const CACHE_LIMIT: usize = 10_000;
+/// Photos fetched and decoded together (each at most `max_pixels`, then shrunk to twice the
+/// detector's side).
+const JOBS_IN_MEMORY: usize = 64;
 
 /// Where `scripts/setup-ocr-models` puts the models.
 pub fn default_models_dir() -> std::path::PathBuf {
@@ -200,18 +203,23 @@ impl ProofReader {
                 }
             }
         }
-        let fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)> = futures::stream::iter(pending)
-            .map(|job| async move {
-                let bytes = self.fetcher.fetch(&job.uri).await;
-                (job, bytes)
-            })
-            .buffer_unordered(self.concurrency)
-            .collect()
-            .await;
-        let reader = self.clone();
-        let read = tokio::task::spawn_blocking(move || reader.judge(fetched))
-            .await
-            .map_err(|error| ModelError::Inference(format!("proof reading task: {error}")))??;
+        // A bounded number of photos in memory at once, however many claims are pending.
+        let mut read = Vec::with_capacity(pending.len());
+        for chunk in pending.chunks(JOBS_IN_MEMORY) {
+            let fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)> = futures::stream::iter(chunk.to_vec())
+                .map(|job| async move {
+                    let bytes = self.fetcher.fetch(&job.uri).await;
+                    (job, bytes)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            let reader = self.clone();
+            let judged = tokio::task::spawn_blocking(move || reader.judge(fetched))
+                .await
+                .map_err(|error| ModelError::Inference(format!("proof reading task: {error}")))??;
+            read.extend(judged);
+        }
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() > CACHE_LIMIT {
                 cache.clear();
@@ -232,8 +240,9 @@ impl ProofReader {
         &self,
         fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)>,
     ) -> Result<Vec<((Pubkey, String, [u8; 32]), ProofOutcome)>, ModelError> {
-        let limits = self.limits;
-        let checked: Vec<(ProofJob, Result<(RgbImage, [u8; 32]), ProofOutcome>)> =
+        let (limits, max_side) = (self.limits, self.ocr.det_side().saturating_mul(2));
+        #[allow(clippy::type_complexity)]
+        let checked: Vec<(ProofJob, Result<(RgbImage, [u8; 32], (u32, u32)), ProofOutcome>)> =
             parallel_map(fetched, |(job, bytes)| {
                 let outcome = match bytes {
                     Err(FetchError::Unreachable(detail)) => Err(ProofOutcome::Unreachable { detail }),
@@ -254,7 +263,10 @@ impl ProofReader {
                             ))
                         } else {
                             match decode(&bytes, limits) {
-                                Ok(image) => Ok((image, sha256)),
+                                Ok(image) => {
+                                    let size = image.dimensions();
+                                    Ok((shrink(image, max_side), sha256, size))
+                                }
                                 Err(error @ DecodeError::TooManyPixels { .. }) => {
                                     Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
                                 }
@@ -266,25 +278,20 @@ impl ProofReader {
                 (job, outcome)
             });
         let mut results = Vec::with_capacity(checked.len());
-        let mut decoded = Vec::new();
+        let (mut decoded, mut images) = (Vec::new(), Vec::new());
         for (job, outcome) in checked {
             match outcome {
-                Ok(image) => decoded.push((job, image)),
+                Ok((image, sha256, size)) => {
+                    images.push(image);
+                    decoded.push((job, sha256, size));
+                }
                 Err(outcome) => results.push(((job.claim, job.uri, job.expected_hash), outcome)),
             }
         }
-        let images: Vec<RgbImage> = decoded.iter().map(|(_, (image, _))| image.clone()).collect();
         let pages = self.ocr.read(&images, self.det_batch).map_err(|error| ModelError::Inference(error.to_string()))?;
-        for ((job, (image, sha256)), regions) in decoded.into_iter().zip(pages) {
+        for ((job, sha256, (width, height)), regions) in decoded.into_iter().zip(pages) {
             let rule_match = job.rule.check(regions.iter().map(|region| region.text.as_str()));
-            let reading = Reading {
-                sha256,
-                width: image.width(),
-                height: image.height(),
-                regions,
-                rule: job.rule.text.clone(),
-                rule_match,
-            };
+            let reading = Reading { sha256, width, height, regions, rule: job.rule.text.clone(), rule_match };
             results.push(((job.claim, job.uri, job.expected_hash), ProofOutcome::Read(reading)));
         }
         Ok(results)
@@ -315,6 +322,20 @@ pub fn load_ocr(config: &ProofConfig, base: &Path, library: &Path, device: Devic
         .map_err(|error| ModelError::Contract { path: models.display().to_string(), detail: error.to_string() })?;
     tracing::info!(models = %models.display(), provider = %ocr.info().provider, requested = ?device, "proof reader provider");
     Ok(ocr)
+}
+
+/// Scales a photo down so neither side exceeds `max_side` (the detector sees `det_side`; the
+/// recognizer's crops keep twice that), keeping memory per photo bounded.
+fn shrink(image: RgbImage, max_side: u32) -> RgbImage {
+    let (width, height) = image.dimensions();
+    let longest = width.max(height);
+    if longest <= max_side || max_side == 0 {
+        return image;
+    }
+    let scale = f64::from(max_side) / f64::from(longest);
+    let (w, h) =
+        ((f64::from(width) * scale).round().max(1.0) as u32, (f64::from(height) * scale).round().max(1.0) as u32);
+    covenant_vision::image::imageops::resize(&image, w, h, covenant_vision::image::imageops::FilterType::Triangle)
 }
 
 fn refused(reason: RejectReason, detail: String) -> ProofOutcome {

@@ -82,17 +82,16 @@ impl Ocr {
         &self.info
     }
 
+    /// The longer side photos are scaled to for detection.
+    pub fn det_side(&self) -> u32 {
+        self.det_side
+    }
+
     /// Reads every image: detection in batches of `det_batch`, then all regions of all images
     /// recognised together. Returns each image's regions in reading order.
     pub fn read(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Vec<TextRegion>>, VisionError> {
-        let mut boxes: Vec<Vec<([(f32, f32); 4], f32)>> = Vec::with_capacity(images.len());
-        for chunk in images.chunks(det_batch.max(1)) {
-            boxes.extend(self.detect(chunk)?);
-        }
-        let mut crops = Vec::new();
-        for (image, found) in images.iter().zip(&boxes) {
-            crops.extend(found.iter().map(|(corners, _)| crop(image, corners)));
-        }
+        let boxes = self.detect_all(images, det_batch)?;
+        let crops = crops(images, &boxes);
         let mut read = self.recognise(&crops)?.into_iter();
         let mut pages = Vec::with_capacity(images.len());
         for found in boxes {
@@ -106,6 +105,15 @@ impl Ocr {
             pages.push(regions);
         }
         Ok(pages)
+    }
+
+    /// Text regions of every image (corners and detection score), in batches of `det_batch`.
+    pub fn detect_all(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Vec<Region>>, VisionError> {
+        let mut boxes = Vec::with_capacity(images.len());
+        for chunk in images.chunks(det_batch.max(1)) {
+            boxes.extend(self.detect(chunk)?);
+        }
+        Ok(boxes)
     }
 
     /// The detection input for a batch (zero-padded to its largest image) and each image's scale.
@@ -130,7 +138,7 @@ impl Ocr {
         (input, scaled)
     }
 
-    fn detect(&self, images: &[RgbImage]) -> Result<Vec<Vec<([(f32, f32); 4], f32)>>, VisionError> {
+    fn detect(&self, images: &[RgbImage]) -> Result<Vec<Vec<Region>>, VisionError> {
         let (input, scaled) = self.detection_input(images);
         let inference = |error: ort::Error| VisionError::Inference(format!("text detection: {error}"));
         let mut det = self.det.lock().map_err(|_| VisionError::Inference("detection session poisoned".into()))?;
@@ -212,6 +220,19 @@ impl Ocr {
     }
 }
 
+/// A detected region: corners in the image (top-left, top-right, bottom-right, bottom-left) and
+/// its mean detection probability.
+pub type Region = ([(f32, f32); 4], f32);
+
+/// Every region of every image, straightened into upright crops, in order.
+pub fn crops(images: &[RgbImage], boxes: &[Vec<Region>]) -> Vec<RgbImage> {
+    let mut crops = Vec::new();
+    for (image, found) in images.iter().zip(boxes) {
+        crops.extend(found.iter().map(|(corners, _)| crop(image, corners)));
+    }
+    crops
+}
+
 pub const DET_MODEL: &str = "ch_PP-OCRv4_det_infer.onnx";
 pub const REC_MODEL: &str = "ch_PP-OCRv4_rec_infer.onnx";
 
@@ -246,7 +267,7 @@ fn side(a: (f32, f32), b: (f32, f32)) -> f32 {
 /// DB post-processing on one probability map (`w` × `h` valid pixels): threshold, dilate, label
 /// the connected regions, fit each a minimum-area rectangle, score it by its mean probability and
 /// grow it by the unclip ratio. Corners are in the detector's coordinates.
-fn boxes_from_map(probability: &dyn Fn(usize, usize) -> f32, w: usize, h: usize) -> Vec<([(f32, f32); 4], f32)> {
+fn boxes_from_map(probability: &dyn Fn(usize, usize) -> f32, w: usize, h: usize) -> Vec<Region> {
     let (width, height) = (w as u32, h as u32);
     let mut bitmap = GrayImage::new(width, height);
     for y in 0..h {

@@ -119,6 +119,11 @@ name = "too-big"
 recipient = "{big_spender}"
 amount = 3_000_000_000
 every_seconds = 3_600
+[[bounty]]
+id = 0
+proof = {{ text = "covenant keeps its word" }}
+[proofs]
+dir = "proofs"
 "#,
         url = rpc_url
     );
@@ -132,11 +137,19 @@ every_seconds = 3_600
     let grant_args = ["grant", "--from", "donor.json", "--id", "1", "--lamports", &(2 * SOL).to_string()];
     keeper(dir.path(), &[&grant_args[..], &["--expires-in", "86400"]].concat());
 
-    // The operator opens a bounty; one fan claims with a proof, the other without.
+    // The operator opens a bounty; one fan claims with a photo of the poster, the other with a
+    // photo without it. The keeper reads both (PP-OCRv4) from its proofs directory.
     let bounty = open_bounty(chain.as_ref(), &w.operator, &t, chain.clock().await.expect("clock").unix_timestamp).await;
-    for (fan, good) in w.fans.iter().zip([true, false]) {
-        let (uri, hash) = if good { ("https://example.org/poster.jpg", [7u8; 32]) } else { ("no proof", [0u8; 32]) };
-        let ix = sdk::submit_claim(bounty, fan.pubkey(), uri.into(), hash);
+    std::fs::create_dir_all(dir.path().join("proofs")).expect("proofs dir");
+    for (i, (fan, good)) in w.fans.iter().zip([true, false]).enumerate() {
+        use covenant_vision::render::{render_png, Photo};
+        let photo =
+            if good { Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]) } else { Photo::NoPoster };
+        let bytes = render_png(&photo, 40 + i as u64);
+        let name = format!("fan-{i}.png");
+        std::fs::write(dir.path().join("proofs").join(&name), &bytes).expect("photo written");
+        let hash: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes)).into();
+        let ix = sdk::submit_claim(bounty, fan.pubkey(), format!("file://{name}"), hash);
         ops::submit(chain.as_ref(), &[ix], fan, &[]).await.expect("claim lands");
     }
 

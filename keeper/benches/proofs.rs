@@ -1,0 +1,225 @@
+//! Claims verified per second on the keeper's whole proof path against raw ONNX Runtime on the
+//! same models and inputs, in one run. `cargo bench -p covenant-keeper --bench proofs`; results
+//! and their discussion live in BENCHMARKS.md.
+//!
+//! Whole path, per batch of B claims: read each photo (file://), SHA-256 it against the claim,
+//! decode it, detect its text, recognise every region, match the rule, build the claims'
+//! candidates, score them with the decision model, propose, guard. Raw: the same detection
+//! tensors and the same recognition tensor (built once, outside the timing) through bare sessions
+//! with the same settings. Rounds alternate keeper and raw so drift hits both.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use covenant::instructions::CreateBountyArgs;
+use covenant::sdk::{self, TreasuryAddresses};
+use covenant::state::DecisionRecord;
+use covenant_keeper::chain::{BankChain, Chain};
+use covenant_keeper::config::KeeperConfig;
+use covenant_keeper::decide::{candidates, proof_jobs, propose, Proposal};
+use covenant_keeper::guard::Guard;
+use covenant_keeper::model::{session, Device, Model, OnnxModel};
+use covenant_keeper::observe::{observe, Snapshot};
+use covenant_keeper::proofs::{default_models_dir, load_ocr, ProofJob, ProofReader};
+use covenant_keeper::{ops, setup};
+use covenant_vision::render::{render_png, Photo};
+use covenant_vision::{decode, DecodeLimits};
+use ndarray::Array4;
+use ort::session::Session;
+use ort::value::TensorRef;
+use sha2::Digest;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+const SOL: u64 = 1_000_000_000;
+const PHOTOS: usize = 32;
+const ROUNDS: usize = 3;
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// A treasury with one bounty and `PHOTOS` claims whose photos are in `dir/proofs`.
+async fn world(dir: &Path) -> (KeeperConfig, Snapshot) {
+    let (operator, keeper, crowd) = (Keypair::new(), Keypair::new(), Keypair::new());
+    let chain = Arc::new(
+        BankChain::start(&[(operator.pubkey(), 1_000 * SOL), (keeper.pubkey(), 10 * SOL), (crowd.pubkey(), 100 * SOL)])
+            .await,
+    );
+    let proofs = dir.join("proofs");
+    std::fs::create_dir_all(&proofs).expect("proofs dir");
+    let text = format!(
+        "[keys]\nkeeper = \"unused\"\n[treasury]\noperator = \"{}\"\nid = 1\n[loop]\ndecision_log = \"{}\"\n\
+         [[policy]]\nasset = \"SOL\"\nper_tx_max = 10_000_000_000\nperiod_seconds = 86_400\nperiod_cap = 1_000_000_000_000\n\
+         [[bounty]]\nid = 0\nproof = {{ text = \"covenant keeps its word\" }}\n[proofs]\ndir = \"{}\"\ndet_batch = 32\n",
+        operator.pubkey(),
+        dir.join("log.jsonl").display(),
+        proofs.display()
+    );
+    let config = KeeperConfig::parse(&text).expect("bench config");
+    for step in ops::init_steps(chain.as_ref(), &config, operator.pubkey(), keeper.pubkey()).await.expect("steps") {
+        ops::submit(chain.as_ref(), &step.instructions, &operator, &[]).await.expect("init");
+    }
+    let t = TreasuryAddresses::new(operator.pubkey(), 1);
+    ops::submit(chain.as_ref(), &ops::donate(&t, operator.pubkey(), 100 * SOL, String::new()), &operator, &[])
+        .await
+        .expect("funding");
+    let now = chain.clock().await.expect("clock").unix_timestamp;
+    let args = CreateBountyArgs {
+        reward: SOL / 100,
+        max_claims: PHOTOS as u32,
+        deadline: now + 86_400,
+        description: "poster".into(),
+        decision: DecisionRecord::default(),
+    };
+    ops::submit(chain.as_ref(), &[sdk::create_bounty(&t, operator.pubkey(), None, 0, args)], &operator, &[])
+        .await
+        .expect("bounty");
+    for i in 0..PHOTOS {
+        // Three in four show the poster; the rest show none or other text.
+        let photo = match i % 4 {
+            3 if i % 8 == 3 => Photo::NoPoster,
+            3 => Photo::Poster(vec!["SUMMER SALE".into(), "everything half price".into()]),
+            _ => Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]),
+        };
+        let bytes = render_png(&photo, 100 + i as u64);
+        let name = format!("photo-{i}.png");
+        std::fs::write(proofs.join(&name), &bytes).expect("photo written");
+        let hash: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+        let claimant = Keypair::new();
+        let fund = solana_system_interface::instruction::transfer(&crowd.pubkey(), &claimant.pubkey(), SOL / 100);
+        ops::submit(chain.as_ref(), &[fund], &crowd, &[]).await.expect("fund");
+        let ix = sdk::submit_claim(t.bounty(0), claimant.pubkey(), format!("file://{name}"), hash);
+        ops::submit(chain.as_ref(), &[ix], &claimant, &[]).await.expect("claim");
+    }
+    let snapshot = observe(chain.as_ref(), &t, &[]).await.expect("observe");
+    (config, snapshot)
+}
+
+/// The keeper's whole path over `jobs`, in batches of `batch`; returns how many it approved.
+async fn keeper_path(
+    reader: &Arc<ProofReader>,
+    jobs: &[ProofJob],
+    batch: usize,
+    snapshot: &Snapshot,
+    config: &KeeperConfig,
+    model: &dyn Model,
+) -> usize {
+    let mut approved = 0;
+    for chunk in jobs.chunks(batch) {
+        let proofs = reader.read_all(chunk.to_vec()).await.expect("proofs read");
+        let found: Vec<_> = candidates(snapshot, config, &HashSet::new(), &proofs)
+            .into_iter()
+            .filter(|candidate| candidate.is_scored())
+            .collect();
+        let rows: Vec<_> = found.iter().map(|candidate| candidate.features).collect();
+        let scores = model.score(&rows).expect("inference");
+        let mut guard = Guard::new(snapshot);
+        for (candidate, score) in found.iter().zip(scores) {
+            if let Proposal::Act(intent) = propose(candidate, Some(score), config) {
+                approved += usize::from(matches!(
+                    guard.check(&intent),
+                    covenant_keeper::guard::Verdict::Pass {
+                        intent: covenant_keeper::decide::Intent::ApproveClaim { .. }
+                    }
+                ));
+            }
+        }
+    }
+    approved
+}
+
+/// The same tensors through bare sessions: detection per batch, recognition once per batch.
+fn raw_path(det: &mut Session, rec: &mut Session, inputs: &[(Array4<f32>, Array4<f32>)]) {
+    for (det_input, rec_input) in inputs {
+        let tensor = TensorRef::from_array_view(det_input.view()).expect("tensor");
+        std::hint::black_box(det.run(ort::inputs!["x" => tensor]).expect("det"));
+        let tensor = TensorRef::from_array_view(rec_input.view()).expect("tensor");
+        std::hint::black_box(rec.run(ort::inputs!["x" => tensor]).expect("rec"));
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let mut out = setup::stdout_without_program_logs();
+    let library = setup::default_ort_library();
+    let model: Arc<dyn Model> = Arc::new(
+        OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Cpu)
+            .unwrap_or_else(|error| panic!("{error} (run scripts/setup-onnxruntime)")),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (config, snapshot) = world(dir.path()).await;
+    let rss_before_models = peak_rss_mib();
+    let ocr = Arc::new(load_ocr(&config.proofs, dir.path(), &library, Device::Cpu).expect("OCR models"));
+    let jobs = proof_jobs(&snapshot, &config, &HashSet::new());
+    assert_eq!(jobs.len(), PHOTOS);
+
+    // The raw side's inputs: exactly the tensors the keeper's own pre-processing builds.
+    let images: Vec<_> = jobs
+        .iter()
+        .map(|job| {
+            let path = config.proofs.dir.as_ref().expect("dir").join(job.uri.trim_start_matches("file://"));
+            decode(&std::fs::read(path).expect("photo"), DecodeLimits::default()).expect("decodes")
+        })
+        .collect();
+    let models = default_models_dir();
+    let bytes = |name: &str| std::fs::read(models.join(name)).expect("model file");
+    let (det_bytes, rec_bytes) = (bytes(covenant_vision::DET_MODEL), bytes(covenant_vision::REC_MODEL));
+    let (mut det, _) = session(&det_bytes, "det", &library, Device::Cpu, 0).expect("det session");
+    let (mut rec, _) = session(&rec_bytes, "rec", &library, Device::Cpu, 0).expect("rec session");
+
+    let mut rows = Vec::new();
+    for batch in [1usize, 8, 32] {
+        let inputs: Vec<(Array4<f32>, Array4<f32>)> = images
+            .chunks(batch)
+            .map(|chunk| {
+                let (det_input, _) = ocr.detection_input(chunk);
+                let boxes = ocr.detect_all(chunk, batch).expect("detects");
+                let crops = covenant_vision::ocr::crops(chunk, &boxes);
+                (det_input, covenant_vision::ocr::recognition_input(&crops))
+            })
+            .collect();
+        let (mut keeper_best, mut raw_best) = (f64::MAX, f64::MAX);
+        let mut approved = 0;
+        for _ in 0..ROUNDS {
+            // A fresh reader per round: its cache would otherwise skip the work.
+            let reader = Arc::new(ProofReader::new(ocr.clone(), &config.proofs, dir.path()));
+            let started = Instant::now();
+            approved = keeper_path(&reader, &jobs, batch, &snapshot, &config, model.as_ref()).await;
+            keeper_best = keeper_best.min(started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            raw_path(&mut det, &mut rec, &inputs);
+            raw_best = raw_best.min(started.elapsed().as_secs_f64());
+        }
+        rows.push((batch, PHOTOS as f64 / keeper_best, PHOTOS as f64 / raw_best, keeper_best / raw_best, approved));
+    }
+
+    macro_rules! out {
+        ($($arg:tt)*) => {{
+            use std::io::Write as _;
+            let _ = writeln!(out, $($arg)*);
+        }};
+    }
+    out!("Proof path: {PHOTOS} claims with 800x600 PNG photos (24 of the poster, 8 not), CPU, best of {ROUNDS} rounds");
+    out!("");
+    out!("| batch | keeper: claims/s (whole path) | raw ONNX Runtime: claims/s | keeper ÷ raw (time) | approved |");
+    out!("|---:|---:|---:|---:|---:|");
+    for (batch, keeper, raw, ratio, approved) in rows {
+        out!("| {batch} | {keeper:.2} | {raw:.2} | {ratio:.3}x | {approved} of {PHOTOS} |");
+    }
+    out!("");
+    out!("peak RSS {:.0} MiB ({:.0} MiB before the OCR models loaded)", peak_rss_mib(), rss_before_models);
+}
