@@ -165,7 +165,7 @@ async fn http_and_ipfs_proofs_are_read_and_unreachable_ones_wait_then_are_reject
     let photo = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 21);
     let hash: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &photo)).into();
     let (address, server) = serve(photo);
-    // A gateway that is down: a port nobody listens on.
+    // A host that is down: a port bound for a moment, then closed, so nobody listens on it.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let config = format!(
         "[proofs]\ndir = \"proofs\"\ntimeout_seconds = 1\nreject_unreachable_after_seconds = 7200\nipfs_gateway = \"{address}\"\n"
@@ -179,7 +179,6 @@ async fn http_and_ipfs_proofs_are_read_and_unreachable_ones_wait_then_are_reject
     let slow = world.claim_with(bounty, &format!("{address}/slow"), hash).await;
     let missing = world.claim_with(bounty, &format!("{address}/gone.png"), hash).await;
     let down = world.claim_with(bounty, &format!("http://{closed}/photo.png"), hash).await;
-    drop(closed);
     let waiting = [&slow, &missing, &down];
     let mut before = Vec::new();
     for claimant in waiting {
@@ -254,4 +253,25 @@ fn bad_proof_settings_are_refused_naming_the_key() {
         let error = covenant_keeper::config::KeeperConfig::parse(&format!("{base}{extra}")).expect_err(needle);
         assert!(error.contains(needle) && !error.contains('\n'), "{needle:?} not in one line: {error}");
     }
+}
+
+#[tokio::test]
+async fn a_gateway_that_is_down_holds_ipfs_claims_then_rejects_them_as_unreachable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = format!(
+        "[proofs]\ndir = \"proofs\"\ntimeout_seconds = 1\nreject_unreachable_after_seconds = 3600\nipfs_gateway = \"http://{closed}\"\n"
+    );
+    let world = World::new(&config, 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 3).await;
+    let claimant =
+        world.claim_with(bounty, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi", [3; 32]).await;
+    let before = world.lamports(claimant.pubkey()).await;
+    let mut keeper = world.keeper();
+    let first = keeper.tick().await.expect("tick");
+    assert_eq!(first.held.len(), 1, "{first:?}");
+    assert!(first.claims.values().all(|review| review.why.contains("unreachable")), "{first:?}");
+    world.chain.warp_seconds(2 * HOUR).await.unwrap();
+    keeper.tick().await.expect("tick");
+    assert_rejected(&world, bounty, &claimant, before, RejectReason::ProofUnreachable).await;
+    assert_eq!(paid(&world, bounty).await, 0);
 }

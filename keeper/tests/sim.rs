@@ -185,3 +185,57 @@ fn bad_scenarios_are_refused_with_the_reason() {
         .to_string();
     assert!(error.contains("config.keys"), "{error}");
 }
+
+#[tokio::test]
+async fn a_scenario_can_give_a_claim_its_own_image_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("page.png"), include_bytes!("fixtures/skimage-page.png")).unwrap();
+    let text = r#"
+name = "one claim with a real photo"
+seed = 3
+ticks = 2
+tick_seconds = 3_600
+vault_lamports = 1_000_000_000
+[config.treasury]
+id = 1
+[[config.bounty]]
+id = 0
+proof = { text = "Region-based segmentation" }
+[[config.policy]]
+asset = "SOL"
+per_tx_max = 1_000_000_000
+period_seconds = 86_400
+period_cap = 1_000_000_000
+[[event]]
+tick = 1
+kind = "bounty"
+id = 0
+reward = 10_000_000
+max_claims = 2
+hours = 24
+description = "a photo of the segmentation page"
+[[event]]
+tick = 1
+kind = "claim"
+bounty = 0
+from = "@reader"
+image = "page.png"
+"#;
+    std::fs::write(dir.path().join("scenario.toml"), text).unwrap();
+    let scenario = Scenario::load(&dir.path().join("scenario.toml")).expect("scenario loads");
+    let reader = |config: &covenant_keeper::config::KeeperConfig| {
+        Ok(std::sync::Arc::new(covenant_keeper::proofs::ProofReader::new(
+            common::shared_ocr(),
+            &config.proofs,
+            std::path::Path::new("."),
+        )))
+    };
+    let out = dir.path().join("out");
+    let run = sim::run(&scenario, common::default_model(), &reader, &out, &mut |_| {}).await.expect("runs");
+    let [claim] = &run.report.claims[..] else { panic!("one claim: {:?}", run.report.claims) };
+    assert_eq!((claim.claimant.as_str(), claim.review.decision), ("reader", "approve"), "{claim:?}");
+    assert!(claim.review.read.contains("segmentation"), "{claim:?}");
+    let bounty: Bounty = account(run.chain.as_ref(), run.addresses.bounty(0)).await;
+    assert_eq!((bounty.approved_count, bounty.paid), (1, 10_000_000));
+    assert!(out.join("proofs/page.png").exists());
+}

@@ -138,8 +138,13 @@ pub struct ProofReader {
     concurrency: usize,
     det_batch: usize,
     /// Final outcomes by (claim, URI, hash): a claim the model held is not fetched and read again.
-    cache: Mutex<HashMap<(Pubkey, String, [u8; 32]), ProofOutcome>>,
+    cache: Mutex<HashMap<ProofKey, ProofOutcome>>,
 }
+
+/// A proof's identity: the claim, its URI and its on-chain hash.
+type ProofKey = (Pubkey, String, [u8; 32]);
+/// A photo that passed its checks: pixels (shrunk), SHA-256, original size.
+type Checked = (RgbImage, [u8; 32], (u32, u32));
 
 const CACHE_LIMIT: usize = 10_000;
 /// Photos fetched and decoded together (each at most `max_pixels`, then shrunk to twice the
@@ -235,48 +240,45 @@ impl ProofReader {
     }
 
     /// Hash check, parallel decode, batched OCR, rule match.
-    #[allow(clippy::type_complexity)]
     pub fn judge(
         &self,
         fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)>,
-    ) -> Result<Vec<((Pubkey, String, [u8; 32]), ProofOutcome)>, ModelError> {
+    ) -> Result<Vec<(ProofKey, ProofOutcome)>, ModelError> {
         let (limits, max_side) = (self.limits, self.ocr.det_side().saturating_mul(2));
-        #[allow(clippy::type_complexity)]
-        let checked: Vec<(ProofJob, Result<(RgbImage, [u8; 32], (u32, u32)), ProofOutcome>)> =
-            parallel_map(fetched, |(job, bytes)| {
-                let outcome = match bytes {
-                    Err(FetchError::Unreachable(detail)) => Err(ProofOutcome::Unreachable { detail }),
-                    Err(FetchError::Refused(detail)) => Err(refused(RejectReason::ProofUriRefused, detail)),
-                    Err(error @ FetchError::TooLarge { .. }) => {
-                        Err(refused(RejectReason::ProofTooLarge, error.to_string()))
-                    }
-                    Ok(bytes) => {
-                        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-                        if sha256 != job.expected_hash {
-                            Err(refused(
-                                RejectReason::ProofHashMismatch,
-                                format!(
-                                    "the file's SHA-256 is {}, the claim's {}",
-                                    hex::encode(sha256),
-                                    hex::encode(job.expected_hash)
-                                ),
-                            ))
-                        } else {
-                            match decode(&bytes, limits) {
-                                Ok(image) => {
-                                    let size = image.dimensions();
-                                    Ok((shrink(image, max_side), sha256, size))
-                                }
-                                Err(error @ DecodeError::TooManyPixels { .. }) => {
-                                    Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
-                                }
-                                Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
+        let checked: Vec<(ProofJob, Result<Checked, ProofOutcome>)> = parallel_map(fetched, |(job, bytes)| {
+            let outcome = match bytes {
+                Err(FetchError::Unreachable(detail)) => Err(ProofOutcome::Unreachable { detail }),
+                Err(FetchError::Refused(detail)) => Err(refused(RejectReason::ProofUriRefused, detail)),
+                Err(error @ FetchError::TooLarge { .. }) => {
+                    Err(refused(RejectReason::ProofTooLarge, error.to_string()))
+                }
+                Ok(bytes) => {
+                    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+                    if sha256 != job.expected_hash {
+                        Err(refused(
+                            RejectReason::ProofHashMismatch,
+                            format!(
+                                "the file's SHA-256 is {}, the claim's {}",
+                                hex::encode(sha256),
+                                hex::encode(job.expected_hash)
+                            ),
+                        ))
+                    } else {
+                        match decode(&bytes, limits) {
+                            Ok(image) => {
+                                let size = image.dimensions();
+                                Ok((shrink(image, max_side), sha256, size))
                             }
+                            Err(error @ DecodeError::TooManyPixels { .. }) => {
+                                Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
+                            }
+                            Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
                         }
                     }
-                };
-                (job, outcome)
-            });
+                }
+            };
+            (job, outcome)
+        });
         let mut results = Vec::with_capacity(checked.len());
         let (mut decoded, mut images) = (Vec::new(), Vec::new());
         for (job, outcome) in checked {

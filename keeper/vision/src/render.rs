@@ -94,7 +94,7 @@ fn background(rng: &mut Rng) -> RgbImage {
     RgbImage::from_fn(WIDTH, HEIGHT, |x, y| {
         let t = y as f32 / HEIGHT as f32;
         let shade = match pattern {
-            1 => 1.0 - 0.08 * f32::from(u8::from(((x as f32 / period) as u32) % 2 == 0)),
+            1 => 1.0 - 0.08 * f32::from(u8::from(((x as f32 / period) as u32).is_multiple_of(2))),
             2 => 1.0 - 0.1 * f32::from(u8::from(x as f32 % period < 3.0 || y as f32 % period < 3.0)),
             _ => 1.0,
         };
