@@ -279,8 +279,11 @@ impl Sandbox {
                 continue;
             }
             let who = self.name(&review.claimant);
-            let read =
-                if review.read.is_empty() { "nothing read".to_string() } else { format!("read \"{}\"", review.read) };
+            let read = match (review.read.is_empty(), review.match_score) {
+                (false, _) => format!("read \"{}\"", review.read),
+                (true, Some(_)) => "no text found in the photo".to_string(),
+                (true, None) => "photo not read".to_string(),
+            };
             let score = review.match_score.map(|score| format!(", match {score:.2}")).unwrap_or_default();
             lines.push(format!("{who}: {read}{score} -> {} ({})", review.decision, review.why));
         }

@@ -214,8 +214,11 @@ impl Report {
             let _ = writeln!(out, "\n  claims: what each photo showed, and why");
             for claim in &self.claims {
                 let review = &claim.review;
-                let read =
-                    if review.read.is_empty() { "(not read)".to_string() } else { format!("\"{}\"", review.read) };
+                let read = match (review.read.is_empty(), review.match_score) {
+                    (false, _) => format!("\"{}\"", review.read),
+                    (true, Some(_)) => "(no text found)".to_string(),
+                    (true, None) => "(not read)".to_string(),
+                };
                 let score = review.match_score.map(|score| format!("match {score:.2}")).unwrap_or_default();
                 let _ =
                     writeln!(out, "    {:<9} {:<7} {read} {score}: {}", claim.claimant, review.decision, review.why);
