@@ -169,6 +169,10 @@ pub struct ProofConfig {
     /// Proofs fetched at once.
     #[serde(default = "defaults::concurrency")]
     pub concurrency: usize,
+    /// New proofs read per tick, oldest claims first and ones that were unreachable last; the
+    /// rest wait for a later tick (a flood of slow proofs cannot stall the other actions).
+    #[serde(default = "defaults::max_per_tick")]
+    pub max_per_tick: usize,
     /// An unreachable proof is retried each tick until its claim is this old, then rejected.
     #[serde(default = "defaults::unreachable_after_seconds")]
     pub reject_unreachable_after_seconds: i64,
@@ -193,6 +197,7 @@ impl Default for ProofConfig {
             max_pixels: defaults::max_pixels(),
             timeout_seconds: defaults::fetch_timeout_seconds(),
             concurrency: defaults::concurrency(),
+            max_per_tick: defaults::max_per_tick(),
             reject_unreachable_after_seconds: defaults::unreachable_after_seconds(),
             det_batch: defaults::det_batch(),
             det_side: defaults::det_side(),
@@ -328,6 +333,9 @@ mod defaults {
     pub fn concurrency() -> usize {
         8
     }
+    pub fn max_per_tick() -> usize {
+        64
+    }
     pub fn unreachable_after_seconds() -> i64 {
         86_400
     }
@@ -414,8 +422,18 @@ impl KeeperConfig {
             }
         }
         let proofs = &self.proofs;
-        if proofs.max_bytes == 0 || proofs.max_pixels == 0 || proofs.concurrency == 0 || proofs.det_batch == 0 {
-            return Err("proofs: max_bytes, max_pixels, concurrency and det_batch must be positive".into());
+        if [
+            proofs.max_bytes,
+            proofs.max_pixels,
+            proofs.concurrency as u64,
+            proofs.det_batch as u64,
+            proofs.max_per_tick as u64,
+        ]
+        .contains(&0)
+        {
+            return Err(
+                "proofs: max_bytes, max_pixels, concurrency, max_per_tick and det_batch must be positive".into()
+            );
         }
         if proofs.timeout_seconds == 0 || !(32..=4096).contains(&proofs.det_side) {
             return Err("proofs: need timeout_seconds > 0 and 32 <= det_side <= 4096".into());

@@ -151,12 +151,14 @@ fn payee_budget_used(snapshot: &Snapshot, recipient: &Pubkey) -> f32 {
         .unwrap_or(0.0)
 }
 
-/// The proofs this tick must read: pending claims of bounties with a proof rule, not yet settled.
+/// The proofs this tick must read: pending claims of bounties with a proof rule, not yet settled,
+/// oldest first.
 pub fn proof_jobs(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<String>) -> Vec<ProofJob> {
     let bounties: HashMap<&Pubkey, &Bounty> = snapshot.bounties.iter().map(|(key, bounty)| (key, bounty)).collect();
-    snapshot
-        .claims
-        .iter()
+    let mut claims: Vec<_> = snapshot.claims.iter().collect();
+    claims.sort_by_key(|(key, claim)| (claim.submitted_at, *key));
+    claims
+        .into_iter()
         .filter(|(key, claim)| claim.status == ClaimStatus::Pending && !settled.contains(&claim_key(key)))
         .filter_map(|(key, claim)| {
             let bounty = bounties.get(&claim.bounty)?;

@@ -275,3 +275,34 @@ async fn a_gateway_that_is_down_holds_ipfs_claims_then_rejects_them_as_unreachab
     assert_rejected(&world, bounty, &claimant, before, RejectReason::ProofUnreachable).await;
     assert_eq!(paid(&world, bounty).await, 0);
 }
+
+#[tokio::test]
+async fn a_fifo_is_refused_without_blocking_and_a_flood_of_claims_is_read_a_few_per_tick() {
+    let world = World::new("[proofs]\ndir = \"proofs\"\nmax_per_tick = 2\n", 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 10).await;
+    // A named pipe inside the proofs directory: opening it for reading would wait for a writer.
+    let fifo = world.proofs_dir().join("pipe.png");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let piped = world.claim_with(bounty, "file://pipe.png", [1; 32]).await;
+    // Claims a minute apart, so "oldest first" has an order to follow.
+    let mut good = Vec::new();
+    for _ in 0..2 {
+        world.chain.warp_seconds(60).await.unwrap();
+        good.push(world.claim(bounty, true).await);
+    }
+    let before = world.lamports(piped.pubkey()).await;
+
+    let mut keeper = world.keeper();
+    let first = keeper.tick().await.expect("tick");
+    // The oldest two were read: the pipe (refused) and the first good photo.
+    assert_rejected(&world, bounty, &piped, before, RejectReason::ProofUriRefused).await;
+    assert_eq!(paid(&world, bounty).await, SOL / 10, "{first:?}");
+    assert!(first.claims.values().any(|review| review.why.contains("not read yet")), "{first:?}");
+    keeper.tick().await.expect("tick");
+    assert_eq!(paid(&world, bounty).await, 2 * SOL / 10, "the waiting claim is read on the next tick");
+    for claimant in &good {
+        let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
+        assert_eq!(claim.status, ClaimStatus::Approved);
+    }
+}

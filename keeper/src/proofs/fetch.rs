@@ -88,6 +88,14 @@ impl Fetcher {
         if !real.starts_with(&root) {
             return Err(refused("path escapes the proofs directory"));
         }
+        // A FIFO or device would block or never end; a directory is no photo.
+        let metadata = tokio::fs::metadata(&real).await.map_err(|error| FetchError::Unreachable(error.to_string()))?;
+        if !metadata.is_file() {
+            return Err(refused("not a regular file"));
+        }
+        if metadata.len() > self.max_bytes {
+            return Err(FetchError::TooLarge { limit: self.max_bytes });
+        }
         let file = tokio::fs::File::open(&real).await.map_err(|error| FetchError::Unreachable(error.to_string()))?;
         let mut bytes = Vec::new();
         file.take(self.max_bytes + 1)

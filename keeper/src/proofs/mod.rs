@@ -137,6 +137,9 @@ pub struct ProofReader {
     limits: DecodeLimits,
     concurrency: usize,
     det_batch: usize,
+    max_per_tick: usize,
+    /// Claims whose proof was unreachable, with how many times: read after the others.
+    unreachable: Mutex<HashMap<Pubkey, u32>>,
     /// Final outcomes by (claim, URI, hash): a claim the model held is not fetched and read again.
     cache: Mutex<HashMap<ProofKey, ProofOutcome>>,
 }
@@ -181,6 +184,8 @@ impl ProofReader {
             limits: DecodeLimits { max_pixels: config.max_pixels },
             concurrency: config.concurrency,
             det_batch: config.det_batch,
+            max_per_tick: config.max_per_tick,
+            unreachable: Mutex::default(),
             cache: Mutex::default(),
         }
     }
@@ -197,7 +202,7 @@ impl ProofReader {
     /// photos in detection batches and one recognition batch.
     pub async fn read_all(self: &Arc<Self>, jobs: Vec<ProofJob>) -> Result<HashMap<Pubkey, ProofOutcome>, ModelError> {
         let mut outcomes = HashMap::new();
-        let mut pending = Vec::new();
+        let mut pending: Vec<ProofJob> = Vec::new();
         if let Ok(cache) = self.cache.lock() {
             for job in jobs {
                 match cache.get(&(job.claim, job.uri.clone(), job.expected_hash)) {
@@ -208,6 +213,12 @@ impl ProofReader {
                 }
             }
         }
+        // At most `max_per_tick` new reads, those never unreachable first (stable: jobs come oldest
+        // first); the rest have no outcome this tick and wait.
+        if let Ok(unreachable) = self.unreachable.lock() {
+            pending.sort_by_key(|job| unreachable.get(&job.claim).copied().unwrap_or(0));
+        }
+        pending.truncate(self.max_per_tick);
         // A bounded number of photos in memory at once, however many claims are pending.
         let mut read = Vec::with_capacity(pending.len());
         for chunk in pending.chunks(JOBS_IN_MEMORY) {
@@ -224,6 +235,19 @@ impl ProofReader {
                 .await
                 .map_err(|error| ModelError::Inference(format!("proof reading task: {error}")))??;
             read.extend(judged);
+        }
+        if let Ok(mut unreachable) = self.unreachable.lock() {
+            if unreachable.len() > CACHE_LIMIT {
+                unreachable.clear();
+            }
+            for ((claim, _, _), outcome) in &read {
+                match outcome {
+                    ProofOutcome::Unreachable { .. } => *unreachable.entry(*claim).or_default() += 1,
+                    _ => {
+                        unreachable.remove(claim);
+                    }
+                }
+            }
         }
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() > CACHE_LIMIT {
