@@ -37,6 +37,11 @@ const SOL: u64 = 1_000_000_000;
 const PHOTOS: usize = 32;
 const ROUNDS: usize = 3;
 
+/// Starts a new peak: Linux resets VmHWM to the current RSS on "5" in clear_refs.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib: f64 = status
@@ -183,6 +188,7 @@ async fn run() {
 
     let mut rows = Vec::new();
     for batch in [1usize, 8, 32] {
+        reset_peak_rss();
         let inputs: Vec<(Array4<f32>, Array4<f32>)> = images
             .chunks(batch)
             .map(|chunk| {
@@ -204,7 +210,15 @@ async fn run() {
             raw_path(&mut det, &mut rec, &inputs);
             raw_best = raw_best.min(started.elapsed().as_secs_f64());
         }
-        rows.push((batch, PHOTOS as f64 / keeper_best, PHOTOS as f64 / raw_best, keeper_best / raw_best, approved));
+        let peak = peak_rss_mib();
+        rows.push((
+            batch,
+            PHOTOS as f64 / keeper_best,
+            PHOTOS as f64 / raw_best,
+            keeper_best / raw_best,
+            approved,
+            peak,
+        ));
     }
 
     macro_rules! out {
@@ -215,10 +229,10 @@ async fn run() {
     }
     out!("Proof path: {PHOTOS} claims with 800x600 PNG photos (24 of the poster, 8 not), CPU, best of {ROUNDS} rounds");
     out!("");
-    out!("| batch | keeper: claims/s (whole path) | raw ONNX Runtime: claims/s | keeper ÷ raw (time) | approved |");
-    out!("|---:|---:|---:|---:|---:|");
-    for (batch, keeper, raw, ratio, approved) in rows {
-        out!("| {batch} | {keeper:.2} | {raw:.2} | {ratio:.3}x | {approved} of {PHOTOS} |");
+    out!("| batch | keeper: claims/s (whole path) | raw ONNX Runtime: claims/s | keeper ÷ raw (time) | approved | peak RSS |");
+    out!("|---:|---:|---:|---:|---:|---:|");
+    for (batch, keeper, raw, ratio, approved, peak) in rows {
+        out!("| {batch} | {keeper:.2} | {raw:.2} | {ratio:.3}x | {approved} of {PHOTOS} | {peak:.0} MiB |");
     }
     out!("");
     out!("peak RSS {:.0} MiB ({:.0} MiB before the OCR models loaded)", peak_rss_mib(), rss_before_models);

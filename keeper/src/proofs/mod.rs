@@ -269,40 +269,41 @@ impl ProofReader {
         fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)>,
     ) -> Result<Vec<(ProofKey, ProofOutcome)>, ModelError> {
         let (limits, max_side) = (self.limits, self.ocr.det_side().saturating_mul(2));
-        let checked: Vec<(ProofJob, Result<Checked, ProofOutcome>)> = parallel_map(fetched, |(job, bytes)| {
-            let outcome = match bytes {
-                Err(FetchError::Unreachable(detail)) => Err(ProofOutcome::Unreachable { detail }),
-                Err(FetchError::Refused(detail)) => Err(refused(RejectReason::ProofUriRefused, detail)),
-                Err(error @ FetchError::TooLarge { .. }) => {
-                    Err(refused(RejectReason::ProofTooLarge, error.to_string()))
-                }
-                Ok(bytes) => {
-                    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-                    if sha256 != job.expected_hash {
-                        Err(refused(
-                            RejectReason::ProofHashMismatch,
-                            format!(
-                                "the file's SHA-256 is {}, the claim's {}",
-                                hex::encode(sha256),
-                                hex::encode(job.expected_hash)
-                            ),
-                        ))
-                    } else {
-                        match decode(&bytes, limits) {
-                            Ok(image) => {
-                                let size = image.dimensions();
-                                Ok((shrink(image, max_side), sha256, size))
+        let checked: Vec<(ProofJob, Result<Checked, ProofOutcome>)> =
+            covenant_vision::parallel::map(fetched, |(job, bytes)| {
+                let outcome = match bytes {
+                    Err(FetchError::Unreachable(detail)) => Err(ProofOutcome::Unreachable { detail }),
+                    Err(FetchError::Refused(detail)) => Err(refused(RejectReason::ProofUriRefused, detail)),
+                    Err(error @ FetchError::TooLarge { .. }) => {
+                        Err(refused(RejectReason::ProofTooLarge, error.to_string()))
+                    }
+                    Ok(bytes) => {
+                        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+                        if sha256 != job.expected_hash {
+                            Err(refused(
+                                RejectReason::ProofHashMismatch,
+                                format!(
+                                    "the file's SHA-256 is {}, the claim's {}",
+                                    hex::encode(sha256),
+                                    hex::encode(job.expected_hash)
+                                ),
+                            ))
+                        } else {
+                            match decode(&bytes, limits) {
+                                Ok(image) => {
+                                    let size = image.dimensions();
+                                    Ok((shrink(image, max_side), sha256, size))
+                                }
+                                Err(error @ DecodeError::TooManyPixels { .. }) => {
+                                    Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
+                                }
+                                Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
                             }
-                            Err(error @ DecodeError::TooManyPixels { .. }) => {
-                                Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
-                            }
-                            Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
                         }
                     }
-                }
-            };
-            (job, outcome)
-        });
+                };
+                (job, outcome)
+            });
         let mut results = Vec::with_capacity(checked.len());
         let (mut decoded, mut images) = (Vec::new(), Vec::new());
         for (job, outcome) in checked {
@@ -366,29 +367,4 @@ fn shrink(image: RgbImage, max_side: u32) -> RgbImage {
 
 fn refused(reason: RejectReason, detail: String) -> ProofOutcome {
     ProofOutcome::Refused { reason, detail }
-}
-
-/// `map` over `items` on every core (decoding is CPU work; order is kept).
-fn parallel_map<T: Send, U: Send>(items: Vec<T>, map: impl Fn(T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from).min(items.len().max(1));
-    if threads <= 1 {
-        return items.into_iter().map(map).collect();
-    }
-    let mut slots: Vec<(usize, T)> = items.into_iter().enumerate().collect();
-    let per_thread = slots.len().div_ceil(threads);
-    let mut chunks = Vec::new();
-    while !slots.is_empty() {
-        let rest = slots.split_off(per_thread.min(slots.len()));
-        chunks.push(std::mem::replace(&mut slots, rest));
-    }
-    let map = &map;
-    let mut out: Vec<(usize, U)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|(i, item)| (i, map(item))).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
-    });
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, item)| item).collect()
 }

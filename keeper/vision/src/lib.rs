@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod ocr;
+pub mod parallel;
 pub mod render;
 pub mod rule;
 

@@ -11,11 +11,11 @@ use image::{GrayImage, Luma, Rgb, RgbImage};
 use imageproc::geometric_transformations::{warp_into, Border, Interpolation, Projection};
 use imageproc::point::Point;
 use imageproc::region_labelling::{connected_components, Connectivity};
-use ndarray::Array4;
+use ndarray::{Array4, ArrayViewMut3, Axis};
 use ort::session::Session;
 use ort::value::TensorRef;
 
-use crate::VisionError;
+use crate::{parallel, VisionError};
 
 const DET_THRESHOLD: f32 = 0.3;
 const BOX_THRESHOLD: f32 = 0.5;
@@ -131,10 +131,11 @@ impl Ocr {
         let max_w = scaled.iter().map(|s| s.width).max().unwrap_or(32) as usize;
         let max_h = scaled.iter().map(|s| s.height).max().unwrap_or(32) as usize;
         let mut input = Array4::<f32>::zeros((images.len(), 3, max_h, max_w));
-        for (index, (image, scale)) in images.iter().zip(&scaled).enumerate() {
+        let jobs: Vec<_> = input.axis_iter_mut(Axis(0)).zip(images).zip(&scaled).collect();
+        parallel::map(jobs, |((mut plane, image), scale)| {
             let resized = imageops::resize(image, scale.width, scale.height, FilterType::Triangle);
-            write_bgr(&resized, &mut input, index);
-        }
+            write_bgr(&resized, &mut plane);
+        });
         (input, scaled)
     }
 
@@ -149,8 +150,15 @@ impl Ocr {
         let [batch, _, height, width] = shape[..] else {
             return Err(VisionError::Inference(format!("text detection output has shape {shape:?}")));
         };
-        let mut found = Vec::with_capacity(batch);
-        for (index, (image, scale)) in images.iter().zip(&scaled).enumerate() {
+        if batch != images.len() {
+            return Err(VisionError::Inference(format!(
+                "text detection output has {batch} maps for {} images",
+                images.len()
+            )));
+        }
+        let map = &map;
+        let jobs: Vec<_> = images.iter().zip(&scaled).enumerate().collect();
+        let found = parallel::map(jobs, |(index, (image, scale))| {
             let (h, w) = ((scale.height as usize).min(height), (scale.width as usize).min(width));
             let probability = |x: usize, y: usize| map[[index, 0, y, x]];
             let mut boxes = boxes_from_map(&probability, w, h);
@@ -168,8 +176,8 @@ impl Ocr {
                 let band = |c: &[(f32, f32); 4]| (c[0].1 / 10.0) as i64;
                 band(&a.0).cmp(&band(&b.0)).then(a.0[0].0.total_cmp(&b.0[0].0))
             });
-            found.push(boxes);
-        }
+            boxes
+        });
         Ok(found)
     }
 
@@ -195,28 +203,26 @@ impl Ocr {
                 self.charset.len()
             )));
         }
-        let mut read = Vec::with_capacity(batch);
-        for index in 0..batch {
+        let probabilities = &probabilities;
+        let charset = &self.charset;
+        Ok(parallel::map((0..batch).collect(), |index| {
             let (mut text, mut sum, mut count, mut previous) = (String::new(), 0.0f32, 0u32, 0usize);
             for step in 0..steps {
-                let (mut best, mut best_p) = (0usize, f32::MIN);
-                for class in 0..classes {
-                    let p = probabilities[[index, step, class]];
-                    if p > best_p {
-                        (best, best_p) = (class, p);
-                    }
-                }
+                let row = probabilities.slice(ndarray::s![index, step, ..]);
+                let (best, best_p) =
+                    row.iter()
+                        .enumerate()
+                        .fold((0usize, f32::MIN), |best, (class, &p)| if p > best.1 { (class, p) } else { best });
                 // CTC: blanks separate, repeats merge.
                 if best != 0 && best != previous {
-                    text.push_str(&self.charset[best]);
+                    text.push_str(&charset[best]);
                     sum += best_p;
                     count += 1;
                 }
                 previous = best;
             }
-            read.push((text, if count == 0 { 0.0 } else { sum / count as f32 }));
-        }
-        Ok(read)
+            (text, if count == 0 { 0.0 } else { sum / count as f32 })
+        }))
     }
 }
 
@@ -226,22 +232,23 @@ pub type Region = ([(f32, f32); 4], f32);
 
 /// Every region of every image, straightened into upright crops, in order.
 pub fn crops(images: &[RgbImage], boxes: &[Vec<Region>]) -> Vec<RgbImage> {
-    let mut crops = Vec::new();
-    for (image, found) in images.iter().zip(boxes) {
-        crops.extend(found.iter().map(|(corners, _)| crop(image, corners)));
-    }
-    crops
+    let regions: Vec<(&RgbImage, &[(f32, f32); 4])> = images
+        .iter()
+        .zip(boxes)
+        .flat_map(|(image, found)| found.iter().map(move |(corners, _)| (image, corners)))
+        .collect();
+    parallel::map(regions, |(image, corners)| crop(image, corners))
 }
 
 pub const DET_MODEL: &str = "ch_PP-OCRv4_det_infer.onnx";
 pub const REC_MODEL: &str = "ch_PP-OCRv4_rec_infer.onnx";
 
-/// Writes `image` into `input[index]` as normalised BGR planes.
-fn write_bgr(image: &RgbImage, input: &mut Array4<f32>, index: usize) {
+/// Writes `image` into one batch entry (`[3, h, w]`) as normalised BGR planes.
+fn write_bgr(image: &RgbImage, planes: &mut ArrayViewMut3<f32>) {
     for (x, y, Rgb([r, g, b])) in image.enumerate_pixels() {
         let (x, y) = (x as usize, y as usize);
         for (channel, value) in [b, g, r].into_iter().enumerate() {
-            input[[index, channel, y, x]] = f32::from(*value) / 127.5 - 1.0;
+            planes[[channel, y, x]] = f32::from(*value) / 127.5 - 1.0;
         }
     }
 }
@@ -252,11 +259,12 @@ pub fn recognition_input(crops: &[RgbImage]) -> Array4<f32> {
     let widest = crops.iter().map(ratio).fold(REC_MIN_RATIO, f32::max);
     let width = (REC_HEIGHT as f32 * widest).ceil() as usize;
     let mut input = Array4::<f32>::zeros((crops.len(), 3, REC_HEIGHT as usize, width));
-    for (index, crop) in crops.iter().enumerate() {
+    let jobs: Vec<_> = input.axis_iter_mut(Axis(0)).zip(crops).collect();
+    parallel::map(jobs, |(mut plane, crop)| {
         let scaled_width = ((REC_HEIGHT as f32 * ratio(crop)).ceil() as u32).clamp(1, width as u32);
         let resized = imageops::resize(crop, scaled_width, REC_HEIGHT, FilterType::Triangle);
-        write_bgr(&resized, &mut input, index);
-    }
+        write_bgr(&resized, &mut plane);
+    });
     input
 }
 
