@@ -221,6 +221,66 @@ async fn run() {
         ));
     }
 
+    // Phases at batch 8: the whole path, then its parts measured alone.
+    let mut phases: Vec<(&str, f64)> = Vec::new();
+    let best = |f: &mut dyn FnMut()| {
+        (0..ROUNDS)
+            .map(|_| {
+                let started = Instant::now();
+                f();
+                started.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let mut whole = f64::MAX;
+    for _ in 0..ROUNDS {
+        let reader = Arc::new(ProofReader::new(ocr.clone(), &config.proofs, dir.path()));
+        let started = Instant::now();
+        keeper_path(&reader, &jobs, 8, &snapshot, &config, model.as_ref()).await;
+        whole = whole.min(started.elapsed().as_secs_f64());
+    }
+    phases.push(("whole path (read, hash, decode, OCR, decide, guard)", whole));
+    let files: Vec<Vec<u8>> = jobs
+        .iter()
+        .map(|job| {
+            std::fs::read(config.proofs.dir.as_ref().expect("dir").join(job.uri.trim_start_matches("file://")))
+                .expect("photo")
+        })
+        .collect();
+    phases.push((
+        "read + SHA-256 + PNG decode",
+        best(&mut || {
+            let read: Vec<Vec<u8>> = jobs
+                .iter()
+                .map(|job| {
+                    std::fs::read(config.proofs.dir.as_ref().expect("dir").join(job.uri.trim_start_matches("file://")))
+                        .expect("photo")
+                })
+                .collect();
+            std::hint::black_box(covenant_vision::parallel::map(read, |bytes| {
+                (sha2::Sha256::digest(&bytes), decode(&bytes, DecodeLimits::default()).expect("decodes"))
+            }));
+        }),
+    ));
+    drop(files);
+    phases.push((
+        "OCR: pre-processing, det, post-processing, crops, rec, CTC",
+        best(&mut || {
+            for chunk in images.chunks(8) {
+                std::hint::black_box(ocr.read(chunk, 8).expect("reads"));
+            }
+        }),
+    ));
+    let inputs8: Vec<(Array4<f32>, Array4<f32>)> = images
+        .chunks(8)
+        .map(|chunk| {
+            let (det_input, _) = ocr.detection_input(chunk);
+            let boxes = ocr.detect_all(chunk, 8).expect("detects");
+            (det_input, covenant_vision::ocr::recognition_input(&covenant_vision::ocr::crops(chunk, &boxes)))
+        })
+        .collect();
+    phases.push(("— of which raw det + rec sessions", best(&mut || raw_path(&mut det, &mut rec, &inputs8))));
+
     macro_rules! out {
         ($($arg:tt)*) => {{
             use std::io::Write as _;
@@ -235,5 +295,13 @@ async fn run() {
         out!("| {batch} | {keeper:.2} | {raw:.2} | {ratio:.3}x | {approved} of {PHOTOS} | {peak:.0} MiB |");
     }
     out!("");
-    out!("peak RSS {:.0} MiB ({:.0} MiB before the OCR models loaded)", peak_rss_mib(), rss_before_models);
+    out!("peak RSS per batch size, run in this order (ONNX Runtime keeps its arena); {rss_before_models:.0} MiB before the OCR models loaded");
+    out!("");
+    out!("Where the keeper's time goes at batch 8 (all {PHOTOS} claims, best of {ROUNDS}):");
+    out!("");
+    out!("| phase | seconds | share of the whole path |");
+    out!("|---|---:|---:|");
+    for (phase, seconds) in &phases {
+        out!("| {phase} | {seconds:.3} | {:.1} % |", 100.0 * seconds / phases[0].1);
+    }
 }

@@ -176,9 +176,10 @@ pub struct ProofConfig {
     /// An unreachable proof is retried each tick until its claim is this old, then rejected.
     #[serde(default = "defaults::unreachable_after_seconds")]
     pub reject_unreachable_after_seconds: i64,
-    /// Images per detection batch.
-    #[serde(default = "defaults::det_batch")]
-    pub det_batch: usize,
+    /// Photos per text-detection batch. Default: 1 on CPU, where larger batches are no faster and
+    /// need far more memory (BENCHMARKS.md), 8 on CUDA.
+    #[serde(default)]
+    pub det_batch: Option<usize>,
     /// Photos are scaled so their longer side is this before detection (a multiple of 32).
     #[serde(default = "defaults::det_side")]
     pub det_side: u32,
@@ -199,7 +200,7 @@ impl Default for ProofConfig {
             concurrency: defaults::concurrency(),
             max_per_tick: defaults::max_per_tick(),
             reject_unreachable_after_seconds: defaults::unreachable_after_seconds(),
-            det_batch: defaults::det_batch(),
+            det_batch: None,
             det_side: defaults::det_side(),
             threads: 0,
         }
@@ -339,9 +340,6 @@ mod defaults {
     pub fn unreachable_after_seconds() -> i64 {
         86_400
     }
-    pub fn det_batch() -> usize {
-        8
-    }
     pub fn det_side() -> u32 {
         960
     }
@@ -426,7 +424,7 @@ impl KeeperConfig {
             proofs.max_bytes,
             proofs.max_pixels,
             proofs.concurrency as u64,
-            proofs.det_batch as u64,
+            proofs.det_batch.unwrap_or(1) as u64,
             proofs.max_per_tick as u64,
         ]
         .contains(&0)

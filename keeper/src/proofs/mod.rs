@@ -171,6 +171,7 @@ impl ProofReader {
 
     /// A reader around OCR sessions already loaded (many treasuries, or many tests, share them).
     pub fn new(ocr: Arc<Ocr>, config: &ProofConfig, base: &Path) -> Self {
+        let det_batch = config.det_batch.unwrap_or(if ocr.info().provider == "CUDA" { 8 } else { 1 });
         let resolve = |path: &Path| if path.is_absolute() { path.to_path_buf() } else { base.join(path) };
         let fetcher = Fetcher::new(
             config.dir.as_deref().map(resolve),
@@ -183,7 +184,7 @@ impl ProofReader {
             fetcher,
             limits: DecodeLimits { max_pixels: config.max_pixels },
             concurrency: config.concurrency,
-            det_batch: config.det_batch,
+            det_batch,
             max_per_tick: config.max_per_tick,
             unreachable: Mutex::default(),
             cache: Mutex::default(),
