@@ -29,9 +29,13 @@ pub struct Cli {
     /// The keeper's TOML config.
     #[arg(long, short, env = "COVENANT_CONFIG", default_value = "keeper.toml", global = true)]
     pub config: PathBuf,
-    /// Cluster JSON-RPC URL (overrides `cluster.url`).
-    #[arg(long, env = "COVENANT_RPC_URL", global = true)]
+    /// Cluster: a JSON-RPC URL or a moniker (m, d, t, l, or mainnet-beta, devnet, testnet,
+    /// localhost). Overrides `cluster.url`, which overrides the Solana CLI config's.
+    #[arg(long, short = 'u', env = "COVENANT_RPC_URL", global = true)]
     pub url: Option<String>,
+    /// processed, confirmed or finalized (overrides `cluster.commitment`, then the Solana CLI config's).
+    #[arg(long, global = true)]
+    pub commitment: Option<String>,
     /// The ONNX model (overrides `model.path`; default: the model shipped with the keeper).
     #[arg(long, env = "COVENANT_MODEL", global = true)]
     pub model: Option<PathBuf>,
@@ -135,6 +139,8 @@ pub enum Command {
 
 struct Context_ {
     config: KeeperConfig,
+    url: String,
+    commitment: solana_commitment_config::CommitmentConfig,
     keeper: Keypair,
     operator: Option<Keypair>,
     addresses: TreasuryAddresses,
@@ -142,11 +148,37 @@ struct Context_ {
 
 fn load(cli: &Cli) -> anyhow::Result<Context_> {
     let mut config = KeeperConfig::load(&cli.config)?;
-    if let Some(url) = &cli.url {
-        config.cluster.url = url.clone();
-    }
+    let solana = crate::cluster::SolanaCliConfig::load();
+    let url = crate::cluster::first(&[
+        ("--url", cli.url.as_deref()),
+        ("cluster.url", config.cluster.url.as_deref()),
+        ("the Solana CLI config's json_rpc_url", solana.json_rpc_url.as_deref()),
+    ]);
+    let url = match url {
+        Some((from, text)) => crate::cluster::resolve_url(text).map_err(|error| anyhow::anyhow!("{from}: {error}"))?,
+        None => crate::cluster::DEFAULT_URL.to_string(),
+    };
+    let commitment = crate::cluster::first(&[
+        ("--commitment", cli.commitment.as_deref()),
+        ("cluster.commitment", config.cluster.commitment.as_deref()),
+        ("the Solana CLI config's commitment", solana.commitment.as_deref()),
+    ]);
+    let commitment = match commitment {
+        Some((from, text)) => {
+            crate::cluster::resolve_commitment(text).map_err(|error| anyhow::anyhow!("{from}: {error}"))?
+        }
+        None => solana_commitment_config::CommitmentConfig::confirmed(),
+    };
     config.run.decision_log = setup::relative_to(&cli.config, &config.run.decision_log);
-    let keeper = setup::read_keypair(&setup::relative_to(&cli.config, &config.keys.keeper))?;
+    let keeper_path = match (&config.keys.keeper, &solana.keypair_path) {
+        (Some(path), _) => setup::relative_to(&cli.config, path),
+        (None, Some(path)) => path.clone(),
+        (None, None) => bail!(
+            "config file {}: set keys.keeper, or a keypair in the Solana CLI config (solana config set --keypair FILE)",
+            cli.config.display()
+        ),
+    };
+    let keeper = setup::read_keypair(&keeper_path)?;
     let operator = match &config.keys.operator {
         Some(path) => Some(setup::read_keypair(&setup::relative_to(&cli.config, path))?),
         None => None,
@@ -157,7 +189,7 @@ fn load(cli: &Cli) -> anyhow::Result<Context_> {
         (None, None) => bail!("config file {}: set treasury.operator or keys.operator", cli.config.display()),
     };
     let addresses = TreasuryAddresses::new(operator_key, config.treasury.id);
-    Ok(Context_ { config, keeper, operator, addresses })
+    Ok(Context_ { config, url, commitment, keeper, operator, addresses })
 }
 
 fn load_model(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<dyn Model>> {
@@ -213,7 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let ctx = load(&cli)?;
-    let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&ctx.config));
+    let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&ctx.url, ctx.commitment, &ctx.config));
     let t = ctx.addresses;
     match cli.command {
         Command::Init => {
@@ -367,6 +399,8 @@ async fn run_loop(
                 );
                 println!("{}", serde_json::to_string(&report)?);
             }
+            // One tick asked for, one tick failed: the exit status says so (cron and CI rely on it).
+            Err(error) if once => return Err(anyhow::anyhow!("tick failed: {error}")),
             Err(error) => tracing::warn!(%error, "tick failed"),
         }
         if once {

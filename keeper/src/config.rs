@@ -23,6 +23,7 @@ pub enum ConfigError {
 pub struct KeeperConfig {
     #[serde(default)]
     pub cluster: ClusterConfig,
+    #[serde(default)]
     pub keys: KeysConfig,
     pub treasury: TreasuryConfig,
     #[serde(default, rename = "policy")]
@@ -49,23 +50,25 @@ pub struct KeeperConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
-    #[serde(default = "defaults::url")]
-    pub url: String,
+    /// A JSON-RPC URL or a moniker (m, d, t, l). Unset: the Solana CLI config's, else localhost.
+    pub url: Option<String>,
+    /// processed, confirmed or finalized. Unset: the Solana CLI config's, else confirmed.
+    pub commitment: Option<String>,
     #[serde(default = "defaults::timeout_seconds")]
     pub timeout_seconds: u64,
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        Self { url: defaults::url(), timeout_seconds: defaults::timeout_seconds() }
+        Self { url: None, commitment: None, timeout_seconds: defaults::timeout_seconds() }
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeysConfig {
-    /// The keeper's hot key (Solana CLI JSON keypair file).
-    pub keeper: PathBuf,
+    /// The keeper's hot key (Solana CLI JSON keypair file). Unset: the Solana CLI config's keypair.
+    pub keeper: Option<PathBuf>,
     /// The operator's key: only `init` and operator actions read it.
     pub operator: Option<PathBuf>,
 }
@@ -286,9 +289,6 @@ impl Default for LoopConfig {
 
 mod defaults {
     use super::*;
-    pub fn url() -> String {
-        "http://127.0.0.1:8899".into()
-    }
     pub fn timeout_seconds() -> u64 {
         30
     }
@@ -375,6 +375,12 @@ impl KeeperConfig {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if let Some(url) = &self.cluster.url {
+            crate::cluster::resolve_url(url).map_err(|error| format!("cluster.url: {error}"))?;
+        }
+        if let Some(commitment) = &self.cluster.commitment {
+            crate::cluster::resolve_commitment(commitment).map_err(|error| format!("cluster.commitment: {error}"))?;
+        }
         if let Some(operator) = &self.treasury.operator {
             parse_pubkey(operator).map_err(|error| format!("treasury.operator: {error}"))?;
         }

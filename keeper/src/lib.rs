@@ -4,6 +4,7 @@
 pub mod act;
 pub mod chain;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod decide;
 pub mod errors;

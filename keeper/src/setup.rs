@@ -81,11 +81,11 @@ pub fn load_model(
     .map(Arc::new)
 }
 
-pub fn rpc_chain(config: &KeeperConfig) -> RpcChain {
+pub fn rpc_chain(url: &str, commitment: CommitmentConfig, config: &KeeperConfig) -> RpcChain {
     RpcChain::new(&RpcSettings {
-        url: config.cluster.url.clone(),
+        url: url.to_string(),
         timeout: Duration::from_secs(config.cluster.timeout_seconds.max(1)),
-        commitment: CommitmentConfig::confirmed(),
+        commitment,
     })
 }
 

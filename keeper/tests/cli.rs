@@ -110,3 +110,79 @@ fn the_example_config_parses_except_for_its_placeholders() {
     assert_eq!((config.policies.len(), config.payees.len(), config.payments.len()), (1, 1, 1));
     assert_eq!(config.proofs.max_bytes, 8 << 20, "the documented default");
 }
+
+/// Runs the binary in `dir` with `home` as $HOME (where the Solana CLI config lives).
+fn keeper_at_home(dir: &Path, home: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .current_dir(dir)
+        .env("RUST_LOG", "error")
+        .env("HOME", home)
+        .env_remove("COVENANT_CONFIG")
+        .env_remove("COVENANT_RPC_URL")
+        .args(args)
+        .output()
+        .expect("binary runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).trim().to_string())
+}
+
+#[track_caller]
+fn fails_at_home_with(dir: &Path, home: &Path, args: &[&str], needle: &str) {
+    let (ok, stderr) = keeper_at_home(dir, home, args);
+    assert!(!ok, "{args:?} should fail");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {needle:?} not in {stderr}");
+}
+
+#[test]
+fn urls_take_monikers_and_the_solana_cli_config_fills_in_url_keypair_and_commitment() {
+    let (dir, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let operator = solana_signer::Signer::pubkey(&Keypair::new());
+    // No cluster.url, no keys.keeper: both come from the Solana CLI config, or nowhere.
+    std::fs::write(
+        dir.path().join("keeper.toml"),
+        format!("[cluster]\ntimeout_seconds = 2\n[treasury]\noperator = \"{operator}\"\nid = 1\n"),
+    )
+    .unwrap();
+    fails_at_home_with(dir.path(), home.path(), &["status"], "set keys.keeper, or a keypair in the Solana CLI config");
+
+    let cli_dir = home.path().join(".config/solana/cli");
+    std::fs::create_dir_all(&cli_dir).unwrap();
+    let keypair = home.path().join("id.json");
+    covenant_keeper::setup::write_keypair(&Keypair::new(), &keypair).unwrap();
+    let yaml = format!(
+        "json_rpc_url: \"http://127.0.0.1:2\"\nwebsocket_url: \"\"\nkeypair_path: {}\naddress_labels: {{}}\ncommitment: finalized\n",
+        keypair.display()
+    );
+    std::fs::write(cli_dir.join("config.yml"), yaml).unwrap();
+    // The CLI config's URL and keypair are used...
+    fails_at_home_with(dir.path(), home.path(), &["status"], "cannot reach the cluster at http://127.0.0.1:2");
+    // ...unless the command line names another cluster, by moniker or by URL.
+    fails_at_home_with(dir.path(), home.path(), &["-u", "http://127.0.0.1:3", "status"], "http://127.0.0.1:3");
+    fails_at_home_with(
+        dir.path(),
+        home.path(),
+        &["--url", "l", "status"],
+        "cannot reach the cluster at http://localhost:8899",
+    );
+    fails_at_home_with(
+        dir.path(),
+        home.path(),
+        &["-u", "devnt", "status"],
+        "--url: \"devnt\" is neither an http(s) URL nor a cluster moniker",
+    );
+    fails_at_home_with(
+        dir.path(),
+        home.path(),
+        &["--commitment", "final", "status"],
+        "--commitment: \"final\" is not a commitment",
+    );
+    // keeper.toml's own settings sit between the command line and the CLI config.
+    std::fs::write(
+        dir.path().join("keeper.toml"),
+        format!("[cluster]\nurl = \"http://127.0.0.1:4\"\ntimeout_seconds = 2\n[treasury]\noperator = \"{operator}\"\nid = 1\n"),
+    )
+    .unwrap();
+    fails_at_home_with(dir.path(), home.path(), &["status"], "cannot reach the cluster at http://127.0.0.1:4");
+    std::fs::write(dir.path().join("keeper.toml"), "[cluster]\nurl = \"dev\"\n[treasury]\nid = 1\n").unwrap();
+    fails_at_home_with(dir.path(), home.path(), &["status"], "cluster.url: \"dev\" is neither");
+}
