@@ -36,6 +36,9 @@ pub struct Cli {
     /// processed, confirmed or finalized (overrides `cluster.commitment`, then the Solana CLI config's).
     #[arg(long, global = true)]
     pub commitment: Option<String>,
+    /// How `status` and the operator commands print what they did.
+    #[arg(long, value_enum, default_value = "display", global = true)]
+    pub output: Output,
     /// The ONNX model (overrides `model.path`; default: the model shipped with the keeper).
     #[arg(long, env = "COVENANT_MODEL", global = true)]
     pub model: Option<PathBuf>,
@@ -78,8 +81,8 @@ pub enum Command {
     Donate {
         #[arg(long)]
         from: PathBuf,
-        #[arg(long)]
-        lamports: u64,
+        #[command(flatten)]
+        amount: AmountArgs,
         #[arg(long, default_value = "")]
         memo: String,
     },
@@ -89,8 +92,8 @@ pub enum Command {
         from: PathBuf,
         #[arg(long)]
         id: u64,
-        #[arg(long)]
-        lamports: u64,
+        #[command(flatten)]
+        amount: AmountArgs,
         #[arg(long)]
         vest_seconds: Option<i64>,
         /// Seconds from now until the donor may claw back what is unreleased.
@@ -135,6 +138,62 @@ pub enum Command {
         #[arg(long)]
         authority: PathBuf,
     },
+}
+
+/// An amount of SOL: `--amount` in SOL (exact, up to 9 decimals) or `--lamports`.
+#[derive(clap::Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct AmountArgs {
+    /// In SOL, e.g. 1.5.
+    #[arg(long, value_parser = parse_sol)]
+    amount: Option<u64>,
+    /// In lamports.
+    #[arg(long)]
+    lamports: Option<u64>,
+}
+
+impl AmountArgs {
+    fn lamports(&self) -> u64 {
+        self.amount.or(self.lamports).unwrap_or_default()
+    }
+}
+
+/// "1.5" SOL → 1,500,000,000 lamports, in integer arithmetic (no float rounding).
+pub fn parse_sol(text: &str) -> Result<u64, String> {
+    let invalid = || format!("{text:?} is not an amount of SOL (e.g. 1.5; at most 9 decimals)");
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    let digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
+        return Err(invalid());
+    }
+    let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+    let fraction: u64 = format!("{fraction:0<9}").parse().map_err(|_| invalid())?;
+    whole.checked_mul(1_000_000_000).and_then(|lamports| lamports.checked_add(fraction)).ok_or_else(invalid)
+}
+
+/// SOL for people: 1500000000 → "1.5".
+pub fn sol(lamports: u64) -> String {
+    crate::sim::report::amount(lamports, 9)
+}
+
+/// How commands print what they did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Lines for people.
+    Display,
+    /// One pretty JSON object.
+    Json,
+    /// One JSON object on one line.
+    JsonCompact,
+}
+
+fn emit(output: Output, text: String, value: serde_json::Value) -> anyhow::Result<()> {
+    match output {
+        Output::Display => println!("{text}"),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&value)?),
+        Output::JsonCompact => println!("{}", serde_json::to_string(&value)?),
+    }
+    Ok(())
 }
 
 struct Context_ {
@@ -253,17 +312,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let steps = ops::init_steps(chain.as_ref(), &ctx.config, operator.pubkey(), ctx.keeper.pubkey())
                 .await
                 .map_err(anyhow::Error::msg)?;
+            let mut done = Vec::new();
             for step in steps {
                 let exists = match step.account {
                     Some(account) => chain.accounts(&[account]).await?.into_iter().next().flatten().is_some(),
                     None => false,
                 };
                 if exists {
-                    println!("exists   {}", step.what);
+                    if cli.output == Output::Display {
+                        println!("exists   {}", step.what);
+                    }
+                    done.push(serde_json::json!({"step": step.what, "outcome": "exists"}));
                     continue;
                 }
                 let signature = ops::submit(chain.as_ref(), &step.instructions, operator, &[]).await?;
-                println!("created  {}  ({signature})", step.what);
+                if cli.output == Output::Display {
+                    println!("created  {}  ({signature})", step.what);
+                }
+                done.push(
+                    serde_json::json!({"step": step.what, "outcome": "created", "signature": signature.to_string()}),
+                );
+            }
+            if cli.output != Output::Display {
+                let value = serde_json::json!({"action": "init", "treasury": t.treasury.to_string(), "steps": done});
+                emit(cli.output, String::new(), value)?;
             }
         }
         Command::Run { once, dry_run } => {
@@ -273,27 +345,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Status => {
             let snapshot = crate::observe::observe(chain.as_ref(), &t, &ctx.config.sol_wallets()).await?;
-            print!("{}", status::render(&snapshot));
+            match cli.output {
+                Output::Display => print!("{}", status::render(&snapshot)),
+                output => emit(output, String::new(), status::json(&snapshot))?,
+            }
         }
         Command::CheckModel | Command::Demo { .. } | Command::Simulate { .. } => {}
         Command::Pause { authority } => {
             let authority = setup::read_keypair(&authority)?;
             let signature =
                 ops::submit(chain.as_ref(), &[covenant::sdk::pause(&t, authority.pubkey())], &authority, &[]).await?;
-            println!("paused ({signature})");
+            emit(
+                cli.output,
+                format!("paused ({signature})"),
+                serde_json::json!({"action": "pause", "treasury": t.treasury.to_string(), "signature": signature.to_string()}),
+            )?;
         }
         Command::Unpause => {
             let operator = operator(&ctx)?;
             let signature = ops::submit(chain.as_ref(), &[covenant::sdk::unpause(&t)], operator, &[]).await?;
-            println!("unpaused ({signature})");
+            emit(
+                cli.output,
+                format!("unpaused ({signature})"),
+                serde_json::json!({"action": "unpause", "treasury": t.treasury.to_string(), "signature": signature.to_string()}),
+            )?;
         }
-        Command::Donate { from, lamports, memo } => {
+        Command::Donate { from, amount, memo } => {
+            let lamports = amount.lamports();
             let donor = setup::read_keypair(&from)?;
             let ixs = ops::donate(&t, donor.pubkey(), lamports, memo);
             let signature = ops::submit(chain.as_ref(), &ixs, &donor, &[]).await?;
-            println!("donated {lamports} lamports to {} ({signature})", t.vault);
+            emit(
+                cli.output,
+                format!("donated {} SOL ({lamports} lamports) to {} ({signature})", sol(lamports), t.vault),
+                serde_json::json!({"action": "donate", "vault": t.vault.to_string(), "lamports": lamports, "sol": sol(lamports), "signature": signature.to_string()}),
+            )?;
         }
-        Command::Grant { from, id, lamports, vest_seconds, expires_in } => {
+        Command::Grant { from, id, amount, vest_seconds, expires_in } => {
+            let lamports = amount.lamports();
             let donor = setup::read_keypair(&from)?;
             let now = chain.clock().await?.unix_timestamp;
             let schedule = match vest_seconds {
@@ -302,19 +391,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let ixs = ops::grant(&t, donor.pubkey(), id, lamports, schedule, now.saturating_add(expires_in), None);
             let signature = ops::submit(chain.as_ref(), &ixs, &donor, &[]).await?;
-            println!("grant {} funded with {lamports} lamports ({signature})", t.grant(&donor.pubkey(), id));
+            let grant = t.grant(&donor.pubkey(), id);
+            emit(
+                cli.output,
+                format!("grant {grant} funded with {} SOL ({lamports} lamports) ({signature})", sol(lamports)),
+                serde_json::json!({"action": "grant", "grant": grant.to_string(), "lamports": lamports, "sol": sol(lamports), "signature": signature.to_string()}),
+            )?;
         }
         Command::ApprovePending { id } => {
             let operator = operator(&ctx)?;
             let signature =
                 ops::submit(chain.as_ref(), &[covenant::sdk::approve_pending(&t, id)], operator, &[]).await?;
-            println!("pending spend {id} approved ({signature})");
+            emit(
+                cli.output,
+                format!("pending spend {id} approved ({signature})"),
+                serde_json::json!({"action": "approve_pending", "id": id, "signature": signature.to_string()}),
+            )?;
         }
         Command::CancelPending { id, authority } => {
             let authority = setup::read_keypair(&authority)?;
             let ix = covenant::sdk::cancel_pending(&t, authority.pubkey(), id);
             let signature = ops::submit(chain.as_ref(), &[ix], &authority, &[]).await?;
-            println!("pending spend {id} cancelled ({signature})");
+            emit(
+                cli.output,
+                format!("pending spend {id} cancelled ({signature})"),
+                serde_json::json!({"action": "cancel_pending", "id": id, "signature": signature.to_string()}),
+            )?;
         }
     }
     Ok(())
@@ -431,5 +533,23 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_sol, sol};
+
+    #[test]
+    fn sol_amounts_are_exact() {
+        assert_eq!(parse_sol("1.5"), Ok(1_500_000_000));
+        assert_eq!(parse_sol("0.000000001"), Ok(1));
+        assert_eq!(parse_sol("20"), Ok(20_000_000_000));
+        assert_eq!(parse_sol(".25"), Ok(250_000_000));
+        assert_eq!(parse_sol("18446744073.709551615"), Ok(u64::MAX));
+        for bad in ["", ".", "-1", "1.0000000001", "1e9", "18446744073.709551616", "1,5", "one"] {
+            assert!(parse_sol(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(sol(1_500_000_000), "1.5");
     }
 }

@@ -222,3 +222,140 @@ pub fn render(snapshot: &Snapshot) -> String {
     }
     out
 }
+
+/// `status --output json`: the same facts as `render`, as data (amounts in base units, addresses in
+/// base58, times in unix seconds).
+pub fn json(snapshot: &Snapshot) -> serde_json::Value {
+    use serde_json::json;
+    let t = &snapshot.treasury;
+    let policies: Vec<_> = snapshot
+        .policies
+        .values()
+        .map(|policy| {
+            let (spent, resets_in) = snapshot.window_now(policy).unwrap_or((policy.limits.period_cap, 0));
+            json!({
+                "asset": asset_name(&policy.asset),
+                "per_tx_max": policy.limits.per_tx_max,
+                "period_seconds": policy.limits.period_seconds,
+                "period_cap": policy.limits.period_cap,
+                "window_spent": spent,
+                "window_resets_in": resets_in,
+                "cosign_threshold": policy.limits.cosign_threshold,
+                "timelock_seconds": policy.limits.timelock_seconds,
+                "allowlist_required": policy.limits.allowlist_required,
+                "total_received": policy.total_received,
+                "total_spent": policy.total_spent,
+            })
+        })
+        .collect();
+    let payees: Vec<_> = snapshot
+        .payees
+        .values()
+        .map(|payee| {
+            json!({
+                "recipient": payee.recipient.to_string(),
+                "label": payee.label,
+                "category": payee.category,
+                "budget": payee.terms.budget.map(|budget| budget.amount),
+                "spent": payee.terms.spent,
+                "expires_at": payee.terms.expires_at,
+            })
+        })
+        .collect();
+    let pendings: Vec<_> = snapshot
+        .pendings
+        .iter()
+        .map(|(key, pending)| {
+            json!({
+                "address": key.to_string(),
+                "id": pending.id,
+                "recipient": pending.recipient.to_string(),
+                "asset": asset_name(&pending.asset),
+                "amount": pending.amount,
+                "status": format!("{:?}", pending.status),
+                "executable_at": pending.executable_at,
+                "expires_at": pending.expires_at,
+            })
+        })
+        .collect();
+    let grants: Vec<_> = snapshot
+        .grants
+        .iter()
+        .map(|(key, grant)| {
+            json!({
+                "address": key.to_string(),
+                "donor": grant.donor.to_string(),
+                "asset": asset_name(&grant.asset),
+                "funded": grant.ledger.funded,
+                "released": grant.ledger.released,
+                "clawed_back": grant.ledger.clawed_back,
+                "available": grant.ledger.available(&grant.schedule, snapshot.now).unwrap_or(0),
+                "expires_at": grant.expires_at,
+            })
+        })
+        .collect();
+    let bounties: Vec<_> = snapshot
+        .bounties
+        .iter()
+        .map(|(key, bounty)| {
+            let claims: Vec<_> = snapshot
+                .claims
+                .iter()
+                .filter(|(_, claim)| claim.bounty == *key)
+                .map(|(address, claim)| {
+                    json!({
+                        "address": address.to_string(),
+                        "claimant": claim.claimant.to_string(),
+                        "status": format!("{:?}", claim.status),
+                        "reason_code": claim.reason_code,
+                        "reason": crate::proofs::RejectReason::from_code(claim.reason_code).map(|reason| reason.name()),
+                        "proof_uri": claim.proof_uri,
+                    })
+                })
+                .collect();
+            json!({
+                "address": key.to_string(),
+                "id": bounty.id,
+                "reward": bounty.reward,
+                "max_claims": bounty.max_claims,
+                "paid": bounty.paid,
+                "approved": bounty.approved_count,
+                "rejected": bounty.rejected_count,
+                "deadline": bounty.deadline,
+                "claims": claims,
+            })
+        })
+        .collect();
+    let changes: Vec<_> = snapshot
+        .config_changes
+        .iter()
+        .map(|(key, request)| {
+            json!({
+                "address": key.to_string(),
+                "id": request.id,
+                "change": describe_change(&request.change),
+                "executable_at": request.executable_at,
+            })
+        })
+        .collect();
+    json!({
+        "treasury": snapshot.addresses.treasury.to_string(),
+        "vault": snapshot.addresses.vault.to_string(),
+        "operator": t.operator.to_string(),
+        "keeper": t.keeper.to_string(),
+        "guardian": t.guardian.map(|guardian| guardian.to_string()),
+        "paused": t.paused,
+        "config_timelock_seconds": t.config_timelock_seconds,
+        "now": snapshot.now,
+        "slot": snapshot.slot,
+        "vault_spendable_lamports": snapshot.vault_spendable,
+        "token_balances": snapshot.token_balances.iter().map(|(mint, amount)| (mint.to_string(), json!(amount))).collect::<serde_json::Map<_, _>>(),
+        "policies": policies,
+        "payees": payees,
+        "pending_spends": pendings,
+        "grants": grants,
+        "bounties": bounties,
+        "queued_config_changes": changes,
+        "memes": snapshot.memes.iter().map(|(mint, meme)| json!({"mint": mint.to_string(), "minted": meme.total_minted, "supply_cap": meme.supply_cap, "renounced": meme.renounced})).collect::<Vec<_>>(),
+    })
+}

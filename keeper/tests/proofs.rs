@@ -122,6 +122,15 @@ async fn proofs_that_cannot_be_judged_are_rejected_with_their_own_codes_and_noth
     let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &genuine.pubkey())).await;
     assert_eq!(claim.status, ClaimStatus::Approved);
     assert_eq!(paid(&world, bounty).await, SOL / 10);
+    // `status --output json` names each rejected claim's reason.
+    let snapshot = world.keeper().observe().await.expect("observe");
+    let status = covenant_keeper::status::json(&snapshot);
+    let claims = status["bounties"][0]["claims"].as_array().expect("claims listed");
+    assert_eq!(claims.len(), 9);
+    let reasons: Vec<&str> = claims.iter().filter_map(|claim| claim["reason"].as_str()).collect();
+    assert_eq!(reasons.iter().filter(|reason| **reason == "proof_uri_refused").count(), 4, "{reasons:?}");
+    assert!(reasons.contains(&"proof_hash_mismatch") && reasons.contains(&"proof_too_many_pixels"), "{reasons:?}");
+    assert_eq!(status["bounties"][0]["paid"], SOL / 10);
     // Each review names its reason code.
     let reviews: Vec<_> = report.claims.values().filter(|review| review.decision == "reject").collect();
     assert_eq!(reviews.len(), 8);
