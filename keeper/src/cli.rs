@@ -36,6 +36,9 @@ pub struct Cli {
     /// processed, confirmed or finalized (overrides `cluster.commitment`, then the Solana CLI config's).
     #[arg(long, global = true)]
     pub commitment: Option<String>,
+    /// Log lines as text (coloured only on a terminal) or as JSON objects, one per line, for services.
+    #[arg(long, value_enum, default_value = "text", global = true, env = "COVENANT_LOG_FORMAT")]
+    pub log_format: LogFormat,
     /// How `status` and the operator commands print what they did.
     #[arg(long, value_enum, default_value = "display", global = true)]
     pub output: Output,
@@ -174,6 +177,12 @@ pub fn parse_sol(text: &str) -> Result<u64, String> {
 /// SOL for people: 1500000000 → "1.5".
 pub fn sol(lamports: u64) -> String {
     crate::sim::report::amount(lamports, 9)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How commands print what they did.

@@ -186,3 +186,36 @@ fn urls_take_monikers_and_the_solana_cli_config_fills_in_url_keypair_and_commitm
     std::fs::write(dir.path().join("keeper.toml"), "[cluster]\nurl = \"dev\"\n[treasury]\nid = 1\n").unwrap();
     fails_at_home_with(dir.path(), home.path(), &["status"], "cluster.url: \"dev\" is neither");
 }
+
+#[test]
+fn logs_have_no_colour_codes_in_a_pipe_and_can_be_json() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "http://127.0.0.1:1");
+    covenant_keeper::setup::write_keypair(&Keypair::new(), &dir.path().join("keeper.json")).unwrap();
+    let run = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+            .current_dir(dir.path())
+            .env("RUST_LOG", "covenant_keeper=info")
+            .args(["--log-format", format, "check-model", "--device", "cpu"])
+            .output()
+            .expect("binary runs");
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stderr).to_string()
+    };
+    let text = run("text");
+    assert!(text.contains("inference provider") && !text.contains('\u{1b}'), "{text}");
+    let json = run("json");
+    let lines: Vec<serde_json::Value> =
+        json.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"))).collect();
+    assert!(lines.iter().any(|line| line["fields"]["message"] == "inference provider"), "{json}");
+    // One-shot commands are quiet by default (no RUST_LOG): only their result is printed.
+    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args(["check-model", "--device", "cpu"])
+        .output()
+        .expect("binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && stderr.trim().is_empty(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("model ok"));
+}
