@@ -19,7 +19,7 @@ use crate::observe::Snapshot;
 
 /// Simulation cannot meter a natively built program; never ask for less than this.
 const MIN_COMPUTE_UNITS: u32 = 30_000;
-const MAX_COMPUTE_UNITS: u32 = 1_400_000;
+pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build {what}: {detail}")]

@@ -39,6 +39,10 @@ pub struct Cli {
     /// Log lines as text (coloured only on a terminal) or as JSON objects, one per line, for services.
     #[arg(long, value_enum, default_value = "text", global = true, env = "COVENANT_LOG_FORMAT")]
     pub log_format: LogFormat,
+    /// Priority fee for operator transactions, micro-lamports per compute unit (default: the
+    /// configured percentile of recent fees, within `fees.floor_micro_lamports` and `cap_micro_lamports`).
+    #[arg(long, global = true)]
+    pub with_compute_unit_price: Option<u64>,
     /// How `status` and the operator commands print what they did.
     #[arg(long, value_enum, default_value = "display", global = true)]
     pub output: Output,
@@ -334,7 +338,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     done.push(serde_json::json!({"step": step.what, "outcome": "exists"}));
                     continue;
                 }
-                let signature = ops::submit(chain.as_ref(), &step.instructions, operator, &[]).await?;
+                let signature = ops::submit_priced(
+                    chain.as_ref(),
+                    &step.instructions,
+                    operator,
+                    &[],
+                    &ctx.config.fees,
+                    cli.with_compute_unit_price,
+                )
+                .await?;
                 if cli.output == Output::Display {
                     println!("created  {}  ({signature})", step.what);
                 }
@@ -362,8 +374,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckModel | Command::Demo { .. } | Command::Simulate { .. } => {}
         Command::Pause { authority } => {
             let authority = setup::read_keypair(&authority)?;
-            let signature =
-                ops::submit(chain.as_ref(), &[covenant::sdk::pause(&t, authority.pubkey())], &authority, &[]).await?;
+            let signature = ops::submit_priced(
+                chain.as_ref(),
+                &[covenant::sdk::pause(&t, authority.pubkey())],
+                &authority,
+                &[],
+                &ctx.config.fees,
+                cli.with_compute_unit_price,
+            )
+            .await?;
             emit(
                 cli.output,
                 format!("paused ({signature})"),
@@ -372,7 +391,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Unpause => {
             let operator = operator(&ctx)?;
-            let signature = ops::submit(chain.as_ref(), &[covenant::sdk::unpause(&t)], operator, &[]).await?;
+            let signature = ops::submit_priced(
+                chain.as_ref(),
+                &[covenant::sdk::unpause(&t)],
+                operator,
+                &[],
+                &ctx.config.fees,
+                cli.with_compute_unit_price,
+            )
+            .await?;
             emit(
                 cli.output,
                 format!("unpaused ({signature})"),
@@ -383,7 +410,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let lamports = amount.lamports();
             let donor = setup::read_keypair(&from)?;
             let ixs = ops::donate(&t, donor.pubkey(), lamports, memo);
-            let signature = ops::submit(chain.as_ref(), &ixs, &donor, &[]).await?;
+            let signature =
+                ops::submit_priced(chain.as_ref(), &ixs, &donor, &[], &ctx.config.fees, cli.with_compute_unit_price)
+                    .await?;
             emit(
                 cli.output,
                 format!("donated {} SOL ({lamports} lamports) to {} ({signature})", sol(lamports), t.vault),
@@ -399,7 +428,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(seconds) => ReleaseSchedule::Linear { start: now, end: now.saturating_add(seconds) },
             };
             let ixs = ops::grant(&t, donor.pubkey(), id, lamports, schedule, now.saturating_add(expires_in), None);
-            let signature = ops::submit(chain.as_ref(), &ixs, &donor, &[]).await?;
+            let signature =
+                ops::submit_priced(chain.as_ref(), &ixs, &donor, &[], &ctx.config.fees, cli.with_compute_unit_price)
+                    .await?;
             let grant = t.grant(&donor.pubkey(), id);
             emit(
                 cli.output,
@@ -409,8 +440,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApprovePending { id } => {
             let operator = operator(&ctx)?;
-            let signature =
-                ops::submit(chain.as_ref(), &[covenant::sdk::approve_pending(&t, id)], operator, &[]).await?;
+            let signature = ops::submit_priced(
+                chain.as_ref(),
+                &[covenant::sdk::approve_pending(&t, id)],
+                operator,
+                &[],
+                &ctx.config.fees,
+                cli.with_compute_unit_price,
+            )
+            .await?;
             emit(
                 cli.output,
                 format!("pending spend {id} approved ({signature})"),
@@ -420,7 +458,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CancelPending { id, authority } => {
             let authority = setup::read_keypair(&authority)?;
             let ix = covenant::sdk::cancel_pending(&t, authority.pubkey(), id);
-            let signature = ops::submit(chain.as_ref(), &[ix], &authority, &[]).await?;
+            let signature = ops::submit_priced(
+                chain.as_ref(),
+                &[ix],
+                &authority,
+                &[],
+                &ctx.config.fees,
+                cli.with_compute_unit_price,
+            )
+            .await?;
             emit(
                 cli.output,
                 format!("pending spend {id} cancelled ({signature})"),
