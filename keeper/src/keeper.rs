@@ -204,10 +204,12 @@ impl Keeper {
             Ok(snapshot) => snapshot,
             Err(error) => {
                 self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "observe_failed")]);
+                self.metrics.tick_finished(None);
                 return Err(error);
             }
         };
         report.now = snapshot.now;
+        self.report_balances(&snapshot).await;
         self.metrics.set_gauge("covenant_keeper_config_changes_queued", snapshot.config_changes.len() as f64);
         for (_, request) in snapshot.config_changes.iter().filter(|(_, r)| self.config_changes_seen.insert(r.id)) {
             // Loud on purpose: a loosening change nobody expected is how a stolen operator key shows.
@@ -291,8 +293,32 @@ impl Keeper {
         // Held and refused decisions, and outcomes, reach the disk once per tick.
         self.journal.sync()?;
         self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "ok")]);
+        self.metrics.tick_finished(Some(snapshot.now));
         self.metrics.set_gauge("covenant_keeper_open_intents", self.journal.open_intents().len() as f64);
         Ok(report)
+    }
+
+    /// Gauges for what an operator watches: the fee payer's lamports, the vault's balances, pause.
+    async fn report_balances(&self, snapshot: &Snapshot) {
+        let treasury = self.addresses.treasury.to_string();
+        if let Ok(accounts) = self.chain.accounts(&[self.keeper.pubkey()]).await {
+            let lamports = accounts.into_iter().next().flatten().map_or(0, |account| account.lamports);
+            self.metrics.set_gauge("covenant_keeper_fee_payer_lamports", lamports as f64);
+        }
+        let vault = "covenant_keeper_vault_balance";
+        self.metrics.set_labeled_gauge(
+            vault,
+            &[("treasury", &treasury), ("asset", "SOL")],
+            snapshot.vault_spendable as f64,
+        );
+        for (mint, amount) in &snapshot.token_balances {
+            self.metrics.set_labeled_gauge(
+                vault,
+                &[("treasury", &treasury), ("asset", &mint.to_string())],
+                *amount as f64,
+            );
+        }
+        self.metrics.set_gauge("covenant_keeper_paused", f64::from(u8::from(snapshot.treasury.paused)));
     }
 
     fn log_decision(

@@ -119,7 +119,31 @@ async fn over_limit_proposals_are_refused_by_the_guard_and_never_sent() {
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
     assert!(body.contains("covenant_keeper_refusals_total{reason=\"ExceedsPerTxMax\"} 1"), "{body}");
     assert!(body.contains("# TYPE covenant_keeper_inference_seconds histogram"), "{body}");
-    assert!(http_get(&keeper, "/").await.0.starts_with("HTTP/1.1 404"), "only /metrics is served");
+    assert!(http_get(&keeper, "/").await.0.starts_with("HTTP/1.1 404"), "only /metrics and /healthz are served");
+    // Health, balances, the last good tick and the build, from the exporter.
+    let (status, body) = http_get(&keeper, "/healthz").await;
+    assert!(status.starts_with("HTTP/1.1 200") && body.starts_with("ok"), "{status} {body}");
+    let (_, body) = http_get(&keeper, "/metrics").await;
+    let gauge = |line_start: &str| -> f64 {
+        let line =
+            body.lines().find(|line| line.starts_with(line_start)).unwrap_or_else(|| panic!("{line_start} in {body}"));
+        line.rsplit(' ').next().and_then(|value| value.parse().ok()).expect("a number")
+    };
+    // Sampled as the tick began: the keeper's 10 SOL and the vault's 20 SOL, before any payment.
+    assert_eq!(gauge("covenant_keeper_fee_payer_lamports "), (10 * SOL) as f64);
+    let vault = format!("covenant_keeper_vault_balance{{asset=\"SOL\",treasury=\"{}\"}} ", world.t.treasury);
+    assert_eq!(gauge(&vault), (20 * SOL) as f64);
+    assert_eq!(gauge("covenant_keeper_last_successful_tick_timestamp_seconds "), report.now as f64);
+    assert_eq!(gauge("covenant_keeper_paused "), 0.0);
+    assert!(
+        body.contains(&format!("covenant_keeper_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"))),
+        "{body}"
+    );
+    assert!(!body.contains(".."), "help texts end once: {body}");
+    // A keeper that has not ticked yet is not healthy.
+    let fresh = world.keeper();
+    let (status, _) = http_get(&fresh, "/healthz").await;
+    assert!(status.starts_with("HTTP/1.1 503"), "{status}");
 
     // Forced past the guard, the program refuses the same proposal itself.
     let snapshot = keeper.observe().await.expect("observe");
@@ -186,7 +210,8 @@ async fn http_get(keeper: &covenant_keeper::keeper::Keeper, path: &str) -> (Stri
     let address = listener.local_addr().expect("address");
     let server = tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics()));
     let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes()).await.expect("send");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
     let mut response = String::new();
     stream.read_to_string(&mut response).await.expect("read");
     server.abort();
