@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod ops;
+pub mod output;
 pub mod proofs;
 pub mod setup;
 pub mod sim;
