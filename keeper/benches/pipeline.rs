@@ -9,6 +9,7 @@
 //!    no bank execution), with CPU time and memory;
 //! 4. account sizes and rent, and the serialized size of each keeper transaction.
 
+mod bounty_world;
 mod memory_chain;
 
 use std::collections::{HashMap, HashSet};
@@ -18,14 +19,13 @@ use std::time::{Duration, Instant};
 use anchor_lang::prelude::{Pubkey, Rent};
 use anchor_lang::{AccountSerialize, Space};
 use covenant::constants::SOL_ASSET;
-use covenant::instructions::CreateBountyArgs;
 use covenant::policy::{PolicyLimits, SpendWindow};
-use covenant::sdk::{self, TreasuryAddresses};
+use covenant::sdk::TreasuryAddresses;
 use covenant::state::{
     Bounty, Claim, ConfigChangeRequest, DecisionRecord, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
 };
 use covenant_keeper::act;
-use covenant_keeper::chain::{BankChain, Chain};
+use covenant_keeper::chain::BankChain;
 use covenant_keeper::config::KeeperConfig;
 use covenant_keeper::decide::{candidates, propose, Intent, Proposal};
 use covenant_keeper::guard::{Guard, Verdict};
@@ -33,7 +33,7 @@ use covenant_keeper::keeper::{decision_hash, Keeper};
 use covenant_keeper::model::{bare_session, Device, Model, OnnxModel, FEATURE_COUNT, INPUT};
 use covenant_keeper::observe::{observe, Snapshot};
 use covenant_keeper::proofs::{ProofOutcome, Reading};
-use covenant_keeper::{ops, setup};
+use covenant_keeper::setup;
 use memory_chain::MemoryChain;
 use ndarray::Array2;
 use ort::value::TensorRef;
@@ -94,40 +94,14 @@ fn config_for(operator: Pubkey, id: u64, log: &std::path::Path, extra: &str) -> 
 
 /// A treasury on the bank with one bounty and `CLAIMS` claims, two in three with proof.
 async fn claims_world(dir: &std::path::Path) -> (Arc<BankChain>, KeeperConfig, Keypair, Snapshot) {
-    let (operator, keeper, crowd) = (Keypair::new(), Keypair::new(), Keypair::new());
-    let chain = Arc::new(
-        BankChain::start(&[(operator.pubkey(), 1_000 * SOL), (keeper.pubkey(), 10 * SOL), (crowd.pubkey(), 100 * SOL)])
-            .await,
-    );
-    let config = config_for(operator.pubkey(), 1, &dir.join("claims.jsonl"), "");
-    for step in ops::init_steps(chain.as_ref(), &config, operator.pubkey(), keeper.pubkey()).await.expect("steps") {
-        ops::submit(chain.as_ref(), &step.instructions, &operator, &[]).await.expect("init");
-    }
-    let t = TreasuryAddresses::new(operator.pubkey(), 1);
-    ops::submit(chain.as_ref(), &ops::donate(&t, operator.pubkey(), 100 * SOL, String::new()), &operator, &[])
-        .await
-        .expect("funding");
-    let now = chain.clock().await.expect("clock").unix_timestamp;
-    let args = CreateBountyArgs {
-        reward: SOL / 100,
-        max_claims: CLAIMS as u32,
-        deadline: now + 86_400,
-        description: "poster".into(),
-        decision: DecisionRecord::default(),
-    };
-    ops::submit(chain.as_ref(), &[sdk::create_bounty(&t, operator.pubkey(), None, 0, args)], &operator, &[])
-        .await
-        .expect("bounty");
+    let log = dir.join("claims.jsonl");
+    let world = bounty_world::open(|operator| config_for(operator, 1, &log, ""), CLAIMS as u32).await;
     for i in 0..CLAIMS {
-        let claimant = Keypair::new();
-        let fund = solana_system_interface::instruction::transfer(&crowd.pubkey(), &claimant.pubkey(), SOL / 100);
-        ops::submit(chain.as_ref(), &[fund], &crowd, &[]).await.expect("fund");
         let (uri, hash) = if i % 3 == 2 { ("none", [0; 32]) } else { ("https://example.org/p.jpg", [9; 32]) };
-        let ix = sdk::submit_claim(t.bounty(0), claimant.pubkey(), uri.into(), hash);
-        ops::submit(chain.as_ref(), &[ix], &claimant, &[]).await.expect("claim");
+        world.claim(uri.into(), hash).await;
     }
-    let snapshot = observe(chain.as_ref(), &t, &[]).await.expect("observe");
-    (chain, config, keeper, snapshot)
+    let snapshot = observe(world.chain.as_ref(), &world.t, &[]).await.expect("observe");
+    (world.chain, world.config, world.keeper, snapshot)
 }
 
 /// What the proof reader would have made of each claim: the good ones (hash set) read the slogan,

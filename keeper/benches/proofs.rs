@@ -13,27 +13,22 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use covenant::instructions::CreateBountyArgs;
-use covenant::sdk::{self, TreasuryAddresses};
-use covenant::state::DecisionRecord;
-use covenant_keeper::chain::{BankChain, Chain};
+mod bounty_world;
+
 use covenant_keeper::config::KeeperConfig;
 use covenant_keeper::decide::{candidates, proof_jobs, propose, Proposal};
 use covenant_keeper::guard::Guard;
 use covenant_keeper::model::{session, Device, Model, OnnxModel};
 use covenant_keeper::observe::{observe, Snapshot};
 use covenant_keeper::proofs::{default_models_dir, load_ocr, ProofJob, ProofReader};
-use covenant_keeper::{ops, setup};
+use covenant_keeper::setup;
 use covenant_vision::render::{render_png, Photo};
 use covenant_vision::{decode, DecodeLimits};
 use ndarray::Array4;
 use ort::session::Session;
 use ort::value::TensorRef;
 use sha2::Digest;
-use solana_keypair::Keypair;
-use solana_signer::Signer;
 
-const SOL: u64 = 1_000_000_000;
 const PHOTOS: usize = 32;
 const ROUNDS: usize = 3;
 
@@ -55,40 +50,19 @@ fn peak_rss_mib() -> f64 {
 
 /// A treasury with one bounty and `PHOTOS` claims whose photos are in `dir/proofs`.
 async fn world(dir: &Path) -> (KeeperConfig, Snapshot) {
-    let (operator, keeper, crowd) = (Keypair::new(), Keypair::new(), Keypair::new());
-    let chain = Arc::new(
-        BankChain::start(&[(operator.pubkey(), 1_000 * SOL), (keeper.pubkey(), 10 * SOL), (crowd.pubkey(), 100 * SOL)])
-            .await,
-    );
     let proofs = dir.join("proofs");
     std::fs::create_dir_all(&proofs).expect("proofs dir");
-    let text = format!(
-        "[keys]\nkeeper = \"unused\"\n[treasury]\noperator = \"{}\"\nid = 1\n[loop]\ndecision_log = \"{}\"\n\
-         [[policy]]\nasset = \"SOL\"\nper_tx_max = 10_000_000_000\nperiod_seconds = 86_400\nperiod_cap = 1_000_000_000_000\n\
-         [[bounty]]\nid = 0\nproof = {{ text = \"covenant keeps its word\" }}\n[proofs]\ndir = \"{}\"\ndet_batch = 32\n",
-        operator.pubkey(),
-        dir.join("log.jsonl").display(),
-        proofs.display()
-    );
-    let config = KeeperConfig::parse(&text).expect("bench config");
-    for step in ops::init_steps(chain.as_ref(), &config, operator.pubkey(), keeper.pubkey()).await.expect("steps") {
-        ops::submit(chain.as_ref(), &step.instructions, &operator, &[]).await.expect("init");
-    }
-    let t = TreasuryAddresses::new(operator.pubkey(), 1);
-    ops::submit(chain.as_ref(), &ops::donate(&t, operator.pubkey(), 100 * SOL, String::new()), &operator, &[])
-        .await
-        .expect("funding");
-    let now = chain.clock().await.expect("clock").unix_timestamp;
-    let args = CreateBountyArgs {
-        reward: SOL / 100,
-        max_claims: PHOTOS as u32,
-        deadline: now + 86_400,
-        description: "poster".into(),
-        decision: DecisionRecord::default(),
+    let config = |operator| {
+        let text = format!(
+            "[keys]\nkeeper = \"unused\"\n[treasury]\noperator = \"{operator}\"\nid = 1\n[loop]\ndecision_log = \"{}\"\n\
+             [[policy]]\nasset = \"SOL\"\nper_tx_max = 10_000_000_000\nperiod_seconds = 86_400\nperiod_cap = 1_000_000_000_000\n\
+             [[bounty]]\nid = 0\nproof = {{ text = \"covenant keeps its word\" }}\n[proofs]\ndir = \"{}\"\ndet_batch = 32\n",
+            dir.join("log.jsonl").display(),
+            proofs.display()
+        );
+        KeeperConfig::parse(&text).expect("bench config")
     };
-    ops::submit(chain.as_ref(), &[sdk::create_bounty(&t, operator.pubkey(), None, 0, args)], &operator, &[])
-        .await
-        .expect("bounty");
+    let world = bounty_world::open(config, PHOTOS as u32).await;
     for i in 0..PHOTOS {
         // Three in four show the poster; the rest show none or other text.
         let photo = match i % 4 {
@@ -99,15 +73,10 @@ async fn world(dir: &Path) -> (KeeperConfig, Snapshot) {
         let bytes = render_png(&photo, 100 + i as u64);
         let name = format!("photo-{i}.png");
         std::fs::write(proofs.join(&name), &bytes).expect("photo written");
-        let hash: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-        let claimant = Keypair::new();
-        let fund = solana_system_interface::instruction::transfer(&crowd.pubkey(), &claimant.pubkey(), SOL / 100);
-        ops::submit(chain.as_ref(), &[fund], &crowd, &[]).await.expect("fund");
-        let ix = sdk::submit_claim(t.bounty(0), claimant.pubkey(), format!("file://{name}"), hash);
-        ops::submit(chain.as_ref(), &[ix], &claimant, &[]).await.expect("claim");
+        world.claim(format!("file://{name}"), sha2::Sha256::digest(&bytes).into()).await;
     }
-    let snapshot = observe(chain.as_ref(), &t, &[]).await.expect("observe");
-    (config, snapshot)
+    let snapshot = observe(world.chain.as_ref(), &world.t, &[]).await.expect("observe");
+    (world.config, snapshot)
 }
 
 /// The keeper's whole path over `jobs`, in batches of `batch`; returns how many it approved.

@@ -5,24 +5,28 @@ use std::process::Command;
 
 use solana_keypair::Keypair;
 
-fn keeper(dir: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
-        .current_dir(dir)
-        .env("RUST_LOG", "error")
-        .env_remove("COVENANT_CONFIG")
-        .env_remove("COVENANT_RPC_URL")
-        .args(args)
-        .output()
-        .expect("binary runs");
+/// Runs the binary in `dir`, with `home` as $HOME when given (where the Solana CLI config lives).
+fn keeper_in(dir: &Path, home: Option<&Path>, args: &[&str]) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"));
+    command.current_dir(dir).env("RUST_LOG", "error").env_remove("COVENANT_CONFIG").env_remove("COVENANT_RPC_URL");
+    if let Some(home) = home {
+        command.env("HOME", home);
+    }
+    let output = command.args(args).output().expect("binary runs");
     (output.status.success(), String::from_utf8_lossy(&output.stderr).trim().to_string())
 }
 
 #[track_caller]
-fn fails_with(dir: &Path, args: &[&str], needle: &str) {
-    let (ok, stderr) = keeper(dir, args);
+fn fails_in(dir: &Path, home: Option<&Path>, args: &[&str], needle: &str) {
+    let (ok, stderr) = keeper_in(dir, home, args);
     assert!(!ok, "{args:?} should fail");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {stderr}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {needle:?} not in {stderr}");
+}
+
+#[track_caller]
+fn fails_with(dir: &Path, args: &[&str], needle: &str) {
+    fails_in(dir, None, args, needle);
 }
 
 fn write_config(dir: &Path, url: &str) {
@@ -111,26 +115,9 @@ fn the_example_config_parses_except_for_its_placeholders() {
     assert_eq!(config.proofs.max_bytes, 8 << 20, "the documented default");
 }
 
-/// Runs the binary in `dir` with `home` as $HOME (where the Solana CLI config lives).
-fn keeper_at_home(dir: &Path, home: &Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
-        .current_dir(dir)
-        .env("RUST_LOG", "error")
-        .env("HOME", home)
-        .env_remove("COVENANT_CONFIG")
-        .env_remove("COVENANT_RPC_URL")
-        .args(args)
-        .output()
-        .expect("binary runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).trim().to_string())
-}
-
 #[track_caller]
 fn fails_at_home_with(dir: &Path, home: &Path, args: &[&str], needle: &str) {
-    let (ok, stderr) = keeper_at_home(dir, home, args);
-    assert!(!ok, "{args:?} should fail");
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {needle:?} not in {stderr}");
+    fails_in(dir, Some(home), args, needle);
 }
 
 #[test]
