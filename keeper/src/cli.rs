@@ -7,19 +7,17 @@ use std::io::Write as _;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use covenant::policy::ReleaseSchedule;
 use covenant::sdk::TreasuryAddresses;
 use solana_keypair::Keypair;
-use solana_signer::Signer;
 
 use crate::chain::Chain;
-use crate::config::{parse_pubkey, KeeperConfig};
+use crate::config::KeeperConfig;
 use crate::keeper::Keeper;
 use crate::model::{Device, Model};
-use crate::output::{emit, sol};
+use crate::output::emit;
 pub use crate::output::{AmountArgs, LogFormat, Output};
 use crate::sim::scenario::Scenario;
-use crate::{ops, setup, sim, status};
+use crate::{setup, sim};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -57,6 +55,8 @@ pub struct Cli {
     /// ONNX Runtime's shared library (default: where scripts/setup-onnxruntime puts it).
     #[arg(long, env = "ORT_DYLIB_PATH", global = true)]
     pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub offline: crate::signers::OfflineArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -64,8 +64,12 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create the treasury, its policies and payees from the config (operator key); skips what exists.
-    Init,
-    /// Run the agent loop.
+    Init {
+        /// The operator's key (overrides keys.operator).
+        #[arg(long, value_name = "SIGNER")]
+        operator: Option<String>,
+    },
+    /// Run the agent loop (the keeper's key only).
     Run {
         /// One tick, then exit.
         #[arg(long)]
@@ -74,22 +78,28 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens.
+    /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens (no key).
     Status,
     /// Load every model the keeper runs (the decision model and the proof reader's two), check
     /// their contracts and report the provider in use.
     CheckModel,
     /// Pause the treasury (guardian key, or the operator's).
     Pause {
-        #[arg(long)]
-        authority: PathBuf,
+        /// Default: keys.guardian, else keys.operator.
+        #[arg(long, value_name = "SIGNER")]
+        authority: Option<String>,
     },
     /// Unpause (operator key).
-    Unpause,
+    Unpause {
+        /// The operator's key (overrides keys.operator).
+        #[arg(long, value_name = "SIGNER")]
+        operator: Option<String>,
+    },
     /// Donate SOL to the treasury's vault.
     Donate {
-        #[arg(long)]
-        from: PathBuf,
+        /// The donor's key.
+        #[arg(long, value_name = "SIGNER")]
+        from: String,
         #[command(flatten)]
         amount: AmountArgs,
         #[arg(long, default_value = "")]
@@ -97,22 +107,30 @@ pub enum Command {
     },
     /// Fund a SOL grant escrow: immediate, or linear vesting over `--vest-seconds`.
     Grant {
-        #[arg(long)]
-        from: PathBuf,
+        /// The donor's key.
+        #[arg(long, value_name = "SIGNER")]
+        from: String,
         #[arg(long)]
         id: u64,
         #[command(flatten)]
         amount: AmountArgs,
         #[arg(long)]
         vest_seconds: Option<i64>,
-        /// Seconds from now until the donor may claw back what is unreleased.
+        /// Seconds from the start until the donor may claw back what is unreleased.
         #[arg(long)]
         expires_in: i64,
+        /// When vesting starts and expiry counts from (unix seconds; default: the cluster's clock,
+        /// required with --blockhash so that both machines build the same schedule).
+        #[arg(long)]
+        start: Option<i64>,
     },
     /// Co-sign a pending spend (operator key).
     ApprovePending {
         #[arg(long)]
         id: u64,
+        /// The operator's key (overrides keys.operator).
+        #[arg(long, value_name = "SIGNER")]
+        operator: Option<String>,
     },
     /// Play Covenant's whole story on an in-process bank (no validator, no wallet) and write its
     /// report (JSON), chart (SVG) and decision log to `--out`.
@@ -144,21 +162,20 @@ pub enum Command {
     CancelPending {
         #[arg(long)]
         id: u64,
-        #[arg(long)]
-        authority: PathBuf,
+        /// Default: keys.guardian, else keys.operator.
+        #[arg(long, value_name = "SIGNER")]
+        authority: Option<String>,
     },
 }
 
-struct Context_ {
-    config: KeeperConfig,
-    url: String,
-    commitment: solana_commitment_config::CommitmentConfig,
-    keeper: Keypair,
-    operator: Option<Keypair>,
-    addresses: TreasuryAddresses,
+/// The config file with the cluster and commitment resolved from flag, file, Solana CLI config.
+pub struct Settings {
+    pub config: KeeperConfig,
+    pub url: String,
+    pub commitment: solana_commitment_config::CommitmentConfig,
 }
 
-fn load(cli: &Cli) -> anyhow::Result<Context_> {
+pub fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     let mut config = KeeperConfig::load(&cli.config)?;
     let solana = crate::cluster::SolanaCliConfig::load();
     let url = crate::cluster::first(&[
@@ -182,26 +199,20 @@ fn load(cli: &Cli) -> anyhow::Result<Context_> {
         None => solana_commitment_config::CommitmentConfig::confirmed(),
     };
     config.run.decision_log = setup::relative_to(&cli.config, &config.run.decision_log);
-    let keeper_path = match (&config.keys.keeper, &solana.keypair_path) {
+    Ok(Settings { config, url, commitment })
+}
+
+/// The keeper's hot key: `keys.keeper`, else the Solana CLI config's keypair.
+pub fn keeper_keypair(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Keypair> {
+    let path = match (&config.keys.keeper, crate::cluster::SolanaCliConfig::load().keypair_path) {
         (Some(path), _) => setup::relative_to(&cli.config, path),
-        (None, Some(path)) => path.clone(),
+        (None, Some(path)) => path,
         (None, None) => bail!(
             "config file {}: set keys.keeper, or a keypair in the Solana CLI config (solana config set --keypair FILE)",
             cli.config.display()
         ),
     };
-    let keeper = setup::read_keypair(&keeper_path)?;
-    let operator = match &config.keys.operator {
-        Some(path) => Some(setup::read_keypair(&setup::relative_to(&cli.config, path))?),
-        None => None,
-    };
-    let operator_key = match (&config.treasury.operator, &operator) {
-        (Some(text), _) => parse_pubkey(text).map_err(anyhow::Error::msg)?,
-        (None, Some(operator)) => operator.pubkey(),
-        (None, None) => bail!("config file {}: set treasury.operator or keys.operator", cli.config.display()),
-    };
-    let addresses = TreasuryAddresses::new(operator_key, config.treasury.id);
-    Ok(Context_ { config, url, commitment, keeper, operator, addresses })
+    Ok(setup::read_keypair(&path)?)
 }
 
 fn load_model(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<dyn Model>> {
@@ -220,28 +231,29 @@ fn load_reader(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<crate::pr
     Ok(Arc::new(crate::proofs::ProofReader::load(&config.proofs, base, &library, device)?))
 }
 
-fn operator(ctx: &Context_) -> anyhow::Result<&Keypair> {
-    ctx.operator.as_ref().context("this command needs the operator's key: set keys.operator in the config")
-}
-
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Command::CheckModel = cli.command {
-        let config = KeeperConfig::load(&cli.config).ok();
-        let config = config.unwrap_or_else(placeholder_config);
-        let model = load_model(&cli, &config)?;
-        let info = model.info();
-        println!("model ok: version {}, sha256 {}, provider {}", info.version, hex::encode(info.hash), info.provider);
-        let reader = load_reader(&cli, &config)?;
-        let info = reader.info();
-        println!(
-            "proof reader ok: PP-OCRv4 detection sha256 {}, recognition sha256 {}, provider {}",
-            hex::encode(info.det_hash),
-            hex::encode(info.rec_hash),
-            info.provider
-        );
-        return Ok(());
-    }
     match &cli.command {
+        Command::CheckModel => {
+            let config = KeeperConfig::load(&cli.config).ok();
+            let config = config.unwrap_or_else(placeholder_config);
+            let model = load_model(&cli, &config)?;
+            let info = model.info();
+            println!(
+                "model ok: version {}, sha256 {}, provider {}",
+                info.version,
+                hex::encode(info.hash),
+                info.provider
+            );
+            let reader = load_reader(&cli, &config)?;
+            let info = reader.info();
+            println!(
+                "proof reader ok: PP-OCRv4 detection sha256 {}, recognition sha256 {}, provider {}",
+                hex::encode(info.det_hash),
+                hex::encode(info.rec_hash),
+                info.provider
+            );
+            return Ok(());
+        }
         Command::Demo { seed, out } => {
             let mut scenario = Scenario::parse(DEMO_SCENARIO)?;
             scenario.seed = *seed;
@@ -256,165 +268,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         _ => {}
     }
-    let ctx = load(&cli)?;
-    let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&ctx.url, ctx.commitment, &ctx.config));
-    let t = ctx.addresses;
-    match cli.command {
-        Command::Init => {
-            let operator = operator(&ctx)?;
-            let steps = ops::init_steps(chain.as_ref(), &ctx.config, operator.pubkey(), ctx.keeper.pubkey())
-                .await
-                .map_err(anyhow::Error::msg)?;
-            let mut done = Vec::new();
-            for step in steps {
-                let exists = match step.account {
-                    Some(account) => chain.accounts(&[account]).await?.into_iter().next().flatten().is_some(),
-                    None => false,
-                };
-                if exists {
-                    if cli.output == Output::Display {
-                        println!("exists   {}", step.what);
-                    }
-                    done.push(serde_json::json!({"step": step.what, "outcome": "exists"}));
-                    continue;
-                }
-                let signature = ops::submit_priced(
-                    chain.as_ref(),
-                    &step.instructions,
-                    operator,
-                    &[],
-                    &ctx.config.fees,
-                    cli.with_compute_unit_price,
-                )
-                .await?;
-                if cli.output == Output::Display {
-                    println!("created  {}  ({signature})", step.what);
-                }
-                done.push(
-                    serde_json::json!({"step": step.what, "outcome": "created", "signature": signature.to_string()}),
-                );
-            }
-            if cli.output != Output::Display {
-                let value = serde_json::json!({"action": "init", "treasury": t.treasury.to_string(), "steps": done});
-                emit(cli.output, String::new(), value)?;
-            }
-        }
-        Command::Run { once, dry_run } => {
-            let model = load_model(&cli, &ctx.config)?;
-            let reader = load_reader(&cli, &ctx.config)?;
-            run_loop(chain, model, reader, ctx, once, dry_run).await?;
-        }
-        Command::Status => {
-            let snapshot = crate::observe::observe(chain.as_ref(), &t, &ctx.config.sol_wallets()).await?;
-            match cli.output {
-                Output::Display => print!("{}", status::render(&snapshot)),
-                output => emit(output, String::new(), status::json(&snapshot))?,
-            }
-        }
-        Command::CheckModel | Command::Demo { .. } | Command::Simulate { .. } => {}
-        Command::Pause { authority } => {
-            let authority = setup::read_keypair(&authority)?;
-            let signature = ops::submit_priced(
-                chain.as_ref(),
-                &[covenant::sdk::pause(&t, authority.pubkey())],
-                &authority,
-                &[],
-                &ctx.config.fees,
-                cli.with_compute_unit_price,
-            )
-            .await?;
-            emit(
-                cli.output,
-                format!("paused ({signature})"),
-                serde_json::json!({"action": "pause", "treasury": t.treasury.to_string(), "signature": signature.to_string()}),
-            )?;
-        }
-        Command::Unpause => {
-            let operator = operator(&ctx)?;
-            let signature = ops::submit_priced(
-                chain.as_ref(),
-                &[covenant::sdk::unpause(&t)],
-                operator,
-                &[],
-                &ctx.config.fees,
-                cli.with_compute_unit_price,
-            )
-            .await?;
-            emit(
-                cli.output,
-                format!("unpaused ({signature})"),
-                serde_json::json!({"action": "unpause", "treasury": t.treasury.to_string(), "signature": signature.to_string()}),
-            )?;
-        }
-        Command::Donate { from, amount, memo } => {
-            let lamports = amount.lamports();
-            let donor = setup::read_keypair(&from)?;
-            let ixs = ops::donate(&t, donor.pubkey(), lamports, memo);
-            let signature =
-                ops::submit_priced(chain.as_ref(), &ixs, &donor, &[], &ctx.config.fees, cli.with_compute_unit_price)
-                    .await?;
-            emit(
-                cli.output,
-                format!("donated {} SOL ({lamports} lamports) to {} ({signature})", sol(lamports), t.vault),
-                serde_json::json!({"action": "donate", "vault": t.vault.to_string(), "lamports": lamports, "sol": sol(lamports), "signature": signature.to_string()}),
-            )?;
-        }
-        Command::Grant { from, id, amount, vest_seconds, expires_in } => {
-            let lamports = amount.lamports();
-            let donor = setup::read_keypair(&from)?;
-            let now = chain.clock().await?.unix_timestamp;
-            let schedule = match vest_seconds {
-                None => ReleaseSchedule::Immediate,
-                Some(seconds) => ReleaseSchedule::Linear { start: now, end: now.saturating_add(seconds) },
-            };
-            let ixs = ops::grant(&t, donor.pubkey(), id, lamports, schedule, now.saturating_add(expires_in), None);
-            let signature =
-                ops::submit_priced(chain.as_ref(), &ixs, &donor, &[], &ctx.config.fees, cli.with_compute_unit_price)
-                    .await?;
-            let grant = t.grant(&donor.pubkey(), id);
-            emit(
-                cli.output,
-                format!("grant {grant} funded with {} SOL ({lamports} lamports) ({signature})", sol(lamports)),
-                serde_json::json!({"action": "grant", "grant": grant.to_string(), "lamports": lamports, "sol": sol(lamports), "signature": signature.to_string()}),
-            )?;
-        }
-        Command::ApprovePending { id } => {
-            let operator = operator(&ctx)?;
-            let signature = ops::submit_priced(
-                chain.as_ref(),
-                &[covenant::sdk::approve_pending(&t, id)],
-                operator,
-                &[],
-                &ctx.config.fees,
-                cli.with_compute_unit_price,
-            )
-            .await?;
-            emit(
-                cli.output,
-                format!("pending spend {id} approved ({signature})"),
-                serde_json::json!({"action": "approve_pending", "id": id, "signature": signature.to_string()}),
-            )?;
-        }
-        Command::CancelPending { id, authority } => {
-            let authority = setup::read_keypair(&authority)?;
-            let ix = covenant::sdk::cancel_pending(&t, authority.pubkey(), id);
-            let signature = ops::submit_priced(
-                chain.as_ref(),
-                &[ix],
-                &authority,
-                &[],
-                &ctx.config.fees,
-                cli.with_compute_unit_price,
-            )
-            .await?;
-            emit(
-                cli.output,
-                format!("pending spend {id} cancelled ({signature})"),
-                serde_json::json!({"action": "cancel_pending", "id": id, "signature": signature.to_string()}),
-            )?;
-        }
+    let settings = settings(&cli)?;
+    let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&settings.url, settings.commitment, &settings.config));
+    if let Command::Run { once, dry_run } = cli.command {
+        let keeper = keeper_keypair(&cli, &settings.config)?;
+        let addresses = crate::commands::treasury(&settings.config, &cli.config)
+            .with_context(|| format!("config file {}", cli.config.display()))?;
+        let model = load_model(&cli, &settings.config)?;
+        let reader = load_reader(&cli, &settings.config)?;
+        return run_loop(chain, model, reader, settings.config, keeper, addresses, once, dry_run).await;
     }
-    Ok(())
+    let done = crate::commands::execute(&cli, &settings.config, chain.as_ref()).await?;
+    emit(cli.output, done.text, done.json)
 }
 
 /// The demo's story, compiled in so `demo` runs from anywhere.
@@ -464,20 +329,22 @@ fn placeholder_config() -> KeeperConfig {
     KeeperConfig::parse("[keys]\nkeeper = \"unused\"\n[treasury]\nid = 0\n").unwrap_or_else(|_| unreachable!())
 }
 
+#[allow(clippy::too_many_arguments)] // the loop's parts, each built and checked by `run`
 async fn run_loop(
     chain: Arc<dyn Chain>,
     model: Arc<dyn Model>,
     reader: Arc<crate::proofs::ProofReader>,
-    ctx: Context_,
+    config: KeeperConfig,
+    keeper: Keypair,
+    addresses: TreasuryAddresses,
     once: bool,
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    let tick_every = std::time::Duration::from_secs(ctx.config.run.tick_seconds.max(1));
-    let metrics_addr = ctx.config.run.metrics_addr.clone();
+    let tick_every = std::time::Duration::from_secs(config.run.tick_seconds.max(1));
+    let metrics_addr = config.run.metrics_addr.clone();
     // The first observe doubles as the connectivity check: an unreachable cluster is an error, not a loop.
-    crate::observe::observe(chain.as_ref(), &ctx.addresses, &ctx.config.sol_wallets()).await?;
-    let mut keeper =
-        Keeper::new(chain, model, ctx.config, ctx.keeper, ctx.addresses, dry_run)?.with_proof_reader(reader);
+    crate::observe::observe(chain.as_ref(), &addresses, &config.sol_wallets()).await?;
+    let mut keeper = Keeper::new(chain, model, config, keeper, addresses, dry_run)?.with_proof_reader(reader);
     if let Some(addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
         tracing::info!(%addr, "serving /metrics");

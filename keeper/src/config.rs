@@ -68,16 +68,23 @@ impl Default for ClusterConfig {
 #[serde(deny_unknown_fields)]
 pub struct KeysConfig {
     /// The keeper's hot key (Solana CLI JSON keypair file). Unset: the Solana CLI config's keypair.
+    /// Only `run` reads it (and `init`, for its public key, unless `treasury.keeper` is set).
     pub keeper: Option<PathBuf>,
-    /// The operator's key: only `init` and operator actions read it.
-    pub operator: Option<PathBuf>,
+    /// The operator's key as a signer URI (a keypair file, `prompt://`, `stdin:`, `usb://ledger`,
+    /// or a public key for offline signing). Only `init`, `unpause` and `approve-pending` load it.
+    pub operator: Option<String>,
+    /// The guardian's key, as a signer URI: the default `--authority` of `pause` and `cancel-pending`.
+    pub guardian: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreasuryConfig {
-    /// The operator's public key (defaults to the operator keypair's).
+    /// The operator's public key. Unset: the public key of `keys.operator`, when that is a file
+    /// or a public key (never a prompt or a device: `run` and `status` must not ask for the cold key).
     pub operator: Option<String>,
+    /// The keeper's public key, for `init` on a machine without the keeper's key file.
+    pub keeper: Option<String>,
     pub id: u64,
     pub guardian: Option<String>,
     /// How long a loosening change (a new payee, a higher cap, a new keeper...) waits in the
@@ -268,6 +275,12 @@ pub struct LoopConfig {
     /// Attempts per transaction (network faults and expired blockhashes).
     #[serde(default = "defaults::attempts")]
     pub attempts: u32,
+    /// Backoff between attempts: doubling from `retry_base_ms` up to `retry_max_ms`, each delay
+    /// drawn from its upper half (jitter, so that keepers that failed together retry apart).
+    #[serde(default = "defaults::retry_base_ms")]
+    pub retry_base_ms: u64,
+    #[serde(default = "defaults::retry_max_ms")]
+    pub retry_max_ms: u64,
     /// The JSONL decision log, which is also the keeper's journal (keep it across restarts).
     #[serde(default = "defaults::decision_log")]
     pub decision_log: PathBuf,
@@ -281,9 +294,20 @@ impl Default for LoopConfig {
             tick_seconds: defaults::tick_seconds(),
             max_actions_per_tick: defaults::max_actions(),
             attempts: defaults::attempts(),
+            retry_base_ms: defaults::retry_base_ms(),
+            retry_max_ms: defaults::retry_max_ms(),
             decision_log: defaults::decision_log(),
             metrics_addr: None,
         }
+    }
+}
+
+impl LoopConfig {
+    /// How long to wait before retry `attempt` (0 for the first retry).
+    pub fn backoff(&self, attempt: u32) -> std::time::Duration {
+        use rand::Rng;
+        let ceiling = self.retry_base_ms.saturating_mul(1u64 << attempt.min(20)).min(self.retry_max_ms);
+        std::time::Duration::from_millis(rand::thread_rng().gen_range(ceiling / 2..=ceiling))
     }
 }
 
@@ -322,6 +346,13 @@ mod defaults {
     pub fn attempts() -> u32 {
         4
     }
+    /// About one slot: resending sooner than a slot rarely finds anything changed.
+    pub fn retry_base_ms() -> u64 {
+        400
+    }
+    pub fn retry_max_ms() -> u64 {
+        8_000
+    }
     pub fn max_bytes() -> u64 {
         8 << 20
     }
@@ -356,6 +387,17 @@ pub fn parse_asset(text: &str) -> Result<Pubkey, String> {
     parse_pubkey(text)
 }
 
+/// A TOML error on one line: where (line and the line itself, which names the key) and what.
+pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end().replace('\n', " ");
+    let Some(span) = error.span() else { return message };
+    let start = span.start.min(text.len());
+    let line_number = text[..start].matches('\n').count() + 1;
+    let line = text.lines().nth(line_number - 1).unwrap_or_default().trim();
+    let line: String = line.chars().take(60).collect();
+    format!("line {line_number} (`{line}`): {message}")
+}
+
 pub fn parse_pubkey(text: &str) -> Result<Pubkey, String> {
     Pubkey::from_str(text.trim()).map_err(|_| format!("{text:?} is not a base58 public key"))
 }
@@ -369,7 +411,7 @@ impl KeeperConfig {
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Self = toml::from_str(text).map_err(|error| error.to_string().trim_end().replace('\n', " "))?;
+        let config: Self = toml::from_str(text).map_err(|error| toml_error(text, &error))?;
         config.validate()?;
         Ok(config)
     }
@@ -383,6 +425,9 @@ impl KeeperConfig {
         }
         if let Some(operator) = &self.treasury.operator {
             parse_pubkey(operator).map_err(|error| format!("treasury.operator: {error}"))?;
+        }
+        if let Some(keeper) = &self.treasury.keeper {
+            parse_pubkey(keeper).map_err(|error| format!("treasury.keeper: {error}"))?;
         }
         if let Some(guardian) = &self.treasury.guardian {
             parse_pubkey(guardian).map_err(|error| format!("treasury.guardian: {error}"))?;
@@ -456,6 +501,9 @@ impl KeeperConfig {
         }
         if self.run.attempts == 0 || self.run.max_actions_per_tick == 0 {
             return Err("loop: attempts and max_actions_per_tick must be positive".into());
+        }
+        if self.run.retry_base_ms > self.run.retry_max_ms {
+            return Err("loop: retry_base_ms must not exceed retry_max_ms".into());
         }
         Ok(())
     }

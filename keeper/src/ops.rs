@@ -29,58 +29,6 @@ pub async fn submit(
     chain.send_and_confirm(&tx).await
 }
 
-/// An operator transaction as the CLI sends it: a compute-unit limit (1.2 × simulated) and a
-/// priority fee (`price`, or the configured percentile of recent fees on its writable accounts,
-/// within floor and cap) first, then `ixs`; signed by `payer` (fee payer) and `signers`.
-pub async fn submit_priced(
-    chain: &dyn Chain,
-    ixs: &[Instruction],
-    payer: &Keypair,
-    signers: &[&Keypair],
-    fees: &crate::config::FeeConfig,
-    price: Option<u64>,
-) -> Result<Signature, ChainError> {
-    let price = match price {
-        Some(price) => price,
-        None => {
-            let writable: Vec<Pubkey> = ixs
-                .iter()
-                .flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey))
-                .collect();
-            crate::act::priority_fee(&chain.recent_priority_fees(&writable).await.unwrap_or_default(), fees)
-        }
-    };
-    let blockhash = chain.latest_blockhash().await?;
-    let probe = crate::act::unsigned(ixs, crate::act::MAX_COMPUTE_UNITS, price, &payer.pubkey(), blockhash);
-    // A refused simulation still sends with the full budget, so the program's own error comes back.
-    let units = match chain.simulate(&probe).await {
-        Ok(simulation) if simulation.error.is_none() => crate::act::compute_limit(simulation.units_consumed),
-        _ => crate::act::MAX_COMPUTE_UNITS,
-    };
-    let tx = priced_transaction(ixs, units, price, payer, signers, blockhash);
-    chain.send_and_confirm(&tx).await
-}
-
-/// `ixs` behind the two compute-budget instructions, signed.
-pub fn priced_transaction(
-    ixs: &[Instruction],
-    units: u32,
-    price: u64,
-    payer: &Keypair,
-    signers: &[&Keypair],
-    blockhash: solana_hash::Hash,
-) -> Transaction {
-    use solana_compute_budget_interface::ComputeBudgetInstruction;
-    let mut all = vec![
-        ComputeBudgetInstruction::set_compute_unit_limit(units),
-        ComputeBudgetInstruction::set_compute_unit_price(price),
-    ];
-    all.extend_from_slice(ixs);
-    let mut keys: Vec<&Keypair> = vec![payer];
-    keys.extend(signers.iter().copied().filter(|signer| signer.pubkey() != payer.pubkey()));
-    Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash)
-}
-
 /// One step of `init`: what it creates and the instructions, skipped when `account` exists (a
 /// step with no account, such as setting the config timelock, always runs: it is idempotent).
 pub struct InitStep {

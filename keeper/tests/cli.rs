@@ -10,6 +10,9 @@ fn keeper_in(dir: &Path, home: Option<&Path>, args: &[&str]) -> (bool, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"));
     command.current_dir(dir).env("RUST_LOG", "error").env_remove("COVENANT_CONFIG").env_remove("COVENANT_RPC_URL");
     if let Some(home) = home {
+        // Another $HOME, the same ONNX Runtime and OCR models (found from the real $HOME).
+        command.env("ORT_DYLIB_PATH", covenant_keeper::setup::default_ort_library());
+        command.env("COVENANT_OCR_DIR", covenant_keeper::proofs::default_models_dir());
         command.env("HOME", home);
     }
     let output = command.args(args).output().expect("binary runs");
@@ -55,11 +58,13 @@ fn a_missing_or_malformed_config_is_named() {
 fn a_keypair_file_not_in_solana_cli_format_is_named() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), "http://127.0.0.1:1");
-    fails_with(dir.path(), &["status"], "keypair file");
+    // Only the loop reads the keeper's key.
+    fails_with(dir.path(), &["run", "--once"], "keypair file");
     std::fs::write(dir.path().join("keeper.json"), "{\"secret\": \"hunter2\"}").unwrap();
-    fails_with(dir.path(), &["status"], "not a Solana CLI keypair");
+    fails_with(dir.path(), &["run", "--once"], "not a Solana CLI keypair");
     std::fs::write(dir.path().join("keeper.json"), "[1, 2, 3]").unwrap();
-    fails_with(dir.path(), &["status"], "has 3 bytes, expected 64");
+    fails_with(dir.path(), &["run", "--once"], "has 3 bytes, expected 64");
+    fails_with(dir.path(), &["status"], "cannot reach the cluster");
 }
 
 #[test]
@@ -130,7 +135,8 @@ fn urls_take_monikers_and_the_solana_cli_config_fills_in_url_keypair_and_commitm
         format!("[cluster]\ntimeout_seconds = 2\n[treasury]\noperator = \"{operator}\"\nid = 1\n"),
     )
     .unwrap();
-    fails_at_home_with(dir.path(), home.path(), &["status"], "set keys.keeper, or a keypair in the Solana CLI config");
+    let needs_key = "set keys.keeper, or a keypair in the Solana CLI config";
+    fails_at_home_with(dir.path(), home.path(), &["run", "--once"], needs_key);
 
     let cli_dir = home.path().join(".config/solana/cli");
     std::fs::create_dir_all(&cli_dir).unwrap();
@@ -143,6 +149,7 @@ fn urls_take_monikers_and_the_solana_cli_config_fills_in_url_keypair_and_commitm
     std::fs::write(cli_dir.join("config.yml"), yaml).unwrap();
     // The CLI config's URL and keypair are used...
     fails_at_home_with(dir.path(), home.path(), &["status"], "cannot reach the cluster at http://127.0.0.1:2");
+    fails_at_home_with(dir.path(), home.path(), &["run", "--once"], "cannot reach the cluster at http://127.0.0.1:2");
     // ...unless the command line names another cluster, by moniker or by URL.
     fails_at_home_with(dir.path(), home.path(), &["-u", "http://127.0.0.1:3", "status"], "http://127.0.0.1:3");
     fails_at_home_with(

@@ -246,23 +246,3 @@ async fn queued_config_changes_show_in_status_and_metrics_and_bind_nothing_until
     );
     assert!(status.contains("3600s"), "executable in an hour: {status}");
 }
-
-#[tokio::test]
-async fn operator_transactions_carry_a_compute_unit_limit_and_a_priority_fee() {
-    let world = World::new("", 0).await;
-    let ixs = ops::donate(&world.t, world.donor.pubkey(), SOL, "priced".into());
-    let before = world.lamports(world.t.vault).await;
-    ops::submit_priced(world.chain.as_ref(), &ixs, &world.donor, &[], &world.config.fees, Some(7))
-        .await
-        .expect("a priced donation lands");
-    assert_eq!(world.lamports(world.t.vault).await, before + SOL);
-
-    let tx = ops::priced_transaction(&ixs, 50_000, 7, &world.donor, &[], solana_hash::Hash::default());
-    let message = &tx.message;
-    let program = |i: usize| message.account_keys[usize::from(message.instructions[i].program_id_index)];
-    assert_eq!(program(0), solana_sdk_ids::compute_budget::id());
-    assert_eq!(program(1), solana_sdk_ids::compute_budget::id());
-    assert_eq!(message.instructions[0].data, [&[2u8][..], &50_000u32.to_le_bytes()].concat(), "unit limit");
-    assert_eq!(message.instructions[1].data, [&[3u8][..], &7u64.to_le_bytes()].concat(), "unit price");
-    assert_eq!(message.instructions.len(), 2 + ixs.len());
-}

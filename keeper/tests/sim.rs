@@ -171,11 +171,16 @@ fn bad_scenarios_are_refused_with_the_reason() {
         (format!("{base}[[event]]\ntick = 3\nkind = \"pause\"\n"), "outside 1..=2"),
         (format!("{base}[[event]]\ntick = 1\nkind = \"launch\"\n"), "unknown variant"),
         (format!("{base}[[event]]\ntick = 1\nkind = \"donation\"\nfrom = \"@a\"\namount = 1\ncolour = 1\n"), "colour"),
+        // A unit event with a typo'd key is refused too, on the key's own line.
+        (format!("{base}[[event]]\ntick = 1\nkind = \"pause\"\nbuy_ice_cream = true\n"), "buy_ice_cream"),
+        (format!("{base}[[event]]\ntick = 1\nkind = \"watch\"\nhours = 3\n"), "unknown field `hours`"),
         (base.replace("ticks = 2", "ticks = 0"), "must be positive"),
+        (base.replace("seed = 1", "seed = \"one\""), "line 2 (`seed = \"one\"`): invalid type"),
     ];
     for (text, expected) in cases {
         let error = Scenario::parse(&text).expect_err("refused").to_string();
         assert!(error.contains(expected), "{expected:?} not in {error:?}");
+        assert_eq!(error.lines().count(), 1, "one line: {error}");
     }
     let keys = format!("{base}[config.keys]\nkeeper = \"k.json\"\n");
     let scenario = Scenario::parse(&keys).unwrap();

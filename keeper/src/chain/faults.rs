@@ -36,6 +36,8 @@ pub struct FaultyChain<C> {
     send_faults: Mutex<VecDeque<Option<Fault>>>,
     read_faults: Mutex<VecDeque<Option<Fault>>>,
     injected: AtomicU64,
+    /// Every transaction handed to `send_and_confirm`, in order (what tests inspect).
+    sent: Mutex<Vec<Transaction>>,
 }
 
 impl<C: Chain> FaultyChain<C> {
@@ -45,7 +47,13 @@ impl<C: Chain> FaultyChain<C> {
             send_faults: Mutex::new(VecDeque::new()),
             read_faults: Mutex::new(VecDeque::new()),
             injected: AtomicU64::new(0),
+            sent: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The transactions sent so far, faulted or not.
+    pub fn sent(&self) -> Vec<Transaction> {
+        self.sent.lock().map(|sent| sent.clone()).unwrap_or_default()
     }
 
     /// Faults for the next sends, in order; `None` entries let a send through untouched.
@@ -118,6 +126,9 @@ impl<C: Chain> Chain for FaultyChain<C> {
     }
 
     async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.push(tx.clone());
+        }
         match self.next(&self.send_faults) {
             None => self.inner.send_and_confirm(tx).await,
             Some(Fault::LandThenTimeout) => {

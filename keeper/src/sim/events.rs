@@ -269,13 +269,13 @@ impl Sandbox {
                 }
             }
             Event::StolenOperatorKey { recipient } => self.stolen_operator_key(recipient).await?,
-            Event::Pause => {
+            Event::Pause {} => {
                 let guardian = self.scenario.wallet("guardian");
                 self.submit(&[sdk::pause(&t, guardian.pubkey())], &guardian, &[]).await?;
                 vec!["the guardian pauses the treasury: nothing moves until the operator unpauses".into()]
             }
-            Event::Watch => Vec::new(),
-            Event::Unpause => {
+            Event::Watch {} => Vec::new(),
+            Event::Unpause {} => {
                 let operator = self.operator.insecure_clone();
                 self.submit(&[sdk::unpause(&t)], &operator, &[]).await?;
                 vec!["the operator unpauses the treasury".into()]

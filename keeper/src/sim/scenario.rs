@@ -121,10 +121,12 @@ pub enum Event {
     StolenOperatorKey {
         recipient: String,
     },
-    Pause,
-    Unpause,
+    // Written as empty structs, not unit variants: serde lets an internally tagged unit variant
+    // swallow any other keys, and a typo in an event must be an error.
+    Pause {},
+    Unpause {},
     /// Nothing happens around the keeper: a step where the keeper acts on its own.
-    Watch,
+    Watch {},
 }
 
 impl Scenario {
@@ -138,7 +140,8 @@ impl Scenario {
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Self> {
-        let scenario: Scenario = toml::from_str(text)?;
+        let scenario: Scenario =
+            toml::from_str(text).map_err(|error| anyhow::anyhow!(crate::config::toml_error(text, &error)))?;
         if scenario.ticks == 0 || scenario.tick_seconds == 0 {
             anyhow::bail!("ticks and tick_seconds must be positive");
         }

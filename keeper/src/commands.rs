@@ -1,0 +1,299 @@
+//! The one-shot commands (`init`, `status` and the operator's, guardian's and donor's actions):
+//! each loads only the keys it needs, signs with signer URIs or offline signatures, and returns
+//! what it did as a line for people and a JSON object for scripts.
+
+use std::path::Path;
+
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, bail, Context};
+use covenant::policy::ReleaseSchedule;
+use covenant::sdk::TreasuryAddresses;
+use solana_instruction::Instruction;
+use solana_signature::Signature;
+use solana_signer::Signer;
+
+use crate::chain::Chain;
+use crate::cli::{Cli, Command};
+use crate::config::{parse_pubkey, KeeperConfig};
+use crate::output::{sol, Output};
+use crate::signers::{self, SignerLoader, OFFLINE_COMPUTE_UNITS};
+use crate::{ops, setup, status};
+
+/// What a command did: a line for people, an object for `--output json`.
+#[derive(Debug)]
+pub struct Done {
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+/// The treasury's addresses from public keys alone: `treasury.operator`, or the public key of
+/// `keys.operator` when that is a key file or a public key. A prompt or a device is never opened
+/// for this, so `run` and `status` work on a machine that has no operator key.
+pub fn treasury(config: &KeeperConfig, config_path: &Path) -> anyhow::Result<TreasuryAddresses> {
+    let operator = match (&config.treasury.operator, &config.keys.operator) {
+        (Some(text), _) => parse_pubkey(text).map_err(|error| anyhow!("treasury.operator: {error}"))?,
+        (None, Some(uri)) => match parse_pubkey(uri) {
+            Ok(pubkey) => pubkey,
+            Err(_) if !uri.contains(':') && uri != "ASK" => {
+                setup::read_keypair(&setup::relative_to(config_path, Path::new(uri)))?.pubkey()
+            }
+            Err(_) => bail!("keys.operator is {uri}: set treasury.operator to its public key"),
+        },
+        (None, None) => bail!("set treasury.operator (the operator's public key) or keys.operator"),
+    };
+    Ok(TreasuryAddresses::new(operator, config.treasury.id))
+}
+
+/// Runs a one-shot command against `chain` (never touched by `--sign-only`).
+pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> anyhow::Result<Done> {
+    let base = cli.config.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let t = treasury(config, &cli.config).with_context(|| format!("config file {}", cli.config.display()))?;
+    if let Command::Status = cli.command {
+        let snapshot = crate::observe::observe(chain, &t, &config.sol_wallets()).await?;
+        return Ok(Done { text: status::render(&snapshot), json: status::json(&snapshot) });
+    }
+    let mut loader = SignerLoader::new(&cli.offline, base);
+    let fee_payer = cli.offline.fee_payer.as_deref().map(|uri| loader.load("fee payer", uri)).transpose()?;
+    let sender = Sender { cli, config, chain, fee_payer: fee_payer.as_deref() };
+    let treasury = t.treasury.to_string();
+    match &cli.command {
+        Command::Init { operator } => {
+            if cli.offline.sign_only || cli.offline.blockhash.is_some() {
+                bail!("init sends several transactions and reads the cluster to skip what exists: run it online (its operator key may be usb://ledger or prompt://)");
+            }
+            let operator = loader.load("operator", operator_uri(operator, config)?)?;
+            let keeper = keeper_pubkey(cli, config)?;
+            init(&sender, &loader, &t, operator.as_ref(), keeper).await
+        }
+        Command::Pause { authority } => {
+            let authority = loader.load("guardian", authority_uri(authority, config)?)?;
+            let ix = covenant::sdk::pause(&t, authority.pubkey());
+            let sent = sender.send(&loader, &[ix], authority.as_ref(), &[]).await?;
+            Ok(sent.done(|signature| {
+                (format!("paused ({signature})"), serde_json::json!({"action": "pause", "treasury": treasury}))
+            }))
+        }
+        Command::Unpause { operator } => {
+            let operator = loader.load("operator", operator_uri(operator, config)?)?;
+            let sent = sender.send(&loader, &[covenant::sdk::unpause(&t)], operator.as_ref(), &[]).await?;
+            Ok(sent.done(|signature| {
+                (format!("unpaused ({signature})"), serde_json::json!({"action": "unpause", "treasury": treasury}))
+            }))
+        }
+        Command::Donate { from, amount, memo } => {
+            let lamports = amount.lamports();
+            let donor = loader.load("donor", from)?;
+            let ixs = ops::donate(&t, donor.pubkey(), lamports, memo.clone());
+            let sent = sender.send(&loader, &ixs, donor.as_ref(), &[]).await?;
+            let vault = t.vault;
+            Ok(sent.done(|signature| {
+                (
+                    format!("donated {} SOL ({lamports} lamports) to {vault} ({signature})", sol(lamports)),
+                    serde_json::json!({"action": "donate", "vault": vault.to_string(), "lamports": lamports, "sol": sol(lamports)}),
+                )
+            }))
+        }
+        Command::Grant { from, id, amount, vest_seconds, expires_in, start } => {
+            let lamports = amount.lamports();
+            let donor = loader.load("donor", from)?;
+            // Both machines of an offline signature must build the same schedule: no clock then.
+            let start = match (start, cli.offline.blockhash) {
+                (Some(start), _) => *start,
+                (None, Some(_)) => bail!("grant with --blockhash: pass the same --start UNIX_TIME on both machines, so that both build the same schedule"),
+                (None, None) => chain.clock().await?.unix_timestamp,
+            };
+            let schedule = match vest_seconds {
+                None => ReleaseSchedule::Immediate,
+                Some(seconds) => ReleaseSchedule::Linear { start, end: start.saturating_add(*seconds) },
+            };
+            let expires_at = start.saturating_add(*expires_in);
+            let ixs = ops::grant(&t, donor.pubkey(), *id, lamports, schedule, expires_at, None);
+            let sent = sender.send(&loader, &ixs, donor.as_ref(), &[]).await?;
+            let grant = t.grant(&donor.pubkey(), *id);
+            Ok(sent.done(|signature| {
+                (
+                    format!("grant {grant} funded with {} SOL ({lamports} lamports) ({signature})", sol(lamports)),
+                    serde_json::json!({"action": "grant", "grant": grant.to_string(), "lamports": lamports, "sol": sol(lamports), "expires_at": expires_at}),
+                )
+            }))
+        }
+        Command::ApprovePending { id, operator } => {
+            let operator = loader.load("operator", operator_uri(operator, config)?)?;
+            let ix = covenant::sdk::approve_pending(&t, *id);
+            let sent = sender.send(&loader, &[ix], operator.as_ref(), &[]).await?;
+            Ok(sent.done(|signature| {
+                (
+                    format!("pending spend {id} approved ({signature})"),
+                    serde_json::json!({"action": "approve_pending", "id": id}),
+                )
+            }))
+        }
+        Command::CancelPending { id, authority } => {
+            let authority = loader.load("guardian", authority_uri(authority, config)?)?;
+            let ix = covenant::sdk::cancel_pending(&t, authority.pubkey(), *id);
+            let sent = sender.send(&loader, &[ix], authority.as_ref(), &[]).await?;
+            Ok(sent.done(|signature| {
+                (
+                    format!("pending spend {id} cancelled ({signature})"),
+                    serde_json::json!({"action": "cancel_pending", "id": id}),
+                )
+            }))
+        }
+        Command::Status
+        | Command::Run { .. }
+        | Command::CheckModel
+        | Command::Demo { .. }
+        | Command::Simulate { .. } => {
+            bail!("not a one-shot command")
+        }
+    }
+}
+
+fn operator_uri<'a>(flag: &'a Option<String>, config: &'a KeeperConfig) -> anyhow::Result<&'a str> {
+    flag.as_deref()
+        .or(config.keys.operator.as_deref())
+        .context("this command needs the operator's key: pass --operator SIGNER or set keys.operator")
+}
+
+/// `pause` and `cancel-pending`: the guardian's key unless told otherwise, else the operator's.
+fn authority_uri<'a>(flag: &'a Option<String>, config: &'a KeeperConfig) -> anyhow::Result<&'a str> {
+    flag.as_deref().or(config.keys.guardian.as_deref()).or(config.keys.operator.as_deref()).context(
+        "this command needs the guardian's or the operator's key: pass --authority SIGNER or set keys.guardian",
+    )
+}
+
+/// `treasury.keeper`, or the public key of the keeper's key file.
+fn keeper_pubkey(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Pubkey> {
+    if let Some(text) = &config.treasury.keeper {
+        return parse_pubkey(text).map_err(|error| anyhow!("treasury.keeper: {error}"));
+    }
+    Ok(crate::cli::keeper_keypair(cli, config)?.pubkey())
+}
+
+async fn init(
+    sender: &Sender<'_>,
+    loader: &SignerLoader<'_>,
+    t: &TreasuryAddresses,
+    operator: &dyn Signer,
+    keeper: Pubkey,
+) -> anyhow::Result<Done> {
+    let steps =
+        ops::init_steps(sender.chain, sender.config, operator.pubkey(), keeper).await.map_err(anyhow::Error::msg)?;
+    let (mut lines, mut done) = (Vec::new(), Vec::new());
+    for step in steps {
+        let exists = match step.account {
+            Some(account) => sender.chain.accounts(&[account]).await?.into_iter().next().flatten().is_some(),
+            None => false,
+        };
+        if exists {
+            lines.push(format!("exists   {}", step.what));
+            done.push(serde_json::json!({"step": step.what, "outcome": "exists"}));
+            continue;
+        }
+        let Sent::Landed(signature) = sender.send(loader, &step.instructions, operator, &[]).await? else {
+            bail!("init is never signed offline");
+        };
+        lines.push(format!("created  {}  ({signature})", step.what));
+        done.push(serde_json::json!({"step": step.what, "outcome": "created", "signature": signature.to_string()}));
+    }
+    let json = serde_json::json!({"action": "init", "treasury": t.treasury.to_string(), "steps": done});
+    Ok(Done { text: lines.join("\n"), json })
+}
+
+/// A transaction sent, or signed for someone else to send.
+pub enum Sent {
+    Landed(Signature),
+    SignedOnly(Done),
+}
+
+impl Sent {
+    /// The command's own line and object, with the signature; or what `--sign-only` prints.
+    fn done(self, describe: impl FnOnce(&Signature) -> (String, serde_json::Value)) -> Done {
+        match self {
+            Sent::SignedOnly(done) => done,
+            Sent::Landed(signature) => {
+                let (text, mut json) = describe(&signature);
+                json["signature"] = serde_json::Value::String(signature.to_string());
+                Done { text, json }
+            }
+        }
+    }
+}
+
+struct Sender<'a> {
+    cli: &'a Cli,
+    config: &'a KeeperConfig,
+    chain: &'a dyn Chain,
+    /// `--fee-payer`; otherwise each transaction's own signer pays.
+    fee_payer: Option<&'a dyn Signer>,
+}
+
+impl Sender<'_> {
+    /// Every transaction gets a compute-unit limit and a priority fee. Online, the limit is 1.2 ×
+    /// simulated and the fee the configured percentile of recent fees on its writable accounts
+    /// (within floor and cap); with `--blockhash` nothing is looked up (the offline machine must
+    /// build the same message): `OFFLINE_COMPUTE_UNITS` at `--with-compute-unit-price`, else the floor.
+    async fn send(
+        &self,
+        loader: &SignerLoader<'_>,
+        ixs: &[Instruction],
+        authority: &dyn Signer,
+        others: &[&dyn Signer],
+    ) -> anyhow::Result<Sent> {
+        let payer: &dyn Signer = self.fee_payer.unwrap_or(authority);
+        let mut signers: Vec<&dyn Signer> = vec![authority];
+        signers.extend_from_slice(others);
+        let fees = &self.config.fees;
+        let (blockhash, units, price) = match loader.blockhash() {
+            Some(blockhash) => (
+                blockhash,
+                OFFLINE_COMPUTE_UNITS,
+                self.cli.with_compute_unit_price.unwrap_or(fees.floor_micro_lamports),
+            ),
+            None => {
+                let price = match self.cli.with_compute_unit_price {
+                    Some(price) => price,
+                    None => {
+                        let writable: Vec<Pubkey> = ixs
+                            .iter()
+                            .flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey))
+                            .collect();
+                        let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
+                        crate::act::priority_fee(&recent, fees)
+                    }
+                };
+                let blockhash = self.chain.latest_blockhash().await?;
+                let probe = crate::act::unsigned(ixs, crate::act::MAX_COMPUTE_UNITS, price, &payer.pubkey(), blockhash);
+                // A refused simulation still sends with the full budget, so the program's own error comes back.
+                let units = match self.chain.simulate(&probe).await {
+                    Ok(simulation) if simulation.error.is_none() => {
+                        crate::act::compute_limit(simulation.units_consumed)
+                    }
+                    _ => crate::act::MAX_COMPUTE_UNITS,
+                };
+                (blockhash, units, price)
+            }
+        };
+        let tx = signers::assemble(ixs, units, price, payer, &signers, loader.absent(), blockhash)?;
+        if loader.sign_only() {
+            let (text, json) = signers::sign_only_report(&tx, loader.absent());
+            return Ok(Sent::SignedOnly(Done { text, json }));
+        }
+        let progress = progress(self.cli.output, &tx.signatures[0]);
+        let result = self.chain.send_and_confirm(&tx).await;
+        progress.finish_and_clear();
+        Ok(Sent::Landed(result?))
+    }
+}
+
+/// A spinner on stderr while the cluster confirms; drawn only on a terminal, never in a pipe, a
+/// log file or with `--output json`.
+fn progress(output: Output, signature: &Signature) -> indicatif::ProgressBar {
+    if output != Output::Display {
+        return indicatif::ProgressBar::hidden();
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("confirming {signature}"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
+}
