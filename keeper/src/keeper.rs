@@ -467,7 +467,7 @@ impl Keeper {
                     match self.chain.signature_status(&signature).await {
                         Ok(Some(Ok(()))) => return Sent::Landed,
                         Ok(Some(Err(error))) => return Sent::Failed(describe(&error)),
-                        _ => tokio::time::sleep(Duration::from_millis(20 << attempt.min(6))).await,
+                        _ => tokio::time::sleep(self.config.run.backoff(attempt)).await,
                     }
                 }
             }

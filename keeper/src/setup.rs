@@ -82,11 +82,7 @@ pub fn load_model(
 }
 
 pub fn rpc_chain(url: &str, commitment: CommitmentConfig, config: &KeeperConfig) -> RpcChain {
-    RpcChain::new(&RpcSettings {
-        url: url.to_string(),
-        timeout: Duration::from_secs(config.cluster.timeout_seconds.max(1)),
-        commitment,
-    })
+    RpcChain::new(&RpcSettings::new(url, Duration::from_secs(config.cluster.timeout_seconds.max(1)), commitment))
 }
 
 /// Where the sandbox's story goes: the real stdout. Natively built, the program's `msg!` lines

@@ -36,11 +36,11 @@ fn write_key(dir: &Path, name: &str, key: &Keypair) {
 
 /// Nothing answers here: a command that reaches for the network fails.
 fn no_network() -> RpcChain {
-    RpcChain::new(&RpcSettings {
-        url: "http://127.0.0.1:1".into(),
-        timeout: std::time::Duration::from_secs(1),
-        commitment: solana_commitment_config::CommitmentConfig::confirmed(),
-    })
+    RpcChain::new(&RpcSettings::new(
+        "http://127.0.0.1:1",
+        std::time::Duration::from_secs(1),
+        solana_commitment_config::CommitmentConfig::confirmed(),
+    ))
 }
 
 async fn propose(world: &World, pending_id: u64) {

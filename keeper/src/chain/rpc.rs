@@ -1,12 +1,21 @@
 //! Any cluster through `solana-client`'s JSON-RPC client.
+//!
+//! Sending confirms by polling `getSignatureStatuses` and tracks expiry the way the cluster
+//! decides it: a transaction whose blockhash has a last-valid block height below the current
+//! block height can never land, so once the cluster passes that height (and one last status check
+//! finds nothing) the answer is `BlockhashExpired`, and the caller may sign again.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use async_trait::async_trait;
 use solana_account::Account;
 use solana_client::nonblocking::rpc_client::RpcClient;
-use solana_client::rpc_config::{RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSimulateTransactionConfig};
+use solana_client::rpc_config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig,
+};
 use solana_client::rpc_filter::{self, RpcFilterType};
 use solana_commitment_config::CommitmentConfig;
 use solana_hash::Hash;
@@ -21,23 +30,81 @@ use super::{Chain, ChainError, ChainResult, Memcmp, Simulation};
 /// `getMultipleAccounts` answers at most this many keys per call.
 const MULTIPLE_ACCOUNTS_LIMIT: usize = 100;
 
+/// How many blockhashes' last-valid heights are remembered (a keeper uses a few per tick).
+const REMEMBERED_BLOCKHASHES: usize = 256;
+/// How often an unconfirmed transaction is sent again while it waits.
+const RESEND_EVERY: Duration = Duration::from_secs(2);
+
 #[derive(Clone, Debug)]
 pub struct RpcSettings {
     pub url: String,
     pub timeout: Duration,
     pub commitment: CommitmentConfig,
+    /// Between two status polls while a transaction confirms (about a slot on a real cluster).
+    pub confirm_poll: Duration,
+}
+
+impl RpcSettings {
+    pub fn new(url: &str, timeout: Duration, commitment: CommitmentConfig) -> Self {
+        Self { url: url.to_string(), timeout, commitment, confirm_poll: Duration::from_millis(400) }
+    }
 }
 
 pub struct RpcChain {
     client: RpcClient,
     url: String,
+    confirm_poll: Duration,
+    /// blockhash → last block height at which a transaction using it can land.
+    last_valid: Mutex<HashMap<Hash, u64>>,
 }
 
 impl RpcChain {
     pub fn new(settings: &RpcSettings) -> Self {
         let client =
             RpcClient::new_with_timeout_and_commitment(settings.url.clone(), settings.timeout, settings.commitment);
-        Self { client, url: settings.url.clone() }
+        Self {
+            client,
+            url: settings.url.clone(),
+            confirm_poll: settings.confirm_poll,
+            last_valid: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn remember(&self, blockhash: Hash, last_valid_block_height: u64) {
+        if let Ok(mut known) = self.last_valid.lock() {
+            if known.len() >= REMEMBERED_BLOCKHASHES {
+                // The oldest blockhashes are the lowest heights, and long expired.
+                if let Some(oldest) = known.iter().min_by_key(|(_, height)| **height).map(|(hash, _)| *hash) {
+                    known.remove(&oldest);
+                }
+            }
+            known.insert(blockhash, last_valid_block_height);
+        }
+    }
+
+    /// Past its last valid block height, or (for a blockhash this client never fetched, such as
+    /// one an offline signer used) no longer valid by the cluster's word.
+    async fn expired(&self, blockhash: &Hash) -> ChainResult<bool> {
+        let last_valid = self.last_valid.lock().ok().and_then(|known| known.get(blockhash).copied());
+        match last_valid {
+            Some(height) => Ok(self.client.get_block_height().await.map_err(|error| self.error(error))? > height),
+            None => Ok(!self
+                .client
+                .is_blockhash_valid(blockhash, self.client.commitment())
+                .await
+                .map_err(|error| self.error(error))?),
+        }
+    }
+
+    /// The status at our commitment: `Some(Ok)` confirmed, `Some(Err)` failed, `None` not yet.
+    async fn confirmation(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>> {
+        let statuses =
+            self.client.get_signature_statuses(&[*signature]).await.map_err(|error| self.error(error))?.value;
+        Ok(match statuses.into_iter().next().flatten() {
+            Some(status) if status.err.is_some() => status.err.map(|error| Err(error.into())),
+            Some(status) if status.satisfies_commitment(self.client.commitment()) => Some(Ok(())),
+            _ => None,
+        })
     }
 
     fn error(&self, error: ClientError) -> ChainError {
@@ -62,9 +129,6 @@ pub(crate) fn classify(url: &str, error: ClientError) -> ChainError {
         ErrorKind::Reqwest(inner) if inner.is_timeout() => ChainError::Timeout(inner.to_string()),
         ErrorKind::Reqwest(inner) => ChainError::Unreachable { endpoint: url.to_string(), detail: inner.to_string() },
         ErrorKind::Io(inner) => ChainError::Unreachable { endpoint: url.to_string(), detail: inner.to_string() },
-        ErrorKind::RpcError(RpcError::ForUser(message)) if message.contains("blockhash") => {
-            ChainError::BlockhashExpired
-        }
         other => ChainError::Other(other.to_string()),
     }
 }
@@ -118,7 +182,13 @@ impl Chain for RpcChain {
     }
 
     async fn latest_blockhash(&self) -> ChainResult<Hash> {
-        self.client.get_latest_blockhash().await.map_err(|error| self.error(error))
+        let (blockhash, last_valid_block_height) = self
+            .client
+            .get_latest_blockhash_with_commitment(self.client.commitment())
+            .await
+            .map_err(|error| self.error(error))?;
+        self.remember(blockhash, last_valid_block_height);
+        Ok(blockhash)
     }
 
     async fn simulate(&self, tx: &Transaction) -> ChainResult<Simulation> {
@@ -137,7 +207,36 @@ impl Chain for RpcChain {
     }
 
     async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
-        self.client.send_and_confirm_transaction(tx).await.map_err(|error| self.error(error))
+        let config = RpcSendTransactionConfig {
+            preflight_commitment: Some(self.client.commitment().commitment),
+            ..RpcSendTransactionConfig::default()
+        };
+        let signature =
+            self.client.send_transaction_with_config(tx, config).await.map_err(|error| self.error(error))?;
+        let blockhash = tx.message.recent_blockhash;
+        let mut sent_at = Instant::now();
+        loop {
+            tokio::time::sleep(self.confirm_poll).await;
+            match self.confirmation(&signature).await? {
+                Some(Ok(())) => return Ok(signature),
+                Some(Err(error)) => return Err(ChainError::from_transaction_error(error, Vec::new())),
+                None => {}
+            }
+            if self.expired(&blockhash).await? {
+                // It may have landed in the very last valid block.
+                return match self.confirmation(&signature).await? {
+                    Some(Ok(())) => Ok(signature),
+                    Some(Err(error)) => Err(ChainError::from_transaction_error(error, Vec::new())),
+                    None => Err(ChainError::BlockhashExpired),
+                };
+            }
+            if sent_at.elapsed() >= RESEND_EVERY {
+                // The same bytes (same signature): they can land at most once. A refusal here
+                // (already processed, or expired) is settled by the next status poll.
+                let _ = self.client.send_transaction_with_config(tx, config).await;
+                sent_at = Instant::now();
+            }
+        }
     }
 
     async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>> {

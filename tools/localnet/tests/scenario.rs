@@ -47,11 +47,7 @@ async fn the_keeper_binary_runs_a_treasury_over_json_rpc() {
         }
     }
     let (rpc_url, faucet) = (cluster.rpc_url().to_string(), cluster.faucet());
-    let settings = RpcSettings {
-        url: rpc_url.clone(),
-        timeout: std::time::Duration::from_secs(30),
-        commitment: CommitmentConfig::confirmed(),
-    };
+    let settings = RpcSettings::new(&rpc_url, std::time::Duration::from_secs(30), CommitmentConfig::confirmed());
     let chain: Arc<dyn Chain> = Arc::new(RpcChain::new(&settings));
     let rpc = RpcClient::new_with_commitment(rpc_url.clone(), CommitmentConfig::confirmed());
     let lamports = |key: Pubkey| {

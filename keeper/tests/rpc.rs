@@ -1,0 +1,137 @@
+//! The JSON-RPC chain against a scripted cluster: expiry is decided by the last valid block height
+//! the cluster gave with the blockhash, and retries back off with jitter.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use covenant_keeper::chain::{Chain, ChainError, RpcChain, RpcSettings};
+use covenant_keeper::config::LoopConfig;
+use serde_json::{json, Value};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+const LAST_VALID: u64 = 1_000;
+
+/// What the scripted cluster says about the transaction's status.
+#[derive(Clone, Copy)]
+enum Fate {
+    /// Never seen: the block height climbs past the last valid one.
+    Dropped,
+    /// Confirmed on the third poll.
+    ConfirmedLate,
+}
+
+struct Cluster {
+    url: String,
+    block_height: Arc<AtomicU64>,
+    sends: Arc<AtomicU64>,
+}
+
+fn cluster(fate: Fate) -> Cluster {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("binds");
+    let url = format!("http://{}", server.server_addr().to_ip().expect("ip address"));
+    let block_height = Arc::new(AtomicU64::new(LAST_VALID - 2));
+    let sends = Arc::new(AtomicU64::new(0));
+    let (height, sent) = (block_height.clone(), sends.clone());
+    std::thread::spawn(move || {
+        let mut polls = 0u64;
+        for mut request in server.incoming_requests() {
+            let mut body = String::new();
+            let _ = request.as_reader().read_to_string(&mut body);
+            let call: Value = serde_json::from_str(&body).unwrap_or_default();
+            let context = json!({"slot": 5, "apiVersion": "3.1.12"});
+            let result = match call["method"].as_str().unwrap_or_default() {
+                "getLatestBlockhash" => json!({"context": context, "value": {
+                    "blockhash": solana_hash::Hash::new_from_array([7; 32]).to_string(),
+                    "lastValidBlockHeight": LAST_VALID,
+                }}),
+                "sendTransaction" => {
+                    sent.fetch_add(1, Ordering::SeqCst);
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(call["params"][0].as_str().unwrap_or_default())
+                        .unwrap_or_default();
+                    let tx: Transaction = bincode::deserialize(&bytes).expect("a transaction");
+                    json!(tx.signatures[0].to_string())
+                }
+                "getSignatureStatuses" => {
+                    polls += 1;
+                    let status = match fate {
+                        Fate::ConfirmedLate if polls >= 3 => json!({
+                            "slot": 5, "confirmations": 1, "err": null, "status": {"Ok": null},
+                            "confirmationStatus": "confirmed",
+                        }),
+                        _ => Value::Null,
+                    };
+                    json!({"context": context, "value": [status]})
+                }
+                // Two blocks per poll: past the last valid height on the second.
+                "getBlockHeight" => json!(height.fetch_add(2, Ordering::SeqCst) + 2),
+                "isBlockhashValid" => json!({"context": context, "value": false}),
+                "getVersion" => json!({"solana-core": "3.1.12", "feature-set": 0}),
+                method => panic!("unexpected call {method}"),
+            };
+            let answer = json!({"jsonrpc": "2.0", "id": call["id"], "result": result}).to_string();
+            let header = tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header");
+            let _ = request.respond(tiny_http::Response::from_string(answer).with_header(header));
+        }
+    });
+    Cluster { url, block_height, sends }
+}
+
+fn chain(url: &str) -> RpcChain {
+    let mut settings = RpcSettings::new(url, Duration::from_secs(5), CommitmentConfig::confirmed());
+    settings.confirm_poll = Duration::from_millis(5);
+    RpcChain::new(&settings)
+}
+
+fn transfer(chain_blockhash: solana_hash::Hash) -> Transaction {
+    let payer = Keypair::new();
+    let ix = solana_system_interface::instruction::transfer(&payer.pubkey(), &Keypair::new().pubkey(), 1);
+    Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer], chain_blockhash)
+}
+
+#[tokio::test]
+async fn a_transaction_expires_when_the_cluster_passes_its_last_valid_block_height() {
+    let cluster = cluster(Fate::Dropped);
+    let chain = chain(&cluster.url);
+    let blockhash = chain.latest_blockhash().await.expect("blockhash");
+    let sent = tokio::time::timeout(Duration::from_secs(10), chain.send_and_confirm(&transfer(blockhash)));
+    let error = sent.await.expect("gives up once expired, not never").expect_err("never lands");
+    assert!(matches!(error, ChainError::BlockhashExpired), "{error}");
+    assert!(cluster.block_height.load(Ordering::SeqCst) > LAST_VALID, "not before the height is passed");
+    assert!(error.label() == "blockhash_expired" && !error.is_transient());
+
+    // A blockhash this client did not fetch (an offline signer's): the cluster's own validity check.
+    let foreign = solana_hash::Hash::new_from_array([9; 32]);
+    let error = chain.send_and_confirm(&transfer(foreign)).await.expect_err("invalid blockhash");
+    assert!(matches!(error, ChainError::BlockhashExpired), "{error}");
+}
+
+#[tokio::test]
+async fn a_transaction_confirmed_late_is_landed_not_expired() {
+    let cluster = cluster(Fate::ConfirmedLate);
+    let chain = chain(&cluster.url);
+    let blockhash = chain.latest_blockhash().await.expect("blockhash");
+    let tx = transfer(blockhash);
+    assert_eq!(chain.send_and_confirm(&tx).await.expect("lands"), tx.signatures[0]);
+    assert_eq!(cluster.sends.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn retries_back_off_doubling_with_jitter_up_to_a_cap() {
+    let config = LoopConfig { retry_base_ms: 400, retry_max_ms: 5_000, ..LoopConfig::default() };
+    for attempt in 0..8u32 {
+        let ceiling = (400u64 << attempt).min(5_000);
+        let delays: Vec<u128> = (0..50).map(|_| config.backoff(attempt).as_millis()).collect();
+        assert!(
+            delays.iter().all(|&d| d >= u128::from(ceiling / 2) && d <= u128::from(ceiling)),
+            "{attempt}: {delays:?}"
+        );
+        assert!(delays.iter().any(|&d| d != delays[0]), "jittered: {delays:?}");
+    }
+    assert!(LoopConfig::default().backoff(0) >= Duration::from_millis(200), "no retry sooner than half a slot");
+}
