@@ -319,7 +319,8 @@ async fn sandbox(
     std::fs::write(&json, serde_json::to_string_pretty(&run.report)? + "\n")
         .with_context(|| format!("writing {}", json.display()))?;
     let chart = out_dir.join("chart.svg");
-    std::fs::write(&chart, sim::chart::svg(&run.report)).with_context(|| format!("writing {}", chart.display()))?;
+    let drawn = sim::chart::svg(&run.report).map_err(anyhow::Error::msg)?;
+    std::fs::write(&chart, drawn).with_context(|| format!("writing {}", chart.display()))?;
     line(format!("\n{}", run.report.render()));
     line(format!("wrote {}, {} and {}", json.display(), chart.display(), run.decision_log.display()));
     Ok(())

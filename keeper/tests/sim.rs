@@ -128,8 +128,12 @@ async fn the_demo_report_matches_the_chain() {
 
     // One chart point per tick, and the chart draws them.
     assert_eq!(report.samples.len(), scenario.ticks as usize);
-    let svg = sim::chart::svg(report);
-    assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 2, "{svg}");
+    let svg = sim::chart::svg(report).expect("drawn");
+    let titled = scenario.events.iter().filter(|event| event.step.is_some()).count();
+    assert!(titled > 3 && report.steps.len() == titled, "every titled step is marked");
+    // Two data lines, and a marker line per step in each panel.
+    assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 2 + 2 * titled, "{svg}");
+    assert!(svg.contains("hours since the start") && svg.contains("vault balance (SOL)"), "{svg}");
 }
 
 fn mint_key(meme: &sim::report::MemeSummary) -> Pubkey {

@@ -26,7 +26,7 @@ use crate::model::Model;
 use crate::observe::Snapshot;
 use crate::ops;
 use crate::proofs::ProofReader;
-use report::{amount, AssetFlows, ClaimLine, Counts, DecisionLine, MemeSummary, Report, Sample, WindowUsage};
+use report::{amount, AssetFlows, ClaimLine, Counts, DecisionLine, MemeSummary, Report, Sample, StepMark, WindowUsage};
 use scenario::{Event, Scenario, SIM_EPOCH};
 
 const SOL: u64 = 1_000_000_000;
@@ -179,6 +179,7 @@ pub async fn run(
             .with_proof_reader(reader);
     let mut step = 1;
     let mut samples = Vec::new();
+    let mut marks = Vec::new();
     let mut narrated = BTreeSet::new();
     for tick in 1..=scenario.ticks {
         let hour = f64::from(tick - 1) * f64::from(scenario.tick_seconds) / 3_600.0;
@@ -186,6 +187,7 @@ pub async fn run(
             if let Some(title) = &event.step {
                 step += 1;
                 say(Line::Step { n: step, of: steps, title: title.clone() });
+                marks.push(StepMark { n: step, hour, title: title.clone() });
             }
             for text in sandbox.apply(&event.event).await? {
                 say(Line::Note { hour, text });
@@ -207,7 +209,8 @@ pub async fn run(
     }
 
     let snapshot = keeper.observe().await?;
-    let report = sandbox.finish(&snapshot, &*model, samples, vault_start, &decision_log).await?;
+    let mut report = sandbox.finish(&snapshot, &*model, samples, vault_start, &decision_log).await?;
+    report.steps = marks;
     Ok(Run { report, chain, addresses, config, decision_log })
 }
 
@@ -394,6 +397,7 @@ impl Sandbox {
             counts: self.counts.clone(),
             meme,
             samples,
+            steps: Vec::new(),
             claims: std::mem::take(&mut self.claims)
                 .into_values()
                 .map(|review| ClaimLine { claimant: self.name(&review.claimant), review })

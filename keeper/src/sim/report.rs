@@ -83,6 +83,13 @@ pub struct Sample {
     pub window_used: f64,
 }
 
+#[derive(Clone, Debug, Serialize)]
+pub struct StepMark {
+    pub n: usize,
+    pub hour: f64,
+    pub title: String,
+}
+
 /// One line of the decision log, as the report shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct DecisionLine {
@@ -111,6 +118,8 @@ pub struct Report {
     pub counts: Counts,
     pub meme: Option<MemeSummary>,
     pub samples: Vec<Sample>,
+    /// The story's titled steps, where they happen (the chart marks them).
+    pub steps: Vec<StepMark>,
     /// Every claim: who, what its photo showed, what was decided and why.
     pub claims: Vec<ClaimLine>,
     pub decisions: Vec<DecisionLine>,
@@ -199,6 +208,12 @@ impl Report {
                 window.resets_in / 3_600,
                 amount(window.total_received, 9),
                 amount(window.total_spent, 9)
+            );
+        }
+        if !self.windows.is_empty() {
+            let _ = writeln!(
+                out,
+                "    (the policy's \"received\" counts direct donations only; grant money reaches the vault as it is\n     released, listed above as \"in grant release\", and what a grant has not yet released stays in its escrow)"
             );
         }
         if let Some(meme) = &self.meme {
