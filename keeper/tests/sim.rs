@@ -132,7 +132,9 @@ async fn the_demo_report_matches_the_chain() {
     let titled = scenario.events.iter().filter(|event| event.step.is_some()).count();
     assert!(titled > 3 && report.steps.len() == titled, "every titled step is marked");
     // Two data lines, and a marker line per step in each panel.
-    assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() == 2 + 2 * titled, "{svg}");
+    let lines = |colour: &str| svg.lines().filter(|l| l.starts_with("<polyline") && l.contains(colour)).count();
+    assert!(svg.starts_with("<svg") && lines("#1F77B4") == 1 && lines("#D62728") == 1, "{svg}");
+    assert_eq!(lines("#BEBEBE"), 2 * titled, "{svg}");
     assert!(svg.contains("hours since the start") && svg.contains("vault balance (SOL)"), "{svg}");
 }
 
