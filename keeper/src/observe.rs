@@ -59,6 +59,17 @@ impl Snapshot {
         Some((spent, resets_at - self.now))
     }
 
+    /// Decimals of `asset`: 9 for SOL, a policy's or a meme token's recorded decimals, else unknown.
+    pub fn decimals(&self, asset: &Pubkey) -> Option<u8> {
+        if *asset == SOL_ASSET {
+            return Some(9);
+        }
+        self.policies
+            .get(asset)
+            .map(|policy| policy.decimals)
+            .or_else(|| self.memes.get(asset).map(|meme| meme.decimals))
+    }
+
     pub fn token_of(&self, asset: &Pubkey) -> Option<TokenMint> {
         if *asset == SOL_ASSET {
             return None;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::policy::{ConfigChange, PayeeBudget};
 
@@ -55,8 +56,18 @@ pub fn describe_change(change: &ConfigChange) -> String {
     }
 }
 
+/// `value` of `asset` for people: SOL and tokens in their own units (token UI amounts with the
+/// decimals the policy or meme records), base units only where the decimals are unknown.
+fn ui(snapshot: &Snapshot, asset: &Pubkey, value: u64) -> String {
+    match snapshot.decimals(asset) {
+        Some(decimals) => crate::sim::report::amount(value, decimals),
+        None => format!("{value} units"),
+    }
+}
+
 /// A plain-text report: roles, balances and windows per asset, payees, pending spends, grants,
-/// bounties and claims, meme tokens.
+/// bounties and claims, meme tokens. Amounts are in SOL and token units; `--output json` has
+/// them in base units.
 pub fn render(snapshot: &Snapshot) -> String {
     let mut out = String::new();
     let t = &snapshot.treasury;
@@ -104,10 +115,12 @@ pub fn render(snapshot: &Snapshot) -> String {
         let (used, resets) = snapshot.window_now(policy).unwrap_or((0, 0));
         let _ = writeln!(
             out,
-            "{:<14} {balance:>16} {:>14} {used:>16} {:>16} {:>11}s",
+            "{:<14} {:>16} {:>14} {:>16} {:>16} {:>11}s",
             short(&asset_name(asset)),
-            limits.per_tx_max,
-            limits.period_cap,
+            ui(snapshot, asset, balance),
+            ui(snapshot, asset, limits.per_tx_max),
+            ui(snapshot, asset, used),
+            ui(snapshot, asset, limits.period_cap),
             resets
         );
     }
@@ -119,14 +132,18 @@ pub fn render(snapshot: &Snapshot) -> String {
             "payee", "category", "label", "spent", "budget", "paid"
         );
         for (recipient, payee) in &snapshot.payees {
-            let budget = payee.terms.budget.map_or("-".to_string(), |budget| budget.amount.to_string());
+            // A payee's spending is counted in its budget's asset (SOL when it has none).
+            let asset = payee.terms.budget.map_or(SOL_ASSET, |budget| budget.asset);
+            let budget = payee.terms.budget.map_or("-".to_string(), |budget| {
+                format!("{} {}", ui(snapshot, &budget.asset, budget.amount), short(&asset_name(&budget.asset)))
+            });
             let _ = writeln!(
                 out,
                 "{:<14} {:<12} {:<14} {:>14} {:>14} {:>6}",
                 short(&recipient.to_string()),
                 payee.category,
                 payee.label,
-                payee.terms.spent,
+                ui(snapshot, &asset, payee.terms.spent),
                 budget,
                 payee.paid_count
             );
@@ -145,7 +162,7 @@ pub fn render(snapshot: &Snapshot) -> String {
                 "{:<7} {:<10} {:>14} {:<14} {:>13}s",
                 pending.id,
                 format!("{:?}", pending.status),
-                pending.amount,
+                format!("{} {}", ui(snapshot, &pending.asset, pending.amount), short(&asset_name(&pending.asset))),
                 short(&pending.recipient.to_string()),
                 (pending.executable_at - now).max(0)
             );
@@ -165,9 +182,9 @@ pub fn render(snapshot: &Snapshot) -> String {
                 "{:<14} {:<14} {:>12} {:>12} {:>12} {:>11}s",
                 short(&key.to_string()),
                 short(&grant.donor.to_string()),
-                grant.ledger.funded,
-                grant.ledger.released,
-                available,
+                ui(snapshot, &grant.asset, grant.ledger.funded),
+                ui(snapshot, &grant.asset, grant.ledger.released),
+                ui(snapshot, &grant.asset, available),
                 (grant.expires_at - now).max(0)
             );
         }
@@ -189,7 +206,7 @@ pub fn render(snapshot: &Snapshot) -> String {
                 out,
                 "{:<8} {:>12} {:>8} {:>8} {open:>8} {:>11}s",
                 bounty.id,
-                bounty.reward,
+                ui(snapshot, &bounty.asset, bounty.reward),
                 bounty.submitted_count,
                 bounty.approved_count,
                 (bounty.deadline - now).max(0)
@@ -215,8 +232,8 @@ pub fn render(snapshot: &Snapshot) -> String {
             out,
             "\nmeme {}  minted {} of cap {}{}",
             mint,
-            meme.total_minted,
-            meme.supply_cap,
+            crate::sim::report::amount(meme.total_minted, meme.decimals),
+            crate::sim::report::amount(meme.supply_cap, meme.decimals),
             if meme.renounced { "  (renounced)" } else { "" }
         );
     }
@@ -235,6 +252,7 @@ pub fn json(snapshot: &Snapshot) -> serde_json::Value {
             let (spent, resets_in) = snapshot.window_now(policy).unwrap_or((policy.limits.period_cap, 0));
             json!({
                 "asset": asset_name(&policy.asset),
+                "decimals": policy.decimals,
                 "per_tx_max": policy.limits.per_tx_max,
                 "period_seconds": policy.limits.period_seconds,
                 "period_cap": policy.limits.period_cap,

@@ -86,6 +86,17 @@ async fn every_command_signs_with_its_own_key_prints_json_and_pays_a_priority_fe
     assert!(granted.text.contains("funded with 0.000007 SOL"), "{}", granted.text);
     assert_eq!(world.lamports(world.t.grant(&world.donor.pubkey(), 4)).await > 7000, true);
 
+    // status shows SOL amounts (JSON keeps base units).
+    let status = run(&world, &config, &chain, &["status"]).await.expect("status").text;
+    let sol_row: Vec<&str> =
+        status.lines().find(|line| line.starts_with("SOL ")).expect("SOL row").split_whitespace().collect();
+    assert_eq!(sol_row[2..5], ["2", "0", "5"], "per-tx max, window used, cap in SOL: {status}");
+    assert!(sol_row[1].parse::<f64>().expect("a SOL balance") >= 11.5, "{status}");
+    assert!(status.lines().any(|line| line.contains("0.000007")), "the grant in SOL: {status}");
+    let json = run(&world, &config, &chain, &["--output", "json", "status"]).await.expect("status").json;
+    assert_eq!(json["policies"][0]["per_tx_max"], 2 * SOL);
+    assert_eq!(json["policies"][0]["decimals"], 9);
+
     propose(&world, 0).await;
     run(&world, &config, &chain, &["approve-pending", "--id", "0"]).await.expect("approve");
     assert_eq!(world.account::<PendingSpend>(world.t.pending(0)).await.status, PendingStatus::Approved);

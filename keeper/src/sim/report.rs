@@ -135,7 +135,8 @@ pub struct ClaimLine {
 
 /// Base units as a decimal for people: SOL with 9 decimals, tokens with theirs.
 pub fn amount(value: u64, decimals: u8) -> String {
-    let scale = 10u64.pow(u32::from(decimals));
+    // More decimals than a u64 can scale by: every unit is a fraction, shown in base units.
+    let Some(scale) = 10u64.checked_pow(u32::from(decimals)) else { return format!("{value}e-{decimals}") };
     let whole = value / scale;
     let fraction = value % scale;
     if decimals == 0 || fraction == 0 {
