@@ -112,11 +112,13 @@ fn a_missing_or_foreign_model_is_named() {
 fn the_example_config_parses_except_for_its_placeholders() {
     let text = include_str!("../keeper.example.toml");
     let error = covenant_keeper::config::KeeperConfig::parse(text).expect_err("placeholders are not keys");
-    assert!(error.contains("payee[0].recipient"), "{error}");
+    assert!(error.contains("treasury.operator"), "{error}");
     let key = solana_signer::Signer::pubkey(&Keypair::new()).to_string();
-    let filled = text.replace("<inference provider pubkey>", &key);
+    let filled = text.replace("<inference provider pubkey>", &key).replace("<operator pubkey>", &key);
     let config = covenant_keeper::config::KeeperConfig::parse(&filled).expect("example parses");
     assert_eq!((config.policies.len(), config.payees.len(), config.payments.len()), (1, 1, 1));
+    assert_eq!((config.policies[0].per_tx_max, config.payments[0].amount), (2_000_000_000, 50_000_000), "SOL amounts");
+    assert_eq!(config.keys.operator.as_deref(), Some("usb://ledger?key=0"));
     assert_eq!(config.proofs.max_bytes, 8 << 20, "the documented default");
 }
 

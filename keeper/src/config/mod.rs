@@ -10,6 +10,10 @@ use serde::Deserialize;
 
 use crate::model::Device;
 
+mod text;
+use text::sol_amounts;
+pub use text::toml_error;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("config file {path}: {detail}")]
@@ -387,17 +391,6 @@ pub fn parse_asset(text: &str) -> Result<Pubkey, String> {
     parse_pubkey(text)
 }
 
-/// A TOML error on one line: where (line and the line itself, which names the key) and what.
-pub fn toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim_end().replace('\n', " ");
-    let Some(span) = error.span() else { return message };
-    let start = span.start.min(text.len());
-    let line_number = text[..start].matches('\n').count() + 1;
-    let line = text.lines().nth(line_number - 1).unwrap_or_default().trim();
-    let line: String = line.chars().take(60).collect();
-    format!("line {line_number} (`{line}`): {message}")
-}
-
 pub fn parse_pubkey(text: &str) -> Result<Pubkey, String> {
     Pubkey::from_str(text.trim()).map_err(|_| format!("{text:?} is not a base58 public key"))
 }
@@ -411,7 +404,13 @@ impl KeeperConfig {
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Self = toml::from_str(text).map_err(|error| toml_error(text, &error))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|error| toml_error(text, &error))?;
+        // Parsed again from the text when nothing was in SOL, so that errors keep their line.
+        let config: Self = if sol_amounts(&mut table)? {
+            table.try_into().map_err(|error: toml::de::Error| toml_error(text, &error))?
+        } else {
+            toml::from_str(text).map_err(|error| toml_error(text, &error))?
+        };
         config.validate()?;
         Ok(config)
     }
