@@ -205,7 +205,8 @@ mod tests {
         let args = offline(true, Vec::new());
         let mut loader = SignerLoader::new(&args, Path::new("."));
         let payer = loader.load("fee payer", &hot.pubkey().to_string()).unwrap();
-        let tx = assemble(&[ix.clone()], 200_000, 7, payer.as_ref(), &[&cold], loader.absent(), blockhash).unwrap();
+        let tx = assemble(std::slice::from_ref(&ix), 200_000, 7, payer.as_ref(), &[&cold], loader.absent(), blockhash)
+            .unwrap();
         let (text, json) = sign_only_report(&tx, loader.absent());
         assert!(text.starts_with(&format!("Blockhash: {blockhash}")), "{text}");
         assert_eq!(json["absent"][0], hot.pubkey().to_string());
@@ -214,7 +215,8 @@ mod tests {
         let args = offline(false, vec![parse_presigner(&pair).unwrap()]);
         let mut loader = SignerLoader::new(&args, Path::new("."));
         let cold_presigned = loader.load("operator", &cold.pubkey().to_string()).unwrap();
-        let sent = assemble(&[ix.clone()], 200_000, 7, &hot, &[cold_presigned.as_ref()], &[], blockhash).unwrap();
+        let sent =
+            assemble(std::slice::from_ref(&ix), 200_000, 7, &hot, &[cold_presigned.as_ref()], &[], blockhash).unwrap();
         assert!(sent.verify().is_ok());
         // Any other transaction (another amount) is refused before it is sent.
         let other = solana_system_interface::instruction::transfer(&cold.pubkey(), &ix.accounts[1].pubkey, 6);

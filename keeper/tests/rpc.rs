@@ -99,7 +99,8 @@ async fn a_transaction_expires_when_the_cluster_passes_its_last_valid_block_heig
     let cluster = cluster(Fate::Dropped);
     let chain = chain(&cluster.url);
     let blockhash = chain.latest_blockhash().await.expect("blockhash");
-    let sent = tokio::time::timeout(Duration::from_secs(10), chain.send_and_confirm(&transfer(blockhash)));
+    let tx = transfer(blockhash);
+    let sent = tokio::time::timeout(Duration::from_secs(10), chain.send_and_confirm(&tx));
     let error = sent.await.expect("gives up once expired, not never").expect_err("never lands");
     assert!(matches!(error, ChainError::BlockhashExpired), "{error}");
     assert!(cluster.block_height.load(Ordering::SeqCst) > LAST_VALID, "not before the height is passed");

@@ -101,7 +101,7 @@ impl RpcChain {
         let statuses =
             self.client.get_signature_statuses(&[*signature]).await.map_err(|error| self.error(error))?.value;
         Ok(match statuses.into_iter().next().flatten() {
-            Some(status) if status.err.is_some() => status.err.map(|error| Err(error.into())),
+            Some(status) if status.err.is_some() => status.err.map(Err),
             Some(status) if status.satisfies_commitment(self.client.commitment()) => Some(Ok(())),
             _ => None,
         })
