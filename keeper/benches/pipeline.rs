@@ -22,7 +22,8 @@ use covenant::constants::SOL_ASSET;
 use covenant::policy::{PolicyLimits, SpendWindow};
 use covenant::sdk::TreasuryAddresses;
 use covenant::state::{
-    Bounty, Claim, ConfigChangeRequest, DecisionRecord, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
+    ActionMarker, Bounty, Claim, ConfigChangeRequest, DecisionRecord, Grant, MemeToken, Payee, PendingSpend,
+    SpendPolicy, Treasury,
 };
 use covenant_keeper::act;
 use covenant_keeper::chain::BankChain;
@@ -278,6 +279,7 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
         ("Claim", Claim::INIT_SPACE),
         ("MemeToken", MemeToken::INIT_SPACE),
         ("ConfigChangeRequest", ConfigChangeRequest::INIT_SPACE),
+        ("ActionMarker", ActionMarker::INIT_SPACE),
     ] {
         rows.push(format!("| {name} | {} | {} |", 8 + space, rent.minimum_balance(8 + space)));
     }

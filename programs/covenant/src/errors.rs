@@ -176,4 +176,9 @@ pub enum CovenantError {
     ConfigTimelockActive,
     #[msg("The queued config change is not this treasury's request for exactly this change")]
     ConfigChangeMismatch,
+    // --- exactly-once keeper actions ---
+    #[msg("This action was already done for this treasury: its marker is at or past this sequence")]
+    ActionAlreadyMarked,
+    #[msg("An action's sequence starts at 1")]
+    InvalidActionSequence,
 }

@@ -133,6 +133,17 @@ pub struct DonationReceived {
     pub recorded_on_policy: bool,
 }
 
+/// A keeper action marked done under `key` (in the same transaction as the action itself).
+#[event]
+pub struct ActionMarked {
+    pub treasury: Pubkey,
+    pub keeper: Pubkey,
+    pub key: [u8; 32],
+    pub sequence: u64,
+    /// The marker's sequence before (0: the key's first use).
+    pub previous: u64,
+}
+
 #[event]
 pub struct PendingSpendProposed {
     pub treasury: Pubkey,

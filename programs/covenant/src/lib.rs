@@ -138,6 +138,12 @@ pub mod covenant {
         spend_token_handler(ctx, amount, decision)
     }
 
+    /// Marks keeper action `sequence` under `key` done for the treasury, once: sent in the same
+    /// transaction as a scheduled payment, its proposal or an airdrop, so racing keepers land it once.
+    pub fn mark_action(ctx: Context<MarkAction>, key: [u8; 32], sequence: u64) -> Result<()> {
+        mark_action_handler(ctx, key, sequence)
+    }
+
     /// Proposes a spend above the co-sign threshold; it waits for the timelock or the operator.
     #[access_control(ctx.accounts.validate(&args))]
     pub fn propose_spend(ctx: Context<ProposeSpend>, args: ProposeSpendArgs) -> Result<()> {

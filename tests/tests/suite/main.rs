@@ -8,6 +8,7 @@ mod coverage;
 mod donations;
 mod escrow_dust;
 mod grants;
+mod markers;
 mod meme;
 mod meme_sizes;
 mod pause;

@@ -10,7 +10,7 @@ use anchor_spl::associated_token::{self, get_associated_token_address_with_progr
 use crate::constants::SOL_ASSET;
 use crate::instructions::{AddPayeeArgs, CreateTreasuryArgs, ProposeSpendArgs, UpdatePayeeArgs};
 use crate::policy::PolicyLimits;
-use crate::state::{DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
+use crate::state::{ActionMarker, DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
 mod bounty;
@@ -51,6 +51,11 @@ impl TreasuryAddresses {
 
     pub fn pending(&self, id: u64) -> Pubkey {
         PendingSpend::find_address(&self.treasury, id).0
+    }
+
+    /// The marker of keeper actions under `key` (see `mark_action`).
+    pub fn marker(&self, key: &[u8; 32]) -> Pubkey {
+        ActionMarker::find_address(&self.treasury, key).0
     }
 
     /// Where the vault holds `mint` (the address donors send tokens to).
@@ -363,6 +368,21 @@ pub fn propose_spend(
             program: crate::ID,
         },
         instruction::ProposeSpend { args },
+    )
+}
+
+/// Marks action `sequence` under `key` done; put it in the same transaction as the action.
+pub fn mark_action(t: &TreasuryAddresses, keeper: Pubkey, key: [u8; 32], sequence: u64) -> Instruction {
+    build(
+        accounts::MarkAction {
+            keeper,
+            treasury: t.treasury,
+            marker: t.marker(&key),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::MarkAction { key, sequence },
     )
 }
 

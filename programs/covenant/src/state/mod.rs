@@ -1,6 +1,7 @@
 mod bounty;
 mod config_change;
 mod grant;
+mod marker;
 mod meme;
 mod payee;
 mod pending;
@@ -10,6 +11,7 @@ mod treasury;
 pub use bounty::*;
 pub use config_change::*;
 pub use grant::*;
+pub use marker::*;
 pub use meme::*;
 pub use payee::*;
 pub use pending::*;

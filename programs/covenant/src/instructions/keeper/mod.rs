@@ -1,11 +1,13 @@
 mod execute_pending_sol;
 mod execute_pending_token;
+mod mark_action;
 mod propose_spend;
 mod spend_sol;
 mod spend_token;
 
 pub use execute_pending_sol::*;
 pub use execute_pending_token::*;
+pub use mark_action::*;
 pub use propose_spend::*;
 pub use spend_sol::*;
 pub use spend_token::*;
