@@ -177,7 +177,8 @@ fn claim_key(claim: &Pubkey) -> String {
     format!("claim:{claim}")
 }
 
-/// Every candidate action of this tick, skipping keys already settled or in flight. `proofs` holds
+/// Every candidate action of this tick, skipping keys already settled, in flight or marked done on
+/// chain. `proofs` holds
 /// what the proof reader made of each pending claim's photo.
 pub fn candidates(
     snapshot: &Snapshot,
@@ -342,7 +343,10 @@ pub fn candidates(
         }
     }
 
-    found.retain(|candidate| !settled.contains(&candidate.key));
+    // Settled here, in flight, or (whatever this keeper's journal says) marked done on chain.
+    found.retain(|candidate| {
+        !settled.contains(&candidate.key) && !crate::exactly_once::is_done(&candidate.key, &snapshot.markers)
+    });
     found
 }
 

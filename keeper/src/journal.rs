@@ -63,9 +63,22 @@ impl Journal {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
+        // One keeper per journal: the lock is held for as long as this journal is open (the
+        // operating system drops it with the process), so a second process fails here at once.
+        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(JournalError::Io {
+                    path: shown,
+                    detail: "in use by another keeper process (one keeper per decision log: give each its own loop.decision_log)".into(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(error)) => return Err(io(error)),
+        }
         let mut landed = HashSet::new();
         let mut open = HashMap::new();
-        if path.exists() {
+        {
             let reader = BufReader::new(File::open(path).map_err(io)?);
             for (index, line) in reader.lines().enumerate() {
                 let line = line.map_err(io)?;
@@ -93,7 +106,6 @@ impl Journal {
                 }
             }
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
         Ok(Self { path: path.to_path_buf(), file, landed, open })
     }
 

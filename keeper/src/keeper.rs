@@ -55,6 +55,8 @@ pub struct TickReport {
     pub not_sent: Vec<String>,
     /// Still in flight after this tick (network trouble): settled on a later tick.
     pub unsettled: Vec<String>,
+    /// Refused by their exactly-once markers: another keeper had landed them (nothing was paid twice).
+    pub done_elsewhere: Vec<String>,
     /// Left in flight by an earlier run and settled now.
     pub reconciled: Vec<(String, Settlement)>,
     pub retries: u32,
@@ -133,6 +135,8 @@ enum Sent {
     Landed,
     Expired,
     Failed(String),
+    /// Refused by its exactly-once marker: another keeper landed this action first.
+    DoneElsewhere,
     Unsettled,
 }
 
@@ -363,6 +367,9 @@ impl Keeper {
             "outcome": outcome,
             "model_version": self.model.info().version,
             "decision_hash": hex::encode(hash),
+            // A dry run decides and guards but signs nothing: its lines say so, so that nobody
+            // (and no auditor recomputing hashes) takes them for actions taken.
+            "dry_run": self.dry_run,
             "input": input,
         }))?;
         Ok(DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
@@ -378,7 +385,7 @@ impl Keeper {
     ) -> Result<(), KeeperError> {
         let keeper = self.keeper.pubkey();
         let ixs = match act::instructions(intent, snapshot, &keeper, decision) {
-            Ok(ixs) => ixs,
+            Ok(ixs) => crate::exactly_once::marked(key, &snapshot.addresses, &keeper, ixs),
             Err(error) => {
                 report.failed.push((key.into(), error.to_string()));
                 return Ok(());
@@ -403,6 +410,11 @@ impl Keeper {
             let probe = act::unsigned(&ixs, 1_400_000, fee, &keeper, blockhash);
             let units = match self.chain.simulate(&probe).await {
                 Ok(simulation) => match simulation.error {
+                    Some(error) if crate::exactly_once::done_elsewhere(key, &error) => {
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
+                        report.done_elsewhere.push(key.into());
+                        return Ok(());
+                    }
                     Some(error) => {
                         // The program (or runtime) refuses it: nothing is sent.
                         self.metrics
@@ -418,7 +430,7 @@ impl Keeper {
             let signature = tx.signatures[0].to_string();
             let encoded = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&tx).unwrap_or_default());
             self.journal.intent(OpenIntent { key: key.into(), signature: signature.clone(), transaction: encoded })?;
-            match self.send(&tx, report).await {
+            match self.send(key, &tx, report).await {
                 Sent::Landed => {
                     self.journal.outcome(key, &signature, Settlement::Landed, None)?;
                     self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "landed")]);
@@ -429,6 +441,13 @@ impl Keeper {
                     self.journal.outcome(key, &signature, Settlement::Failed, Some(detail.clone()))?;
                     self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "failed")]);
                     report.failed.push((key.into(), detail));
+                    return Ok(());
+                }
+                Sent::DoneElsewhere => {
+                    let detail = "done by another keeper (its marker refused this one)".to_string();
+                    self.journal.outcome(key, &signature, Settlement::Failed, Some(detail))?;
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
+                    report.done_elsewhere.push(key.into());
                     return Ok(());
                 }
                 Sent::Expired => {
@@ -448,11 +467,14 @@ impl Keeper {
 
     /// Sends one signed transaction until it is settled; on network trouble, asks whether it landed
     /// before resending the same bytes (same signature: it can land at most once).
-    async fn send(&self, tx: &Transaction, report: &mut TickReport) -> Sent {
+    async fn send(&self, key: &str, tx: &Transaction, report: &mut TickReport) -> Sent {
         let signature = tx.signatures[0];
         for attempt in 0..self.config.run.attempts {
             match self.chain.send_and_confirm(tx).await {
                 Ok(_) | Err(ChainError::AlreadyProcessed) => return Sent::Landed,
+                Err(ChainError::Rejected { error, .. }) if crate::exactly_once::done_elsewhere(key, &error) => {
+                    return Sent::DoneElsewhere
+                }
                 Err(ChainError::Rejected { error, .. }) => return Sent::Failed(describe(&error)),
                 Err(ChainError::BlockhashExpired) => {
                     return match self.chain.signature_status(&signature).await {
@@ -484,10 +506,14 @@ impl Keeper {
                 Ok(Some(Err(error))) => Some((Settlement::Failed, Some(describe(&error)))),
                 // Unseen: the very same bytes go out again, through the same send path as a new action.
                 Ok(None) => match decode_transaction(&intent.transaction) {
-                    Some(tx) => match self.send(&tx, report).await {
+                    Some(tx) => match self.send(&intent.key, &tx, report).await {
                         Sent::Landed => Some((Settlement::Landed, None)),
                         Sent::Expired => Some((Settlement::Expired, None)),
                         Sent::Failed(detail) => Some((Settlement::Failed, Some(detail))),
+                        Sent::DoneElsewhere => Some((
+                            Settlement::Failed,
+                            Some("done by another keeper (its marker refused this one)".into()),
+                        )),
                         Sent::Unsettled => None,
                     },
                     None => None,

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod decide;
 pub mod errors;
+pub mod exactly_once;
 pub mod guard;
 pub mod journal;
 pub mod keeper;

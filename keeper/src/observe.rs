@@ -9,7 +9,7 @@ use covenant::constants::SOL_ASSET;
 use covenant::policy::{roll_window, window_resets_at};
 use covenant::sdk::{TokenMint, TreasuryAddresses};
 use covenant::state::{
-    Bounty, Claim, ConfigChangeRequest, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
+    ActionMarker, Bounty, Claim, ConfigChangeRequest, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
 };
 use solana_account::Account;
 use spl_token_2022_interface::extension::StateWithExtensions;
@@ -48,6 +48,8 @@ pub struct Snapshot {
     /// Loosening operator changes waiting out the config timelock, by id. They bind nothing
     /// until executed, so the guard checks against the rules in force; status shows them.
     pub config_changes: Vec<(Pubkey, ConfigChangeRequest)>,
+    /// Exactly-once markers (`exactly_once`): marker key → highest sequence done.
+    pub markers: BTreeMap<[u8; 32], u64>,
 }
 
 impl Snapshot {
@@ -134,6 +136,11 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
         .into_iter()
         .map(|(_, meme)| (meme.mint, meme))
         .collect();
+    let markers = scan::<ActionMarker>(chain, TREASURY_OFFSET, &addresses.treasury)
+        .await?
+        .into_iter()
+        .map(|(_, marker)| (marker.key, marker.last))
+        .collect();
     let mut config_changes = scan::<ConfigChangeRequest>(chain, TREASURY_OFFSET, &addresses.treasury).await?;
     config_changes.sort_by_key(|(_, request)| request.id);
     let mut claims = Vec::new();
@@ -185,6 +192,7 @@ pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: 
         memes,
         wallet_lamports,
         config_changes,
+        markers,
     })
 }
 

@@ -83,7 +83,9 @@ async fn grants_release_what_vested_and_scheduled_payments_pay_once_per_period()
     assert_eq!(world.lamports(inference).await, SOL / 2);
 
     // Same period: nothing is paid again, even by a fresh keeper on the same log.
-    let again = world.keeper().tick().await.expect("tick");
+    drop(keeper);
+    let mut keeper = world.keeper();
+    let again = keeper.tick().await.expect("tick");
     assert!(again.landed.is_empty(), "{again:?}");
     assert_eq!(world.lamports(inference).await, SOL / 2);
 
@@ -141,7 +143,7 @@ async fn over_limit_proposals_are_refused_by_the_guard_and_never_sent() {
     );
     assert!(!body.contains(".."), "help texts end once: {body}");
     // A keeper that has not ticked yet is not healthy.
-    let fresh = world.keeper();
+    let fresh = world.other_keeper(world.chain.clone(), "fresh.jsonl");
     let (status, _) = http_get(&fresh, "/healthz").await;
     assert!(status.starts_with("HTTP/1.1 503"), "{status}");
 

@@ -78,6 +78,7 @@ async fn the_keeper_airdrops_the_launched_meme_token_within_its_period_cap() {
     // Served recipients are never paid twice, even after the window reopens; the refused fan is
     // served once there is room again.
     world.chain.warp_seconds(86_400).await.expect("warp");
+    drop(keeper);
     let next = world.keeper().tick().await.expect("tick");
     assert_eq!(next.landed, vec![format!("airdrop:launch:{}", fans[3])], "{next:?}");
     assert_eq!(token_amount(&world, sdk::meme_token_account(&fans[3], &mint.pubkey())).await, 400_000);

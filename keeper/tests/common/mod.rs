@@ -136,6 +136,16 @@ impl World {
         self.keeper_with(self.chain.clone(), false)
     }
 
+    /// Another keeper process on this treasury and key, on `chain`, with a journal of its own
+    /// (`journal`, in the world's folder): a journal is locked by the keeper that has it open.
+    pub fn other_keeper(&self, chain: Arc<dyn Chain>, journal: &str) -> Keeper {
+        let mut config = self.config.clone();
+        config.run.decision_log = self.dir.path().join(journal);
+        Keeper::new(chain, default_model(), config, self.keeper.insecure_clone(), self.t, false)
+            .expect("keeper starts")
+            .with_proof_reader(self.reader())
+    }
+
     pub async fn lamports(&self, key: Pubkey) -> u64 {
         self.chain.accounts(&[key]).await.expect("read").remove(0).map_or(0, |account| account.lamports)
     }

@@ -1,0 +1,210 @@
+//! Two keepers on one treasury (a standby, a restart on a fresh machine, overlapping shards): every
+//! scheduled payment and airdrop lands once, by its on-chain marker; claims, grant releases and
+//! pending executions once, by the program's own state; and a keeper whose journal was lost rebuilds
+//! what is done from the chain.
+
+mod common;
+
+use std::sync::Arc;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::Discriminator;
+use async_trait::async_trait;
+use common::{payment, World, HOUR, SOL};
+use covenant::instructions::LaunchMemeArgs;
+use covenant::policy::{ClaimStatus, MintLimits, ReleaseSchedule};
+use covenant::sdk;
+use covenant::state::{ActionMarker, Claim, Grant};
+use covenant_keeper::chain::{BankChain, Chain, ChainResult, Memcmp, Simulation};
+use covenant_keeper::config::AirdropConfig;
+use covenant_keeper::ops;
+use solana_account::Account;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+
+const RENT: u64 = 50_000_000;
+
+/// A keeper's view that never sees markers: it observed before the other keeper's transaction
+/// landed, so it tries everything, and only the chain can stop it.
+struct Blind(Arc<BankChain>);
+
+#[async_trait]
+impl Chain for Blind {
+    fn endpoint(&self) -> String {
+        "a keeper that observed too early".into()
+    }
+    async fn accounts(&self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>> {
+        self.0.accounts(keys).await
+    }
+    async fn program_accounts(&self, program: &Pubkey, filters: &[Memcmp]) -> ChainResult<Vec<(Pubkey, Account)>> {
+        let found = self.0.program_accounts(program, filters).await?;
+        Ok(found.into_iter().filter(|(_, account)| !account.data.starts_with(ActionMarker::DISCRIMINATOR)).collect())
+    }
+    async fn latest_blockhash(&self) -> ChainResult<Hash> {
+        self.0.latest_blockhash().await
+    }
+    async fn simulate(&self, tx: &Transaction) -> ChainResult<Simulation> {
+        self.0.simulate(tx).await
+    }
+    async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
+        self.0.send_and_confirm(tx).await
+    }
+    async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>> {
+        self.0.signature_status(signature).await
+    }
+    async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
+        self.0.recent_priority_fees(accounts).await
+    }
+    async fn minimum_balance(&self, data_len: usize) -> ChainResult<u64> {
+        self.0.minimum_balance(data_len).await
+    }
+}
+
+/// The operator launches a meme token and `fans` are to get 1,000 each.
+async fn launch_with_airdrop(world: &mut World, fans: &[Pubkey]) -> Pubkey {
+    let mint = Keypair::new();
+    let args = LaunchMemeArgs {
+        name: "Poster Coin".into(),
+        symbol: "POSTER".into(),
+        uri: "https://example.org/poster.json".into(),
+        decimals: 6,
+        supply_cap: 10_000_000,
+        limits: MintLimits { period_seconds: 86_400, period_cap: 1_000_000, allowlist_required: false },
+        vault_allocation: 0,
+        recipient_allocations: Vec::new(),
+    };
+    let launch = sdk::launch_meme(&world.t, mint.pubkey(), args, &[]);
+    ops::submit(world.chain.as_ref(), &[launch], &world.operator, &[&mint]).await.expect("launched");
+    world.config.airdrops.push(AirdropConfig {
+        name: "fans".into(),
+        mint: mint.pubkey().to_string(),
+        recipients: fans.iter().map(Pubkey::to_string).collect(),
+        amount: 1_000,
+    });
+    mint.pubkey()
+}
+
+async fn minted(world: &World, fan: &Pubkey, mint: &Pubkey) -> u64 {
+    use spl_token_2022_interface::extension::StateWithExtensions;
+    let account = sdk::meme_token_account(fan, mint);
+    let Some(account) = world.chain.accounts(&[account]).await.expect("read").remove(0) else { return 0 };
+    StateWithExtensions::<spl_token_2022_interface::state::Account>::unpack(&account.data).expect("token").base.amount
+}
+
+#[tokio::test]
+async fn a_keeper_that_did_not_see_the_others_payment_is_stopped_by_the_chain() {
+    let landlord = Pubkey::new_unique();
+    let mut world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    let fans = [Pubkey::new_unique(), Pubkey::new_unique()];
+    let mint = launch_with_airdrop(&mut world, &fans).await;
+    let mut first = world.keeper();
+    let mut blind = world.other_keeper(Arc::new(Blind(world.chain.clone())), "blind.jsonl");
+    for _ in 0..3 {
+        let done = first.tick().await.expect("first keeper");
+        let period = format!("pay:rent:{}", world.now().await / HOUR);
+        assert!(done.landed.contains(&period), "{done:?}");
+        // The second keeper decides the same period (and, at first, the same airdrops) and sends:
+        // its transactions fail whole at their markers.
+        let late = blind.tick().await.expect("second keeper");
+        assert!(late.landed.is_empty(), "nothing lands twice: {late:?}");
+        // Blind to markers, it tries the airdrops again each tick; the chain refuses each time.
+        assert_eq!(late.done_elsewhere.len(), 1 + fans.len(), "{late:?}");
+        assert!(late.done_elsewhere.contains(&period) && late.failed.is_empty(), "{late:?}");
+        world.chain.warp_seconds(HOUR).await.expect("next period");
+    }
+    assert_eq!(world.lamports(landlord).await, 3 * RENT, "three periods, each paid once");
+    for fan in &fans {
+        assert_eq!(minted(&world, fan, &mint).await, 1_000, "each fan airdropped once");
+    }
+}
+
+#[tokio::test]
+async fn a_keeper_restarted_with_an_empty_journal_pays_nothing_twice() {
+    let landlord = Pubkey::new_unique();
+    let mut world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    let fans = [Pubkey::new_unique()];
+    let mint = launch_with_airdrop(&mut world, &fans).await;
+    let done = world.keeper().tick().await.expect("tick");
+    assert_eq!(done.landed.len(), 2, "the period and the airdrop: {done:?}");
+    // The disk is lost: a new machine, an empty journal, the same treasury and key.
+    std::fs::remove_file(world.log_path()).expect("journal gone");
+    let mut fresh = world.other_keeper(world.chain.clone(), "new-machine.jsonl");
+    let report = fresh.tick().await.expect("tick");
+    assert!(report.landed.is_empty() && report.done_elsewhere.is_empty(), "read from the chain: {report:?}");
+    assert_eq!(world.lamports(landlord).await, RENT);
+    assert_eq!(minted(&world, &fans[0], &mint).await, 1_000);
+    // The next period is its to pay, once.
+    world.chain.warp_seconds(HOUR).await.expect("next period");
+    let period = format!("pay:rent:{}", world.now().await / HOUR);
+    assert_eq!(fresh.tick().await.expect("tick").landed, vec![period]);
+    assert_eq!(world.lamports(landlord).await, 2 * RENT);
+}
+
+#[tokio::test]
+async fn two_keepers_ticking_at_once_land_every_action_once() {
+    let landlord = Pubkey::new_unique();
+    let mut world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    let fans = [Pubkey::new_unique(), Pubkey::new_unique()];
+    let mint = launch_with_airdrop(&mut world, &fans).await;
+    // Bound by program state: a claim, a grant's release.
+    let bounty = world.open_bounty(0, SOL / 10, 5).await;
+    let claimant = world.claim(bounty, true).await;
+    let now = world.now().await;
+    let ixs = ops::grant(&world.t, world.donor.pubkey(), 1, SOL, ReleaseSchedule::Immediate, now + 48 * HOUR, None);
+    ops::submit(world.chain.as_ref(), &ixs, &world.donor, &[]).await.expect("grant funded");
+    let claimant_before = world.lamports(claimant.pubkey()).await;
+
+    let mut one = world.keeper();
+    let mut two = world.other_keeper(world.chain.clone(), "standby.jsonl");
+    // Both may report a key landed: the same decision made twice is the same transaction (one
+    // signature, which lands once). A different one is refused, by its marker or by the program's
+    // state, and counts as done elsewhere, never as a failure. The balances decide.
+    let mut raced = 0;
+    for _ in 0..2 {
+        let (a, b) = tokio::join!(one.tick(), two.tick());
+        let (a, b) = (a.expect("tick"), b.expect("tick"));
+        assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+        raced += a.done_elsewhere.len() + b.done_elsewhere.len();
+        world.chain.warp_seconds(HOUR).await.expect("next period");
+    }
+    assert!(raced > 0, "the two keepers did race");
+    assert_eq!(world.lamports(landlord).await, 2 * RENT, "two periods, each once");
+    for fan in &fans {
+        assert_eq!(minted(&world, fan, &mint).await, 1_000);
+    }
+    let claim: Claim = world.account(sdk::claim_address(&bounty, &claimant.pubkey())).await;
+    assert_eq!(claim.status, ClaimStatus::Approved);
+    assert_eq!(world.lamports(claimant.pubkey()).await, claimant_before + SOL / 10, "the reward once");
+    let grant: Grant = world.account(world.t.grant(&world.donor.pubkey(), 1)).await;
+    assert_eq!(grant.ledger.released, SOL, "released once, in full");
+}
+
+#[tokio::test]
+async fn one_keeper_per_journal_and_dry_runs_say_so() {
+    let landlord = Pubkey::new_unique();
+    let world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    let first = world.keeper();
+    let config = world.config.clone();
+    let second = covenant_keeper::keeper::Keeper::new(
+        world.chain.clone(),
+        common::default_model(),
+        config,
+        world.keeper.insecure_clone(),
+        world.t,
+        false,
+    );
+    let error = second.err().expect("the journal is taken").to_string();
+    assert!(error.contains("in use by another keeper process") && error.lines().count() == 1, "{error}");
+    drop(first);
+    let mut dry = world.keeper_with(world.chain.clone(), true);
+    let report = dry.tick().await.expect("a dry run");
+    assert!(report.landed.is_empty() && !report.not_sent.is_empty(), "{report:?}");
+    let log = std::fs::read_to_string(world.log_path()).expect("log");
+    let decisions: Vec<serde_json::Value> = log.lines().map(|line| serde_json::from_str(line).expect("JSON")).collect();
+    assert!(!decisions.is_empty() && decisions.iter().all(|line| line["dry_run"] == true), "{log}");
+    assert_eq!(world.lamports(landlord).await, 0, "nothing signed");
+}
