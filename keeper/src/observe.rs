@@ -1,7 +1,7 @@
 //! Observe: one consistent read of everything a treasury's keeper needs, through the chain trait
-//! (batched account reads plus one filtered program scan per account type).
+//! (batched account reads plus one program scan per account type), for one treasury or a fleet.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator};
@@ -90,110 +90,154 @@ fn decode<T: AccountDeserialize>(key: &Pubkey, account: &Account) -> ChainResult
         .map_err(|error| ChainError::Other(format!("account {key} does not decode: {error}")))
 }
 
+/// Every account of type `T` under one of `parents` (its parent key at `offset`), decoded and
+/// grouped by parent. One parent: one program scan filtered by it. More: one scan of the type for
+/// the whole program, split here, so that the cost per tick does not grow with the fleet's size
+/// in round trips.
 async fn scan<T: AccountDeserialize + Discriminator>(
     chain: &dyn Chain,
     offset: usize,
-    parent: &Pubkey,
-) -> ChainResult<Vec<(Pubkey, T)>> {
-    let filters =
-        [Memcmp { offset: 0, bytes: T::DISCRIMINATOR.to_vec() }, Memcmp { offset, bytes: parent.to_bytes().to_vec() }];
-    let found = chain.program_accounts(&covenant::ID, &filters).await?;
-    found.iter().map(|(key, account)| Ok((*key, decode::<T>(key, account)?))).collect()
+    parents: &[Pubkey],
+) -> ChainResult<HashMap<Pubkey, Vec<(Pubkey, T)>>> {
+    let mut filters = vec![Memcmp { offset: 0, bytes: T::DISCRIMINATOR.to_vec() }];
+    if let [parent] = parents {
+        filters.push(Memcmp { offset, bytes: parent.to_bytes().to_vec() });
+    }
+    let wanted: HashSet<&Pubkey> = parents.iter().collect();
+    let mut grouped: HashMap<Pubkey, Vec<(Pubkey, T)>> = HashMap::new();
+    for (key, account) in chain.program_accounts(&covenant::ID, &filters).await? {
+        let Some(parent) = account.data.get(offset..offset + 32).and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        else {
+            continue;
+        };
+        let parent = Pubkey::new_from_array(parent);
+        if wanted.contains(&parent) {
+            grouped.entry(parent).or_default().push((key, decode::<T>(&key, &account)?));
+        }
+    }
+    Ok(grouped)
 }
 
 /// Reads the treasury at `addresses`; `wallets` are the SOL recipients whose balance matters.
 pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: &[Pubkey]) -> ChainResult<Snapshot> {
+    let mut snapshots = observe_many(chain, std::slice::from_ref(addresses), wallets).await?;
+    snapshots.pop().ok_or_else(|| ChainError::Other("no snapshot".into()))
+}
+
+/// Reads every treasury in `treasuries` in one pass: one batched read of the treasuries and their
+/// vaults, one program scan per account type (whatever the number of treasuries), one batched
+/// read of the vaults' token accounts and the wallets. Snapshots come back in the same order.
+pub async fn observe_many(
+    chain: &dyn Chain,
+    treasuries: &[TreasuryAddresses],
+    wallets: &[Pubkey],
+) -> ChainResult<Vec<Snapshot>> {
     let clock = chain.clock().await?;
-    let head = chain.accounts(&[addresses.treasury, addresses.vault]).await?;
-    let [treasury_account, vault_account] = &head[..] else {
-        return Err(ChainError::Other("short answer to an account read".into()));
-    };
-    let treasury_account = treasury_account
-        .as_ref()
-        .ok_or_else(|| ChainError::Other(format!("treasury {} does not exist", addresses.treasury)))?;
-    if treasury_account.owner != covenant::ID {
-        return Err(ChainError::Other(format!("account {} is not a Covenant treasury", addresses.treasury)));
-    }
-    let treasury: Treasury = decode(&addresses.treasury, treasury_account)?;
     let rent_floor = chain.minimum_balance(0).await?;
-    let vault_spendable = vault_account.as_ref().map_or(0, |vault| vault.lamports.saturating_sub(rent_floor));
-
-    let policies: BTreeMap<Pubkey, SpendPolicy> = scan::<SpendPolicy>(chain, TREASURY_OFFSET, &addresses.treasury)
-        .await?
-        .into_iter()
-        .map(|(_, policy)| (policy.asset, policy))
-        .collect();
-    let payees: BTreeMap<Pubkey, Payee> = scan::<Payee>(chain, TREASURY_OFFSET, &addresses.treasury)
-        .await?
-        .into_iter()
-        .map(|(_, payee)| (payee.recipient, payee))
-        .collect();
-    let pendings = scan::<PendingSpend>(chain, TREASURY_OFFSET, &addresses.treasury).await?;
-    let grants = scan::<Grant>(chain, TREASURY_OFFSET, &addresses.treasury).await?;
-    let bounties = scan::<Bounty>(chain, TREASURY_OFFSET, &addresses.treasury).await?;
-    let memes: BTreeMap<Pubkey, MemeToken> = scan::<MemeToken>(chain, TREASURY_OFFSET, &addresses.treasury)
-        .await?
-        .into_iter()
-        .map(|(_, meme)| (meme.mint, meme))
-        .collect();
-    let markers = scan::<ActionMarker>(chain, TREASURY_OFFSET, &addresses.treasury)
-        .await?
-        .into_iter()
-        .map(|(_, marker)| (marker.key, marker.last))
-        .collect();
-    let mut config_changes = scan::<ConfigChangeRequest>(chain, TREASURY_OFFSET, &addresses.treasury).await?;
-    config_changes.sort_by_key(|(_, request)| request.id);
-    let mut claims = Vec::new();
-    for (bounty, _) in &bounties {
-        claims.extend(scan::<Claim>(chain, BOUNTY_OFFSET, bounty).await?);
+    let head_keys: Vec<Pubkey> = treasuries.iter().flat_map(|t| [t.treasury, t.vault]).collect();
+    let head = chain.accounts(&head_keys).await?;
+    if head.len() != head_keys.len() {
+        return Err(ChainError::Other("short answer to an account read".into()));
+    }
+    let parents: Vec<Pubkey> = treasuries.iter().map(|t| t.treasury).collect();
+    let mut policies = scan::<SpendPolicy>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut payees = scan::<Payee>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut pendings = scan::<PendingSpend>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut grants = scan::<Grant>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut bounties = scan::<Bounty>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut memes = scan::<MemeToken>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut changes = scan::<ConfigChangeRequest>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut markers = scan::<ActionMarker>(chain, TREASURY_OFFSET, &parents).await?;
+    let bounty_keys: Vec<Pubkey> = bounties.values().flatten().map(|(key, _)| *key).collect();
+    // One treasury: a scan filtered by each of its (few) bounties, as one treasury should cost
+    // nothing more on a cluster with many; a fleet: one scan of every claim.
+    let mut claims = HashMap::new();
+    if treasuries.len() == 1 {
+        for bounty in &bounty_keys {
+            claims.extend(scan::<Claim>(chain, BOUNTY_OFFSET, std::slice::from_ref(bounty)).await?);
+        }
+    } else if !bounty_keys.is_empty() {
+        claims = scan::<Claim>(chain, BOUNTY_OFFSET, &bounty_keys).await?;
     }
 
-    // SOL recipients whose balance decides the rent rule: configured ones, payees, pending spends.
-    // (A wallet not read here counts as empty: the guard errs on the side of refusing.)
-    let mut wallets: Vec<Pubkey> = wallets.to_vec();
-    wallets.extend(payees.keys().copied());
-    wallets.extend(pendings.iter().map(|(_, pending)| pending.recipient));
-    wallets.sort();
-    wallets.dedup();
-    let wallets = &wallets[..];
-    let token_policies: Vec<&SpendPolicy> = policies.values().filter(|policy| !policy.is_sol()).collect();
-    let mut keys: Vec<Pubkey> = token_policies
-        .iter()
-        .map(|policy| addresses.vault_token_account(&policy.asset, &policy.token_program))
-        .collect();
-    keys.extend_from_slice(wallets);
-    let read = chain.accounts(&keys).await?;
-    let (token_accounts, wallet_accounts) = read.split_at(token_policies.len().min(read.len()));
-    let token_balances = token_policies
-        .iter()
-        .zip(token_accounts)
-        .map(|(policy, account)| (policy.asset, account.as_ref().map_or(0, token_amount)))
-        .collect();
-    let wallet_lamports = wallets
-        .iter()
-        .zip(wallet_accounts)
-        .filter_map(|(wallet, account)| account.as_ref().map(|account| (*wallet, account.lamports)))
-        .collect();
-
-    Ok(Snapshot {
-        now: clock.unix_timestamp,
-        slot: clock.slot,
-        addresses: *addresses,
-        treasury,
-        vault_spendable,
-        rent_floor,
-        policies,
-        token_balances,
-        payees,
-        pendings,
-        grants,
-        bounties,
-        claims,
-        memes,
-        wallet_lamports,
-        config_changes,
-        markers,
-    })
+    let mut snapshots = Vec::with_capacity(treasuries.len());
+    // Each treasury's token accounts and SOL wallets, read for all treasuries in one batch below.
+    let mut reads: Vec<(Vec<Pubkey>, Vec<Pubkey>)> = Vec::with_capacity(treasuries.len());
+    for (index, addresses) in treasuries.iter().enumerate() {
+        let (treasury_account, vault_account) = (&head[2 * index], &head[2 * index + 1]);
+        let treasury_account = treasury_account
+            .as_ref()
+            .ok_or_else(|| ChainError::Other(format!("treasury {} does not exist", addresses.treasury)))?;
+        if treasury_account.owner != covenant::ID {
+            return Err(ChainError::Other(format!("account {} is not a Covenant treasury", addresses.treasury)));
+        }
+        let treasury: Treasury = decode(&addresses.treasury, treasury_account)?;
+        let vault_spendable = vault_account.as_ref().map_or(0, |vault| vault.lamports.saturating_sub(rent_floor));
+        let key = addresses.treasury;
+        let policies: BTreeMap<Pubkey, SpendPolicy> =
+            policies.remove(&key).unwrap_or_default().into_iter().map(|(_, p)| (p.asset, p)).collect();
+        let payees: BTreeMap<Pubkey, Payee> =
+            payees.remove(&key).unwrap_or_default().into_iter().map(|(_, p)| (p.recipient, p)).collect();
+        let pendings = pendings.remove(&key).unwrap_or_default();
+        let bounties = bounties.remove(&key).unwrap_or_default();
+        let mut config_changes = changes.remove(&key).unwrap_or_default();
+        config_changes.sort_by_key(|(_, request)| request.id);
+        let mut treasury_claims = Vec::new();
+        for (bounty, _) in &bounties {
+            treasury_claims.extend(claims.remove(bounty).unwrap_or_default());
+        }
+        // SOL recipients whose balance decides the rent rule: configured ones, payees, pending
+        // spends. (A wallet not read counts as empty: the guard errs on the side of refusing.)
+        let mut wallet_keys: Vec<Pubkey> = wallets.to_vec();
+        wallet_keys.extend(payees.keys().copied());
+        wallet_keys.extend(pendings.iter().map(|(_, pending)| pending.recipient));
+        wallet_keys.sort();
+        wallet_keys.dedup();
+        let token_keys: Vec<Pubkey> = policies
+            .values()
+            .filter(|policy| !policy.is_sol())
+            .map(|policy| addresses.vault_token_account(&policy.asset, &policy.token_program))
+            .collect();
+        reads.push((token_keys, wallet_keys));
+        snapshots.push(Snapshot {
+            now: clock.unix_timestamp,
+            slot: clock.slot,
+            addresses: *addresses,
+            treasury,
+            vault_spendable,
+            rent_floor,
+            policies,
+            token_balances: BTreeMap::new(),
+            payees,
+            pendings,
+            grants: grants.remove(&key).unwrap_or_default(),
+            bounties,
+            claims: treasury_claims,
+            memes: memes.remove(&key).unwrap_or_default().into_iter().map(|(_, m)| (m.mint, m)).collect(),
+            wallet_lamports: BTreeMap::new(),
+            config_changes,
+            markers: markers.remove(&key).unwrap_or_default().into_iter().map(|(_, m)| (m.key, m.last)).collect(),
+        });
+    }
+    let all: Vec<Pubkey> = reads.iter().flat_map(|(tokens, wallets)| tokens.iter().chain(wallets)).copied().collect();
+    let read = chain.accounts(&all).await?;
+    if read.len() != all.len() {
+        return Err(ChainError::Other("short answer to an account read".into()));
+    }
+    let mut accounts = read.into_iter();
+    for (snapshot, (token_keys, wallet_keys)) in snapshots.iter_mut().zip(&reads) {
+        let token_assets: Vec<Pubkey> =
+            snapshot.policies.values().filter(|policy| !policy.is_sol()).map(|policy| policy.asset).collect();
+        for (asset, account) in token_assets.into_iter().zip(accounts.by_ref().take(token_keys.len())) {
+            snapshot.token_balances.insert(asset, account.as_ref().map_or(0, token_amount));
+        }
+        for (wallet, account) in wallet_keys.iter().zip(accounts.by_ref().take(wallet_keys.len())) {
+            if let Some(account) = account {
+                snapshot.wallet_lamports.insert(*wallet, account.lamports);
+            }
+        }
+    }
+    Ok(snapshots)
 }
 
 /// The amount in an SPL Token or Token-2022 account (0 if it is not one).
