@@ -69,7 +69,7 @@ pub enum Command {
         #[arg(long, value_name = "SIGNER")]
         operator: Option<String>,
     },
-    /// Run the agent loop (the keeper's key only).
+    /// Run the agent loop (the keeper's key only), for one treasury or a fleet.
     Run {
         /// One tick, then exit.
         #[arg(long)]
@@ -77,6 +77,13 @@ pub enum Command {
         /// Decide and guard, log everything, sign nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Also keep every treasury whose keeper is this key (overrides fleet.all).
+        #[arg(long)]
+        all: bool,
+        /// Keep only shard i of n of the fleet, by a stable hash of each treasury's address
+        /// (overrides fleet.shard; e.g. a StatefulSet pod's ordinal of its replicas).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<crate::fleet::Shard>,
     },
     /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens (no key).
     Status,
@@ -270,13 +277,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = settings(&cli)?;
     let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&settings.url, settings.commitment, &settings.config));
-    if let Command::Run { once, dry_run } = cli.command {
+    if let Command::Run { once, dry_run, all, shard } = cli.command {
         let keeper = keeper_keypair(&cli, &settings.config)?;
-        let addresses = crate::commands::treasury(&settings.config, &cli.config)
+        let primary = crate::commands::treasury(&settings.config, &cli.config)
             .with_context(|| format!("config file {}", cli.config.display()))?;
         let model = load_model(&cli, &settings.config)?;
         let reader = load_reader(&cli, &settings.config)?;
-        return run_loop(chain, model, reader, settings.config, keeper, addresses, once, dry_run).await;
+        let fleet = &settings.config.fleet;
+        let shard = match shard {
+            Some(shard) => shard,
+            None => fleet.shard.as_deref().map(str::parse).transpose().map_err(anyhow::Error::msg)?.unwrap_or_default(),
+        };
+        let mut treasuries = vec![primary];
+        let listed: Vec<anchor_lang::prelude::Pubkey> =
+            fleet.treasuries.iter().filter_map(|text| crate::config::parse_pubkey(text).ok()).collect();
+        treasuries.extend(crate::fleet::resolve(chain.as_ref(), &listed).await?);
+        if all || fleet.all {
+            treasuries.extend(crate::fleet::discover(chain.as_ref(), &solana_signer::Signer::pubkey(&keeper)).await?);
+        }
+        let treasuries = crate::fleet::shard_of(treasuries, shard);
+        tracing::info!(treasuries = treasuries.len(), %shard, "keeping");
+        return run_loop(chain, model, reader, settings.config, keeper, treasuries, once, dry_run).await;
     }
     let done = crate::commands::execute(&cli, &settings.config, chain.as_ref()).await?;
     emit(cli.output, done.text, done.json)
@@ -337,15 +358,15 @@ async fn run_loop(
     reader: Arc<crate::proofs::ProofReader>,
     config: KeeperConfig,
     keeper: Keypair,
-    addresses: TreasuryAddresses,
+    treasuries: Vec<TreasuryAddresses>,
     once: bool,
     dry_run: bool,
 ) -> anyhow::Result<()> {
     let tick_every = std::time::Duration::from_secs(config.run.tick_seconds.max(1));
     let metrics_addr = config.run.metrics_addr.clone();
     // The first observe doubles as the connectivity check: an unreachable cluster is an error, not a loop.
-    crate::observe::observe(chain.as_ref(), &addresses, &config.sol_wallets()).await?;
-    let mut keeper = Keeper::new(chain, model, config, keeper, addresses, dry_run)?.with_proof_reader(reader);
+    crate::observe::observe_many(chain.as_ref(), &treasuries, &config.sol_wallets()).await?;
+    let mut keeper = Keeper::fleet(chain, model, config, keeper, treasuries, dry_run)?.with_proof_reader(reader);
     if let Some(addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
         tracing::info!(%addr, "serving /metrics");

@@ -10,6 +10,7 @@ pub mod config;
 pub mod decide;
 pub mod errors;
 pub mod exactly_once;
+pub mod fleet;
 pub mod guard;
 pub mod journal;
 pub mod keeper;

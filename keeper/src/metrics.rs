@@ -28,14 +28,15 @@ const COUNTERS: [(&str, &str); 4] = [
     ("covenant_keeper_ticks_total", "Ticks by outcome (ok, observe_failed)"),
 ];
 
-const GAUGES: [(&str, &str); 7] = [
+const GAUGES: [(&str, &str); 8] = [
     ("covenant_keeper_open_intents", "Transactions sent but not yet settled"),
     ("covenant_keeper_config_changes_queued", "Loosening config changes waiting out the timelock"),
     ("covenant_keeper_proof_read_seconds", "Time the last tick spent reading claim proofs"),
     ("covenant_keeper_last_successful_tick_timestamp_seconds", "Chain time of the last tick that completed"),
     ("covenant_keeper_fee_payer_lamports", "Lamports of the keeper's fee-paying key"),
     ("covenant_keeper_vault_balance", "Vault balance by asset, base units (SOL: spendable lamports)"),
-    ("covenant_keeper_paused", "1 while the treasury is paused"),
+    ("covenant_keeper_paused", "Treasuries kept by this process that are paused (1 or 0 for a single treasury)"),
+    ("covenant_keeper_treasuries", "Treasuries kept by this process (its shard of the fleet)"),
 ];
 
 /// Health as `/healthz` reports it.

@@ -17,6 +17,7 @@ use covenant::sdk;
 use covenant::state::{ActionMarker, Claim, Grant};
 use covenant_keeper::chain::{BankChain, Chain, ChainResult, Memcmp, Simulation};
 use covenant_keeper::config::AirdropConfig;
+use covenant_keeper::keeper::Keeper;
 use covenant_keeper::ops;
 use solana_account::Account;
 use solana_hash::Hash;
@@ -207,4 +208,79 @@ async fn one_keeper_per_journal_and_dry_runs_say_so() {
     let decisions: Vec<serde_json::Value> = log.lines().map(|line| serde_json::from_str(line).expect("JSON")).collect();
     assert!(!decisions.is_empty() && decisions.iter().all(|line| line["dry_run"] == true), "{log}");
     assert_eq!(world.lamports(landlord).await, 0, "nothing signed");
+}
+
+/// `count` more treasuries of the world's operator and keeper, set up as the world's (same
+/// policy), each vault holding `vault` lamports.
+async fn more_treasuries(world: &World, count: u64, vault: u64) -> Vec<covenant::sdk::TreasuryAddresses> {
+    let mut created = Vec::new();
+    for id in 100..100 + count {
+        let mut config = world.config.clone();
+        config.treasury.id = id;
+        let steps = ops::init_steps(world.chain.as_ref(), &config, world.operator.pubkey(), world.keeper.pubkey())
+            .await
+            .expect("init steps");
+        for step in steps {
+            ops::submit(world.chain.as_ref(), &step.instructions, &world.operator, &[]).await.expect("created");
+        }
+        let t = covenant::sdk::TreasuryAddresses::new(world.operator.pubkey(), id);
+        let donation = ops::donate(&t, world.donor.pubkey(), vault, String::new());
+        ops::submit(world.chain.as_ref(), &donation, &world.donor, &[]).await.expect("funded");
+        created.push(t);
+    }
+    created
+}
+
+fn fleet_keeper(world: &World, treasuries: Vec<covenant::sdk::TreasuryAddresses>, journal: &str) -> Keeper {
+    let mut config = world.config.clone();
+    config.run.decision_log = world.dir.path().join(journal);
+    Keeper::fleet(
+        world.chain.clone(),
+        common::default_model(),
+        config,
+        world.keeper.insecure_clone(),
+        treasuries,
+        false,
+    )
+    .expect("fleet starts")
+    .with_proof_reader(world.reader())
+}
+
+#[tokio::test]
+async fn a_fleet_split_over_two_shards_and_an_overlapping_third_pays_each_treasury_once_per_period() {
+    let landlord = Pubkey::new_unique();
+    let world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    more_treasuries(&world, 7, 10 * SOL).await;
+    // `--all`: every treasury whose keeper is this key, found with one scan.
+    let all = covenant_keeper::fleet::discover(world.chain.as_ref(), &world.keeper.pubkey()).await.expect("scan");
+    assert_eq!(all.len(), 8, "the world's treasury and seven more");
+    let shard = |index| covenant_keeper::fleet::Shard { index, count: 2 };
+    let (zero, one) = (
+        covenant_keeper::fleet::shard_of(all.clone(), shard(0)),
+        covenant_keeper::fleet::shard_of(all.clone(), shard(1)),
+    );
+    assert_eq!(zero.len() + one.len(), all.len(), "every treasury in exactly one shard");
+    assert!(!zero.is_empty() && !one.is_empty(), "both shards have work");
+    let vaults_before: Vec<u64> = futures::future::join_all(all.iter().map(|t| world.lamports(t.vault))).await;
+
+    let mut a = fleet_keeper(&world, zero, "shard-0.jsonl");
+    let mut b = fleet_keeper(&world, one, "shard-1.jsonl");
+    // Mid re-shard: a process still running the old single shard keeps all of them.
+    let mut overlap = fleet_keeper(&world, all.clone(), "old-shard.jsonl");
+    for _ in 0..2 {
+        let (ra, rb, rc) = tokio::join!(a.tick(), b.tick(), overlap.tick());
+        for report in [ra.expect("tick"), rb.expect("tick"), rc.expect("tick")] {
+            assert!(report.failed.is_empty() && report.refused.is_empty(), "{report:?}");
+            // A fleet's journal and report keys name their treasury.
+            assert!(report.landed.iter().all(|key| key.contains("/pay:rent:")), "{report:?}");
+        }
+        world.chain.warp_seconds(HOUR).await.expect("next period");
+    }
+    assert_eq!(world.lamports(landlord).await, 2 * 8 * RENT, "two periods of eight treasuries, each once");
+    for (t, before) in all.iter().zip(vaults_before) {
+        assert_eq!(world.lamports(t.vault).await, before - 2 * RENT, "{}: its own two periods", t.treasury);
+    }
+    let metrics = a.metrics().render();
+    let kept = a.treasuries().len();
+    assert!(metrics.contains(&format!("covenant_keeper_treasuries {kept}")), "{metrics}");
 }

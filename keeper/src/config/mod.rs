@@ -49,6 +49,24 @@ pub struct KeeperConfig {
     pub fees: FeeConfig,
     #[serde(default, rename = "loop")]
     pub run: LoopConfig,
+    /// More treasuries for the same keeper key, kept by one process (`run`).
+    #[serde(default)]
+    pub fleet: FleetConfig,
+}
+
+/// A keeper process for many treasuries: `[treasury]`, the `treasuries` listed here and, with
+/// `all`, every treasury whose keeper is this key; of those, the ones in `shard`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// Treasury addresses.
+    #[serde(default)]
+    pub treasuries: Vec<String>,
+    /// Every treasury whose keeper is this key (one filtered scan at start).
+    #[serde(default)]
+    pub all: bool,
+    /// `i/n`: keep the treasuries of shard i of n (a stable hash of the address); default 0/1.
+    pub shard: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -290,6 +308,9 @@ pub struct LoopConfig {
     pub decision_log: PathBuf,
     /// Serve Prometheus metrics here (e.g. "127.0.0.1:9464").
     pub metrics_addr: Option<String>,
+    /// Per-treasury metric series for at most this many treasuries of a fleet.
+    #[serde(default = "defaults::metrics_treasury_labels")]
+    pub metrics_treasury_labels: usize,
 }
 
 impl Default for LoopConfig {
@@ -302,6 +323,7 @@ impl Default for LoopConfig {
             retry_max_ms: defaults::retry_max_ms(),
             decision_log: defaults::decision_log(),
             metrics_addr: None,
+            metrics_treasury_labels: defaults::metrics_treasury_labels(),
         }
     }
 }
@@ -356,6 +378,9 @@ mod defaults {
     }
     pub fn retry_max_ms() -> u64 {
         8_000
+    }
+    pub fn metrics_treasury_labels() -> usize {
+        1_000
     }
     pub fn max_bytes() -> u64 {
         8 << 20
@@ -500,6 +525,12 @@ impl KeeperConfig {
         }
         if self.run.attempts == 0 || self.run.max_actions_per_tick == 0 {
             return Err("loop: attempts and max_actions_per_tick must be positive".into());
+        }
+        for (i, treasury) in self.fleet.treasuries.iter().enumerate() {
+            parse_pubkey(treasury).map_err(|error| format!("fleet.treasuries[{i}]: {error}"))?;
+        }
+        if let Some(shard) = &self.fleet.shard {
+            shard.parse::<crate::fleet::Shard>().map_err(|error| format!("fleet.shard: {error}"))?;
         }
         if self.run.retry_base_ms > self.run.retry_max_ms {
             return Err("loop: retry_base_ms must not exceed retry_max_ms".into());

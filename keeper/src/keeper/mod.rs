@@ -1,31 +1,29 @@
 //! One keeper for one treasury: each tick runs observe → decide → guard → act → report, after
 //! settling whatever a previous run left in flight.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anchor_lang::prelude::Pubkey;
-use base64::Engine;
 use covenant::sdk::TreasuryAddresses;
 use covenant::state::DecisionRecord;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use solana_keypair::Keypair;
-use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
-use crate::act::{self, compute_limit, priority_fee};
 use crate::chain::{Chain, ChainError};
 use crate::config::KeeperConfig;
 use crate::decide::{candidates, proof_jobs, propose, Intent, Kind, Proposal};
 use crate::guard::{Guard, Verdict};
-use crate::journal::{Journal, JournalError, OpenIntent, Settlement};
+use crate::journal::{Journal, JournalError, Settlement};
 use crate::metrics::Metrics;
 use crate::model::{Model, ModelError, Score};
-use crate::observe::{observe, Snapshot};
+use crate::observe::Snapshot;
+
+mod send;
 use crate::proofs::{ProofOutcome, ProofReader};
 
 #[derive(Debug, thiserror::Error)]
@@ -131,28 +129,20 @@ pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-enum Sent {
-    Landed,
-    Expired,
-    Failed(String),
-    /// Refused by its exactly-once marker: another keeper landed this action first.
-    DoneElsewhere,
-    Unsettled,
-}
-
 pub struct Keeper {
     chain: Arc<dyn Chain>,
     model: Arc<dyn Model>,
     proofs: Option<Arc<ProofReader>>,
     config: KeeperConfig,
     keeper: Keypair,
-    addresses: TreasuryAddresses,
+    /// One treasury, or a fleet (`Keeper::fleet`): observed in one pass, scored in one batch.
+    treasuries: Vec<TreasuryAddresses>,
     journal: Journal,
     metrics: Arc<Metrics>,
     dry_run: bool,
     tick: u64,
-    /// Queued config changes already reported, so each is logged once.
-    config_changes_seen: std::collections::BTreeSet<u64>,
+    /// Queued config changes already reported (treasury, id), so each is logged once.
+    config_changes_seen: std::collections::BTreeSet<(Pubkey, u64)>,
 }
 
 impl Keeper {
@@ -164,6 +154,20 @@ impl Keeper {
         addresses: TreasuryAddresses,
         dry_run: bool,
     ) -> Result<Self, KeeperError> {
+        Self::fleet(chain, model, config, keeper, vec![addresses], dry_run)
+    }
+
+    /// A keeper for several treasuries whose keeper is `keeper`: one journal (its keys scoped by
+    /// treasury when there is more than one), one observation pass and one inference batch per
+    /// tick; the config's payments, airdrops and proof rules apply to each treasury.
+    pub fn fleet(
+        chain: Arc<dyn Chain>,
+        model: Arc<dyn Model>,
+        config: KeeperConfig,
+        keeper: Keypair,
+        treasuries: Vec<TreasuryAddresses>,
+        dry_run: bool,
+    ) -> Result<Self, KeeperError> {
         let journal = Journal::open(&config.run.decision_log)?;
         Ok(Self {
             chain,
@@ -171,7 +175,7 @@ impl Keeper {
             proofs: None,
             config,
             keeper,
-            addresses,
+            treasuries,
             journal,
             metrics: Arc::default(),
             dry_run,
@@ -194,8 +198,31 @@ impl Keeper {
         &self.journal
     }
 
+    /// The first treasury's snapshot.
     pub async fn observe(&self) -> Result<Snapshot, KeeperError> {
-        observe(self.chain.as_ref(), &self.addresses, &self.config.sol_wallets()).await.map_err(KeeperError::Observe)
+        let mut all = self.observe_all().await?;
+        all.truncate(1);
+        all.pop().ok_or_else(|| KeeperError::Observe(crate::chain::ChainError::Other("no treasury to keep".into())))
+    }
+
+    pub async fn observe_all(&self) -> Result<Vec<Snapshot>, KeeperError> {
+        crate::observe::observe_many(self.chain.as_ref(), &self.treasuries, &self.config.sol_wallets())
+            .await
+            .map_err(KeeperError::Observe)
+    }
+
+    pub fn treasuries(&self) -> &[TreasuryAddresses] {
+        &self.treasuries
+    }
+
+    /// The journal's and the report's key for `key` of `treasury`: as is for one treasury (so a
+    /// journal written before fleets still counts), `<treasury>/<key>` in a fleet.
+    fn scoped(&self, treasury: &Pubkey, key: &str) -> String {
+        if self.treasuries.len() == 1 {
+            key.to_string()
+        } else {
+            format!("{treasury}/{key}")
+        }
     }
 
     pub async fn tick(&mut self) -> Result<TickReport, KeeperError> {
@@ -204,28 +231,50 @@ impl Keeper {
         if !self.dry_run {
             self.reconcile(&mut report).await?;
         }
-        let snapshot = match self.observe().await {
-            Ok(snapshot) => snapshot,
+        let snapshots = match self.observe_all().await {
+            Ok(snapshots) => snapshots,
             Err(error) => {
                 self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "observe_failed")]);
                 self.metrics.tick_finished(None);
                 return Err(error);
             }
         };
-        report.now = snapshot.now;
-        self.report_balances(&snapshot).await;
-        self.metrics.set_gauge("covenant_keeper_config_changes_queued", snapshot.config_changes.len() as f64);
-        for (_, request) in snapshot.config_changes.iter().filter(|(_, r)| self.config_changes_seen.insert(r.id)) {
-            // Loud on purpose: a loosening change nobody expected is how a stolen operator key shows.
-            tracing::warn!(
-                id = request.id,
-                executable_at = request.executable_at,
-                change = %crate::status::describe_change(&request.change),
-                "queued config change: cancel it with the guardian key if nobody meant it"
-            );
+        let now = snapshots.first().map_or(0, |snapshot| snapshot.now);
+        report.now = now;
+        self.report_balances(&snapshots).await;
+        let queued: usize = snapshots.iter().map(|snapshot| snapshot.config_changes.len()).sum();
+        self.metrics.set_gauge("covenant_keeper_config_changes_queued", queued as f64);
+        for snapshot in &snapshots {
+            let treasury = snapshot.addresses.treasury;
+            for (_, request) in &snapshot.config_changes {
+                if self.config_changes_seen.insert((treasury, request.id)) {
+                    // Loud on purpose: a loosening change nobody expected is how a stolen operator key shows.
+                    tracing::warn!(
+                        %treasury,
+                        id = request.id,
+                        executable_at = request.executable_at,
+                        change = %crate::status::describe_change(&request.change),
+                        "queued config change: cancel it with the guardian key if nobody meant it"
+                    );
+                }
+            }
         }
-        let settled = self.journal.settled_or_open();
-        let jobs = proof_jobs(&snapshot, &self.config, &settled);
+        // What the journal holds, split by treasury (a fleet's keys are `<treasury>/<key>`).
+        let mut settled: HashMap<Pubkey, HashSet<String>> = HashMap::new();
+        for key in self.journal.settled_or_open() {
+            match (self.treasuries.len(), key.split_once('/')) {
+                (1, _) => settled.entry(self.treasuries[0].treasury).or_default().insert(key),
+                (_, Some((treasury, rest))) => match treasury.parse::<Pubkey>() {
+                    Ok(treasury) => settled.entry(treasury).or_default().insert(rest.to_string()),
+                    Err(_) => false,
+                },
+                _ => false,
+            };
+        }
+        let none = HashSet::new();
+        let settled_of = |snapshot: &Snapshot| settled.get(&snapshot.addresses.treasury).unwrap_or(&none);
+        let jobs: Vec<_> =
+            snapshots.iter().flat_map(|snapshot| proof_jobs(snapshot, &self.config, settled_of(snapshot))).collect();
         let proofs = match (&self.proofs, jobs.is_empty()) {
             (Some(reader), false) => {
                 let started = Instant::now();
@@ -235,11 +284,18 @@ impl Keeper {
             }
             _ => Default::default(),
         };
-        let found = candidates(&snapshot, &self.config, &settled, &proofs);
+        // Every treasury's candidates, scored in one batch.
+        let found: Vec<(usize, crate::decide::Candidate)> = snapshots
+            .iter()
+            .enumerate()
+            .flat_map(|(index, snapshot)| {
+                candidates(snapshot, &self.config, settled_of(snapshot), &proofs).into_iter().map(move |c| (index, c))
+            })
+            .collect();
         report.candidates = found.len();
 
-        let scored: Vec<usize> = (0..found.len()).filter(|&i| found[i].is_scored()).collect();
-        let rows: Vec<_> = scored.iter().map(|&i| found[i].features).collect();
+        let scored: Vec<usize> = (0..found.len()).filter(|&i| found[i].1.is_scored()).collect();
+        let rows: Vec<_> = scored.iter().map(|&i| found[i].1.features).collect();
         let model = self.model.clone();
         let started = Instant::now();
         let scores = tokio::task::spawn_blocking(move || model.score(&rows))
@@ -251,78 +307,81 @@ impl Keeper {
             score_of[i] = Some(score);
         }
 
-        let mut guard = Guard::new(&snapshot);
-        let mut sent = 0usize;
-        for (candidate, score) in found.iter().zip(score_of) {
+        let mut guards: Vec<Guard> = snapshots.iter().map(Guard::new).collect();
+        // `max_actions_per_tick` is per treasury: a large fleet does not starve its last members.
+        let mut sent = vec![0usize; snapshots.len()];
+        for ((index, candidate), score) in found.iter().zip(score_of) {
+            let snapshot = &snapshots[*index];
+            let key = self.scoped(&snapshot.addresses.treasury, &candidate.key);
             let proposal = propose(candidate, score, &self.config);
             if let Some(review) = review(candidate, &proposal, score) {
-                report.claims.insert(candidate.key.clone(), review);
+                report.claims.insert(key.clone(), review);
             }
             let verdict = match proposal {
                 Proposal::Hold(reason) => {
-                    report.held.push(candidate.key.clone());
-                    self.log_decision(&snapshot, candidate, score, None, reason)?;
+                    report.held.push(key);
+                    self.log_decision(snapshot, candidate, score, None, reason)?;
                     continue;
                 }
                 Proposal::Act(intent) => {
-                    let verdict = guard.check(&intent);
+                    let verdict = guards[*index].check(&intent);
                     let priced = match &verdict {
                         Verdict::Pass { intent } | Verdict::Clamped { intent, .. } => intent.clone(),
                         Verdict::Refused { .. } => intent,
                     };
-                    report.intents.insert(candidate.key.clone(), priced);
+                    report.intents.insert(key.clone(), priced);
                     verdict
                 }
             };
-            let record = self.log_decision(&snapshot, candidate, score, Some(&verdict), "")?;
+            let record = self.log_decision(snapshot, candidate, score, Some(&verdict), "")?;
             let intent = match &verdict {
                 Verdict::Refused { code, .. } => {
                     self.metrics.count("covenant_keeper_refusals_total", &[("reason", code)]);
-                    report.refused.push((candidate.key.clone(), code.clone()));
+                    report.refused.push((key, code.clone()));
                     continue;
                 }
                 Verdict::Clamped { intent, .. } => {
-                    report.clamped.push(candidate.key.clone());
+                    report.clamped.push(key.clone());
                     intent.clone()
                 }
                 Verdict::Pass { intent } => intent.clone(),
             };
-            if self.dry_run || sent >= self.config.run.max_actions_per_tick {
-                report.not_sent.push(candidate.key.clone());
+            if self.dry_run || sent[*index] >= self.config.run.max_actions_per_tick {
+                report.not_sent.push(key);
                 continue;
             }
-            sent += 1;
-            self.act(&candidate.key, &intent, &snapshot, record, &mut report).await?;
+            sent[*index] += 1;
+            self.act(&candidate.key, &key, &intent, snapshot, record, &mut report).await?;
         }
         // Held and refused decisions, and outcomes, reach the disk once per tick.
         self.journal.sync()?;
         self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "ok")]);
-        self.metrics.tick_finished(Some(snapshot.now));
+        self.metrics.tick_finished(Some(now));
         self.metrics.set_gauge("covenant_keeper_open_intents", self.journal.open_intents().len() as f64);
         Ok(report)
     }
 
     /// Gauges for what an operator watches: the fee payer's lamports, the vault's balances, pause.
-    async fn report_balances(&self, snapshot: &Snapshot) {
-        let treasury = self.addresses.treasury.to_string();
+    async fn report_balances(&self, snapshots: &[Snapshot]) {
         if let Ok(accounts) = self.chain.accounts(&[self.keeper.pubkey()]).await {
             let lamports = accounts.into_iter().next().flatten().map_or(0, |account| account.lamports);
             self.metrics.set_gauge("covenant_keeper_fee_payer_lamports", lamports as f64);
         }
+        // Labelled per treasury up to `metrics_treasury_labels` (series cost memory in every
+        // scraper); the fleet's size and its paused count are always there.
         let vault = "covenant_keeper_vault_balance";
-        self.metrics.set_labeled_gauge(
-            vault,
-            &[("treasury", &treasury), ("asset", "SOL")],
-            snapshot.vault_spendable as f64,
-        );
-        for (mint, amount) in &snapshot.token_balances {
-            self.metrics.set_labeled_gauge(
-                vault,
-                &[("treasury", &treasury), ("asset", &mint.to_string())],
-                *amount as f64,
-            );
+        for snapshot in snapshots.iter().take(self.config.run.metrics_treasury_labels) {
+            let treasury = snapshot.addresses.treasury.to_string();
+            let sol = snapshot.vault_spendable as f64;
+            self.metrics.set_labeled_gauge(vault, &[("treasury", &treasury), ("asset", "SOL")], sol);
+            for (mint, amount) in &snapshot.token_balances {
+                let labels = [("treasury", treasury.as_str()), ("asset", &mint.to_string())];
+                self.metrics.set_labeled_gauge(vault, &labels, *amount as f64);
+            }
         }
-        self.metrics.set_gauge("covenant_keeper_paused", f64::from(u8::from(snapshot.treasury.paused)));
+        let paused = snapshots.iter().filter(|snapshot| snapshot.treasury.paused).count();
+        self.metrics.set_gauge("covenant_keeper_paused", paused as f64);
+        self.metrics.set_gauge("covenant_keeper_treasuries", snapshots.len() as f64);
     }
 
     fn log_decision(
@@ -362,7 +421,7 @@ impl Keeper {
         self.journal.decision(serde_json::json!({
             "tick": self.tick,
             "time": snapshot.now,
-            "treasury": self.addresses.treasury.to_string(),
+            "treasury": snapshot.addresses.treasury.to_string(),
             "kind": kind_label(kind),
             "outcome": outcome,
             "model_version": self.model.info().version,
@@ -374,167 +433,6 @@ impl Keeper {
         }))?;
         Ok(DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
     }
-
-    async fn act(
-        &mut self,
-        key: &str,
-        intent: &Intent,
-        snapshot: &Snapshot,
-        decision: DecisionRecord,
-        report: &mut TickReport,
-    ) -> Result<(), KeeperError> {
-        let keeper = self.keeper.pubkey();
-        let ixs = match act::instructions(intent, snapshot, &keeper, decision) {
-            Ok(ixs) => crate::exactly_once::marked(key, &snapshot.addresses, &keeper, ixs),
-            Err(error) => {
-                report.failed.push((key.into(), error.to_string()));
-                return Ok(());
-            }
-        };
-        let writable: Vec<Pubkey> = ixs
-            .iter()
-            .flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey))
-            .collect();
-        let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
-        let fee = priority_fee(&recent, &self.config.fees);
-        for _ in 0..self.config.run.attempts {
-            let blockhash = match self.chain.latest_blockhash().await {
-                Ok(blockhash) => blockhash,
-                Err(error) => {
-                    report.retries += 1;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
-                    continue;
-                }
-            };
-            // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
-            let probe = act::unsigned(&ixs, 1_400_000, fee, &keeper, blockhash);
-            let units = match self.chain.simulate(&probe).await {
-                Ok(simulation) => match simulation.error {
-                    Some(error) if crate::exactly_once::done_elsewhere(key, &error) => {
-                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
-                        report.done_elsewhere.push(key.into());
-                        return Ok(());
-                    }
-                    Some(error) => {
-                        // The program (or runtime) refuses it: nothing is sent.
-                        self.metrics
-                            .count("covenant_keeper_transactions_total", &[("outcome", "refused_in_simulation")]);
-                        report.failed.push((key.into(), describe(&error)));
-                        return Ok(());
-                    }
-                    None => compute_limit(simulation.units_consumed),
-                },
-                Err(_) => compute_limit(None),
-            };
-            let tx = act::sign(&ixs, units, fee, &self.keeper, blockhash);
-            let signature = tx.signatures[0].to_string();
-            let encoded = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&tx).unwrap_or_default());
-            self.journal.intent(OpenIntent { key: key.into(), signature: signature.clone(), transaction: encoded })?;
-            match self.send(key, &tx, report).await {
-                Sent::Landed => {
-                    self.journal.outcome(key, &signature, Settlement::Landed, None)?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "landed")]);
-                    report.landed.push(key.into());
-                    return Ok(());
-                }
-                Sent::Failed(detail) => {
-                    self.journal.outcome(key, &signature, Settlement::Failed, Some(detail.clone()))?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "failed")]);
-                    report.failed.push((key.into(), detail));
-                    return Ok(());
-                }
-                Sent::DoneElsewhere => {
-                    let detail = "done by another keeper (its marker refused this one)".to_string();
-                    self.journal.outcome(key, &signature, Settlement::Failed, Some(detail))?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
-                    report.done_elsewhere.push(key.into());
-                    return Ok(());
-                }
-                Sent::Expired => {
-                    self.journal.outcome(key, &signature, Settlement::Expired, None)?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "blockhash_expired")]);
-                    report.retries += 1;
-                }
-                Sent::Unsettled => {
-                    report.unsettled.push(key.into());
-                    return Ok(());
-                }
-            }
-        }
-        report.unsettled.push(key.into());
-        Ok(())
-    }
-
-    /// Sends one signed transaction until it is settled; on network trouble, asks whether it landed
-    /// before resending the same bytes (same signature: it can land at most once).
-    async fn send(&self, key: &str, tx: &Transaction, report: &mut TickReport) -> Sent {
-        let signature = tx.signatures[0];
-        for attempt in 0..self.config.run.attempts {
-            match self.chain.send_and_confirm(tx).await {
-                Ok(_) | Err(ChainError::AlreadyProcessed) => return Sent::Landed,
-                Err(ChainError::Rejected { error, .. }) if crate::exactly_once::done_elsewhere(key, &error) => {
-                    return Sent::DoneElsewhere
-                }
-                Err(ChainError::Rejected { error, .. }) => return Sent::Failed(describe(&error)),
-                Err(ChainError::BlockhashExpired) => {
-                    return match self.chain.signature_status(&signature).await {
-                        Ok(Some(Ok(()))) => Sent::Landed,
-                        _ => Sent::Expired,
-                    };
-                }
-                Err(error) => {
-                    report.retries += 1;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
-                    tracing::warn!(%signature, %error, attempt, "send failed; checking whether it landed");
-                    match self.chain.signature_status(&signature).await {
-                        Ok(Some(Ok(()))) => return Sent::Landed,
-                        Ok(Some(Err(error))) => return Sent::Failed(describe(&error)),
-                        _ => tokio::time::sleep(self.config.run.backoff(attempt)).await,
-                    }
-                }
-            }
-        }
-        Sent::Unsettled
-    }
-
-    /// Settles what an earlier run left in flight, before anything new is decided.
-    async fn reconcile(&mut self, report: &mut TickReport) -> Result<(), KeeperError> {
-        for intent in self.journal.open_intents() {
-            let Ok(signature) = intent.signature.parse::<Signature>() else { continue };
-            let settlement = match self.chain.signature_status(&signature).await {
-                Ok(Some(Ok(()))) => Some((Settlement::Landed, None)),
-                Ok(Some(Err(error))) => Some((Settlement::Failed, Some(describe(&error)))),
-                // Unseen: the very same bytes go out again, through the same send path as a new action.
-                Ok(None) => match decode_transaction(&intent.transaction) {
-                    Some(tx) => match self.send(&intent.key, &tx, report).await {
-                        Sent::Landed => Some((Settlement::Landed, None)),
-                        Sent::Expired => Some((Settlement::Expired, None)),
-                        Sent::Failed(detail) => Some((Settlement::Failed, Some(detail))),
-                        Sent::DoneElsewhere => Some((
-                            Settlement::Failed,
-                            Some("done by another keeper (its marker refused this one)".into()),
-                        )),
-                        Sent::Unsettled => None,
-                    },
-                    None => None,
-                },
-                Err(_) => None,
-            };
-            if let Some((settlement, detail)) = settlement {
-                self.journal.outcome(&intent.key, &intent.signature, settlement, detail)?;
-                if settlement == Settlement::Landed {
-                    report.landed.push(intent.key.clone());
-                }
-                report.reconciled.push((intent.key.clone(), settlement));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn decode_transaction(encoded: &str) -> Option<Transaction> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
-    bincode::deserialize(&bytes).ok()
 }
 
 fn kind_label(kind: Kind) -> &'static str {
