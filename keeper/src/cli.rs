@@ -61,7 +61,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Create the treasury, its policies and payees from the config (operator key); skips what exists.
     Init {
@@ -84,6 +84,12 @@ pub enum Command {
         /// (overrides fleet.shard; e.g. a StatefulSet pod's ordinal of its replicas).
         #[arg(long, value_name = "I/N")]
         shard: Option<crate::fleet::Shard>,
+        /// The journal (overrides loop.decision_log): one per process, e.g. per shard.
+        #[arg(long, env = "COVENANT_DECISION_LOG", value_name = "PATH")]
+        decision_log: Option<PathBuf>,
+        /// Serve /metrics and /healthz here (overrides loop.metrics_addr).
+        #[arg(long, env = "COVENANT_METRICS_ADDR", value_name = "HOST:PORT")]
+        metrics_addr: Option<String>,
     },
     /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens (no key).
     Status,
@@ -277,7 +283,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = settings(&cli)?;
     let chain: Arc<dyn Chain> = Arc::new(setup::rpc_chain(&settings.url, settings.commitment, &settings.config));
-    if let Command::Run { once, dry_run, all, shard } = cli.command {
+    if let Command::Run { once, dry_run, all, shard, decision_log, metrics_addr } = cli.command.clone() {
+        let mut settings = settings;
+        if let Some(path) = decision_log {
+            settings.config.run.decision_log = path;
+        }
+        if let Some(addr) = metrics_addr {
+            settings.config.run.metrics_addr = Some(addr);
+        }
         let keeper = keeper_keypair(&cli, &settings.config)?;
         let primary = crate::commands::treasury(&settings.config, &cli.config)
             .with_context(|| format!("config file {}", cli.config.display()))?;

@@ -2,7 +2,7 @@
 //! arithmetic, and lines for people or JSON for scripts.
 
 /// An amount of SOL: `--amount` in SOL (exact, up to 9 decimals) or `--lamports`.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Clone, Debug)]
 #[group(required = true, multiple = false)]
 pub struct AmountArgs {
     /// In SOL, e.g. 1.5.

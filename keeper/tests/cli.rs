@@ -215,3 +215,40 @@ fn logs_have_no_colour_codes_in_a_pipe_and_can_be_json() {
     assert!(output.status.success() && stderr.trim().is_empty(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("model ok"));
 }
+
+#[test]
+fn the_deploy_manifests_run_commands_and_a_config_the_keeper_accepts() {
+    use clap::Parser;
+    use covenant_keeper::cli::{Cli, Command};
+    let parse_run = |line: &str| {
+        let args: Vec<String> = std::iter::once("covenant-keeper".to_string())
+            .chain(
+                line.split_whitespace().skip_while(|word| !word.ends_with("covenant-keeper")).skip(1).map(String::from),
+            )
+            .collect();
+        match Cli::try_parse_from(&args).unwrap_or_else(|error| panic!("{args:?}: {error}")).command {
+            Command::Run { all, shard, .. } => (all, shard.map(|shard| shard.to_string())),
+            other => panic!("not run: {other:?}"),
+        }
+    };
+    // Kubernetes: pod 1 of 2 replicas keeps shard 1/2 of every treasury of its key.
+    let kubernetes = include_str!("../../deploy/kubernetes/keeper.yaml");
+    let line = kubernetes.lines().find(|line| line.contains("exec covenant-keeper run")).expect("the pod's command");
+    let line = line.replace("\"${HOSTNAME##*-}/${REPLICAS}\"", "1/2");
+    assert_eq!(parse_run(&line), (true, Some("1/2".into())));
+    let toml: String = kubernetes
+        .lines()
+        .skip_while(|line| !line.contains("keeper.toml: |"))
+        .skip(1)
+        .take_while(|line| line.starts_with("    ") || line.trim().is_empty())
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let key = solana_signer::Signer::pubkey(&Keypair::new()).to_string();
+    let config = covenant_keeper::config::KeeperConfig::parse(&toml.replace("<operator pubkey>", &key))
+        .unwrap_or_else(|error| panic!("the ConfigMap's keeper.toml: {error}"));
+    assert!(config.fleet.all && config.run.metrics_addr.as_deref() == Some("0.0.0.0:9464"));
+    // systemd: instance 0 of SHARDS=2.
+    let unit = include_str!("../../deploy/systemd/covenant-keeper@.service");
+    let exec = unit.lines().find_map(|line| line.strip_prefix("ExecStart=")).expect("ExecStart");
+    assert_eq!(parse_run(&exec.replace("%i", "0").replace("${SHARDS}", "2")), (true, Some("0/2".into())));
+}
