@@ -159,6 +159,20 @@ impl Journal {
         self.append(&Entry::Decision(Box::new(record)), false)
     }
 
+    /// A batch of intents, on disk (one sync for all of them) before any of them is sent.
+    pub fn intents(&mut self, batch: Vec<OpenIntent>) -> Result<(), JournalError> {
+        for intent in batch {
+            let entry = Entry::Intent {
+                key: intent.key.clone(),
+                signature: intent.signature.clone(),
+                transaction: intent.transaction.clone(),
+            };
+            self.append(&entry, false)?;
+            self.open.insert(intent.key.clone(), intent);
+        }
+        self.sync()
+    }
+
     pub fn intent(&mut self, intent: OpenIntent) -> Result<(), JournalError> {
         self.append(
             &Entry::Intent {

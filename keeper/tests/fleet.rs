@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
@@ -29,39 +30,58 @@ use solana_transaction_error::TransactionError;
 
 const RENT: u64 = 50_000_000;
 
-/// A keeper's view that never sees markers: it observed before the other keeper's transaction
-/// landed, so it tries everything, and only the chain can stop it.
-struct Blind(Arc<BankChain>);
+/// Another keeper's view of the bank: `blind`, it never sees markers (it observed before the other
+/// keeper's transaction landed, so it tries everything and only the chain can stop it); it also
+/// counts how many transactions are in flight at once.
+struct View {
+    inner: Arc<BankChain>,
+    blind: bool,
+    in_flight: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl View {
+    fn new(inner: Arc<BankChain>, blind: bool) -> Self {
+        Self { inner, blind, in_flight: AtomicUsize::new(0), most: AtomicUsize::new(0) }
+    }
+}
 
 #[async_trait]
-impl Chain for Blind {
+impl Chain for View {
     fn endpoint(&self) -> String {
-        "a keeper that observed too early".into()
+        "another keeper's view".into()
     }
     async fn accounts(&self, keys: &[Pubkey]) -> ChainResult<Vec<Option<Account>>> {
-        self.0.accounts(keys).await
+        self.inner.accounts(keys).await
     }
     async fn program_accounts(&self, program: &Pubkey, filters: &[Memcmp]) -> ChainResult<Vec<(Pubkey, Account)>> {
-        let found = self.0.program_accounts(program, filters).await?;
-        Ok(found.into_iter().filter(|(_, account)| !account.data.starts_with(ActionMarker::DISCRIMINATOR)).collect())
+        let found = self.inner.program_accounts(program, filters).await?;
+        let hidden = |account: &Account| self.blind && account.data.starts_with(ActionMarker::DISCRIMINATOR);
+        Ok(found.into_iter().filter(|(_, account)| !hidden(account)).collect())
     }
     async fn latest_blockhash(&self) -> ChainResult<Hash> {
-        self.0.latest_blockhash().await
+        self.inner.latest_blockhash().await
     }
     async fn simulate(&self, tx: &Transaction) -> ChainResult<Simulation> {
-        self.0.simulate(tx).await
+        self.inner.simulate(tx).await
     }
     async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
-        self.0.send_and_confirm(tx).await
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        // A confirmation takes a while on a real cluster: long enough here for the others to start.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let sent = self.inner.send_and_confirm(tx).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        sent
     }
     async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>> {
-        self.0.signature_status(signature).await
+        self.inner.signature_status(signature).await
     }
     async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
-        self.0.recent_priority_fees(accounts).await
+        self.inner.recent_priority_fees(accounts).await
     }
     async fn minimum_balance(&self, data_len: usize) -> ChainResult<u64> {
-        self.0.minimum_balance(data_len).await
+        self.inner.minimum_balance(data_len).await
     }
 }
 
@@ -103,7 +123,7 @@ async fn a_keeper_that_did_not_see_the_others_payment_is_stopped_by_the_chain() 
     let fans = [Pubkey::new_unique(), Pubkey::new_unique()];
     let mint = launch_with_airdrop(&mut world, &fans).await;
     let mut first = world.keeper();
-    let mut blind = world.other_keeper(Arc::new(Blind(world.chain.clone())), "blind.jsonl");
+    let mut blind = world.other_keeper(Arc::new(View::new(world.chain.clone(), true)), "blind.jsonl");
     for _ in 0..3 {
         let done = first.tick().await.expect("first keeper");
         let period = format!("pay:rent:{}", world.now().await / HOUR);
@@ -232,18 +252,22 @@ async fn more_treasuries(world: &World, count: u64, vault: u64) -> Vec<covenant:
 }
 
 fn fleet_keeper(world: &World, treasuries: Vec<covenant::sdk::TreasuryAddresses>, journal: &str) -> Keeper {
+    fleet_on(world, world.chain.clone(), treasuries, journal, 32)
+}
+
+fn fleet_on(
+    world: &World,
+    chain: Arc<dyn Chain>,
+    treasuries: Vec<covenant::sdk::TreasuryAddresses>,
+    journal: &str,
+    max_in_flight: usize,
+) -> Keeper {
     let mut config = world.config.clone();
     config.run.decision_log = world.dir.path().join(journal);
-    Keeper::fleet(
-        world.chain.clone(),
-        common::default_model(),
-        config,
-        world.keeper.insecure_clone(),
-        treasuries,
-        false,
-    )
-    .expect("fleet starts")
-    .with_proof_reader(world.reader())
+    config.run.max_in_flight = max_in_flight;
+    Keeper::fleet(chain, common::default_model(), config, world.keeper.insecure_clone(), treasuries, false)
+        .expect("fleet starts")
+        .with_proof_reader(world.reader())
 }
 
 #[tokio::test]
@@ -283,4 +307,27 @@ async fn a_fleet_split_over_two_shards_and_an_overlapping_third_pays_each_treasu
     let metrics = a.metrics().render();
     let kept = a.treasuries().len();
     assert!(metrics.contains(&format!("covenant_keeper_treasuries {kept}")), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_fleet_sends_its_treasuries_at_once_within_its_in_flight_bound() {
+    let landlord = Pubkey::new_unique();
+    let world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    more_treasuries(&world, 5, 10 * SOL).await;
+    let all = covenant_keeper::fleet::discover(world.chain.as_ref(), &world.keeper.pubkey()).await.expect("scan");
+    let view = Arc::new(View::new(world.chain.clone(), false));
+    let mut fleet = fleet_on(&world, view.clone(), all, "fleet.jsonl", 3);
+    let report = fleet.tick().await.expect("tick");
+    assert_eq!(report.landed.len(), 6, "{report:?}");
+    assert_eq!(view.most.load(Ordering::SeqCst), 3, "three at a time, never more");
+    assert_eq!(world.lamports(landlord).await, 6 * RENT);
+    // The whole wave's intents reached the journal before any of them was sent.
+    let log = std::fs::read_to_string(world.dir.path().join("fleet.jsonl")).expect("journal");
+    let kinds: Vec<String> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|line| line["type"].as_str().map(String::from))
+        .filter(|kind| kind != "decision")
+        .collect();
+    assert_eq!(kinds[..3], ["intent", "intent", "intent"], "{kinds:?}");
 }

@@ -294,6 +294,9 @@ pub struct LoopConfig {
     pub tick_seconds: u64,
     #[serde(default = "defaults::max_actions")]
     pub max_actions_per_tick: usize,
+    /// Transactions in flight at once across a fleet's treasuries (one treasury's go in order).
+    #[serde(default = "defaults::max_in_flight")]
+    pub max_in_flight: usize,
     /// Attempts per transaction (network faults and expired blockhashes).
     #[serde(default = "defaults::attempts")]
     pub attempts: u32,
@@ -318,6 +321,7 @@ impl Default for LoopConfig {
         Self {
             tick_seconds: defaults::tick_seconds(),
             max_actions_per_tick: defaults::max_actions(),
+            max_in_flight: defaults::max_in_flight(),
             attempts: defaults::attempts(),
             retry_base_ms: defaults::retry_base_ms(),
             retry_max_ms: defaults::retry_max_ms(),
@@ -378,6 +382,9 @@ mod defaults {
     }
     pub fn retry_max_ms() -> u64 {
         8_000
+    }
+    pub fn max_in_flight() -> usize {
+        32
     }
     pub fn metrics_treasury_labels() -> usize {
         1_000
@@ -523,8 +530,8 @@ impl KeeperConfig {
         if self.fees.floor_micro_lamports > self.fees.cap_micro_lamports || self.fees.percentile > 100 {
             return Err("fees: need floor_micro_lamports <= cap_micro_lamports and percentile <= 100".into());
         }
-        if self.run.attempts == 0 || self.run.max_actions_per_tick == 0 {
-            return Err("loop: attempts and max_actions_per_tick must be positive".into());
+        if self.run.attempts == 0 || self.run.max_actions_per_tick == 0 || self.run.max_in_flight == 0 {
+            return Err("loop: attempts, max_actions_per_tick and max_in_flight must be positive".into());
         }
         for (i, treasury) in self.fleet.treasuries.iter().enumerate() {
             parse_pubkey(treasury).map_err(|error| format!("fleet.treasuries[{i}]: {error}"))?;

@@ -310,6 +310,7 @@ impl Keeper {
         let mut guards: Vec<Guard> = snapshots.iter().map(Guard::new).collect();
         // `max_actions_per_tick` is per treasury: a large fleet does not starve its last members.
         let mut sent = vec![0usize; snapshots.len()];
+        let mut actions = Vec::new();
         for ((index, candidate), score) in found.iter().zip(score_of) {
             let snapshot = &snapshots[*index];
             let key = self.scoped(&snapshot.addresses.treasury, &candidate.key);
@@ -351,8 +352,9 @@ impl Keeper {
                 continue;
             }
             sent[*index] += 1;
-            self.act(&candidate.key, &key, &intent, snapshot, record, &mut report).await?;
+            actions.push(send::Action { action: candidate.key.clone(), key, intent, snapshot, decision: record });
         }
+        self.act_all(actions, &mut report).await?;
         // Held and refused decisions, and outcomes, reach the disk once per tick.
         self.journal.sync()?;
         self.metrics.count("covenant_keeper_ticks_total", &[("outcome", "ok")]);

@@ -1,6 +1,8 @@
 //! The sending half of a tick: build, mark, simulate, price, sign, journal, send and confirm each
 //! guarded intent, and settle what an earlier run left in flight.
 
+use std::collections::{HashMap, VecDeque};
+
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use covenant::state::DecisionRecord;
@@ -15,6 +17,30 @@ use crate::decide::Intent;
 use crate::journal::{OpenIntent, Settlement};
 use crate::observe::Snapshot;
 
+/// One guarded action waiting to be sent: its candidate key (what its marker and refusals are
+/// read from), its journal and report key (`Keeper::scoped`), and what was decided.
+pub(super) struct Action<'a> {
+    pub action: String,
+    pub key: String,
+    pub intent: Intent,
+    pub snapshot: &'a Snapshot,
+    pub decision: DecisionRecord,
+}
+
+/// An action's transaction, or why there is none.
+enum Prepared {
+    Ready(Transaction),
+    /// No blockhash this time (network): tried again in the wave's next attempt.
+    NoBlockhash,
+    /// Its simulation says another keeper already did it.
+    DoneElsewhere,
+    /// Its simulation says the program refuses it.
+    Refused(String),
+    Unbuildable(String),
+}
+
+const DONE_ELSEWHERE: &str = "done by another keeper (its marker or the program's state refused this one)";
+
 pub(super) enum Sent {
     Landed,
     Expired,
@@ -25,25 +51,117 @@ pub(super) enum Sent {
 }
 
 impl Keeper {
-    /// `action` is the candidate's own key (what its marker and refusals are read from), `key`
-    /// the journal's and the report's (`scoped`).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn act(
+    /// Sends every guarded action of the tick: treasury by treasury in order (a treasury's actions
+    /// may depend on each other, as proposals on the treasury's sequence), treasuries at once,
+    /// at most `loop.max_in_flight` transactions in flight. Each wave signs, puts its intents on
+    /// disk with one sync, sends, and records the outcomes; expired ones are signed again.
+    pub(super) async fn act_all(
         &mut self,
-        action: &str,
-        key: &str,
-        intent: &Intent,
-        snapshot: &Snapshot,
-        decision: DecisionRecord,
+        actions: Vec<Action<'_>>,
         report: &mut TickReport,
     ) -> Result<(), KeeperError> {
-        let keeper = self.keeper.pubkey();
-        let ixs = match act::instructions(intent, snapshot, &keeper, decision) {
-            Ok(ixs) => crate::exactly_once::marked(action, &snapshot.addresses, &keeper, ixs),
-            Err(error) => {
-                report.failed.push((key.into(), error.to_string()));
+        let mut queues: Vec<VecDeque<Action>> = Vec::new();
+        let mut queue_of: HashMap<Pubkey, usize> = HashMap::new();
+        for action in actions {
+            let index = *queue_of.entry(action.snapshot.addresses.treasury).or_insert_with(|| {
+                queues.push(VecDeque::new());
+                queues.len() - 1
+            });
+            queues[index].push_back(action);
+        }
+        let in_flight = self.config.run.max_in_flight.max(1);
+        loop {
+            let wave: Vec<Action> = queues.iter_mut().filter_map(VecDeque::pop_front).collect();
+            if wave.is_empty() {
                 return Ok(());
             }
+            for chunk in wave.chunks(in_flight) {
+                self.act_wave(chunk, report).await?;
+            }
+        }
+    }
+
+    async fn act_wave(&mut self, wave: &[Action<'_>], report: &mut TickReport) -> Result<(), KeeperError> {
+        let mut live: Vec<&Action> = wave.iter().collect();
+        for _ in 0..self.config.run.attempts {
+            if live.is_empty() {
+                return Ok(());
+            }
+            let prepared = futures::future::join_all(live.iter().map(|action| self.prepare(action))).await;
+            let (mut ready, mut again) = (Vec::new(), Vec::new());
+            for (action, prepared) in live.into_iter().zip(prepared) {
+                let key = action.key.clone();
+                match prepared {
+                    Prepared::Ready(tx) => ready.push((action, tx)),
+                    Prepared::NoBlockhash => {
+                        report.retries += 1;
+                        again.push(action);
+                    }
+                    Prepared::DoneElsewhere => {
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
+                        report.done_elsewhere.push(key);
+                    }
+                    Prepared::Refused(detail) => {
+                        // The program (or runtime) refuses it in simulation: nothing is sent.
+                        self.metrics
+                            .count("covenant_keeper_transactions_total", &[("outcome", "refused_in_simulation")]);
+                        report.failed.push((key, detail));
+                    }
+                    Prepared::Unbuildable(detail) => report.failed.push((key, detail)),
+                }
+            }
+            let intents = ready
+                .iter()
+                .map(|(action, tx)| OpenIntent {
+                    key: action.key.clone(),
+                    signature: tx.signatures[0].to_string(),
+                    transaction: base64::engine::general_purpose::STANDARD
+                        .encode(bincode::serialize(tx).unwrap_or_default()),
+                })
+                .collect();
+            self.journal.intents(intents)?;
+            let sent = futures::future::join_all(ready.iter().map(|(action, tx)| self.send(&action.action, tx))).await;
+            for ((action, tx), (sent, retries)) in ready.into_iter().zip(sent) {
+                report.retries += retries;
+                let (key, signature) = (action.key.as_str(), tx.signatures[0].to_string());
+                match sent {
+                    Sent::Landed => {
+                        self.journal.outcome(key, &signature, Settlement::Landed, None)?;
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "landed")]);
+                        report.landed.push(key.into());
+                    }
+                    Sent::Failed(detail) => {
+                        self.journal.outcome(key, &signature, Settlement::Failed, Some(detail.clone()))?;
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "failed")]);
+                        report.failed.push((key.into(), detail));
+                    }
+                    Sent::DoneElsewhere => {
+                        self.journal.outcome(key, &signature, Settlement::Failed, Some(DONE_ELSEWHERE.into()))?;
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
+                        report.done_elsewhere.push(key.into());
+                    }
+                    Sent::Expired => {
+                        self.journal.outcome(key, &signature, Settlement::Expired, None)?;
+                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "blockhash_expired")]);
+                        report.retries += 1;
+                        again.push(action);
+                    }
+                    Sent::Unsettled => report.unsettled.push(key.into()),
+                }
+            }
+            live = again;
+        }
+        report.unsettled.extend(live.into_iter().map(|action| action.key.clone()));
+        Ok(())
+    }
+
+    /// Builds, prices, simulates and signs one action's transaction (behind its marker).
+    async fn prepare(&self, action: &Action<'_>) -> Prepared {
+        let keeper = self.keeper.pubkey();
+        let snapshot = action.snapshot;
+        let ixs = match act::instructions(&action.intent, snapshot, &keeper, action.decision) {
+            Ok(ixs) => crate::exactly_once::marked(&action.action, &snapshot.addresses, &keeper, ixs),
+            Err(error) => return Prepared::Unbuildable(error.to_string()),
         };
         let writable: Vec<Pubkey> = ixs
             .iter()
@@ -51,104 +169,61 @@ impl Keeper {
             .collect();
         let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
         let fee = priority_fee(&recent, &self.config.fees);
-        for _ in 0..self.config.run.attempts {
-            let blockhash = match self.chain.latest_blockhash().await {
-                Ok(blockhash) => blockhash,
-                Err(error) => {
-                    report.retries += 1;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
-                    continue;
-                }
-            };
-            // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
-            let probe = act::unsigned(&ixs, 1_400_000, fee, &keeper, blockhash);
-            let units = match self.chain.simulate(&probe).await {
-                Ok(simulation) => match simulation.error {
-                    Some(error) if crate::exactly_once::done_elsewhere(action, &error) => {
-                        self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
-                        report.done_elsewhere.push(key.into());
-                        return Ok(());
-                    }
-                    Some(error) => {
-                        // The program (or runtime) refuses it: nothing is sent.
-                        self.metrics
-                            .count("covenant_keeper_transactions_total", &[("outcome", "refused_in_simulation")]);
-                        report.failed.push((key.into(), describe(&error)));
-                        return Ok(());
-                    }
-                    None => compute_limit(simulation.units_consumed),
-                },
-                Err(_) => compute_limit(None),
-            };
-            let tx = act::sign(&ixs, units, fee, &self.keeper, blockhash);
-            let signature = tx.signatures[0].to_string();
-            let encoded = base64::engine::general_purpose::STANDARD.encode(bincode::serialize(&tx).unwrap_or_default());
-            self.journal.intent(OpenIntent { key: key.into(), signature: signature.clone(), transaction: encoded })?;
-            match self.send(action, &tx, report).await {
-                Sent::Landed => {
-                    self.journal.outcome(key, &signature, Settlement::Landed, None)?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "landed")]);
-                    report.landed.push(key.into());
-                    return Ok(());
-                }
-                Sent::Failed(detail) => {
-                    self.journal.outcome(key, &signature, Settlement::Failed, Some(detail.clone()))?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "failed")]);
-                    report.failed.push((key.into(), detail));
-                    return Ok(());
-                }
-                Sent::DoneElsewhere => {
-                    let detail = "done by another keeper (its marker refused this one)".to_string();
-                    self.journal.outcome(key, &signature, Settlement::Failed, Some(detail))?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "done_elsewhere")]);
-                    report.done_elsewhere.push(key.into());
-                    return Ok(());
-                }
-                Sent::Expired => {
-                    self.journal.outcome(key, &signature, Settlement::Expired, None)?;
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "blockhash_expired")]);
-                    report.retries += 1;
-                }
-                Sent::Unsettled => {
-                    report.unsettled.push(key.into());
-                    return Ok(());
-                }
+        let blockhash = match self.chain.latest_blockhash().await {
+            Ok(blockhash) => blockhash,
+            Err(error) => {
+                self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
+                return Prepared::NoBlockhash;
             }
-        }
-        report.unsettled.push(key.into());
-        Ok(())
+        };
+        // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
+        let probe = act::unsigned(&ixs, act::MAX_COMPUTE_UNITS, fee, &keeper, blockhash);
+        let units = match self.chain.simulate(&probe).await {
+            Ok(simulation) => match simulation.error {
+                Some(error) if crate::exactly_once::done_elsewhere(&action.action, &error) => {
+                    return Prepared::DoneElsewhere
+                }
+                Some(error) => return Prepared::Refused(describe(&error)),
+                None => compute_limit(simulation.units_consumed),
+            },
+            Err(_) => compute_limit(None),
+        };
+        Prepared::Ready(act::sign(&ixs, units, fee, &self.keeper, blockhash))
     }
 
     /// Sends one signed transaction until it is settled; on network trouble, asks whether it landed
-    /// before resending the same bytes (same signature: it can land at most once).
-    async fn send(&self, key: &str, tx: &Transaction, report: &mut TickReport) -> Sent {
+    /// before resending the same bytes (same signature: it can land at most once). Returns how it
+    /// ended and how many retries it took.
+    async fn send(&self, key: &str, tx: &Transaction) -> (Sent, u32) {
         let signature = tx.signatures[0];
+        let mut retries = 0;
         for attempt in 0..self.config.run.attempts {
             match self.chain.send_and_confirm(tx).await {
-                Ok(_) | Err(ChainError::AlreadyProcessed) => return Sent::Landed,
+                Ok(_) | Err(ChainError::AlreadyProcessed) => return (Sent::Landed, retries),
                 Err(ChainError::Rejected { error, .. }) if crate::exactly_once::done_elsewhere(key, &error) => {
-                    return Sent::DoneElsewhere
+                    return (Sent::DoneElsewhere, retries)
                 }
-                Err(ChainError::Rejected { error, .. }) => return Sent::Failed(describe(&error)),
+                Err(ChainError::Rejected { error, .. }) => return (Sent::Failed(describe(&error)), retries),
                 Err(ChainError::BlockhashExpired) => {
-                    return match self.chain.signature_status(&signature).await {
+                    let sent = match self.chain.signature_status(&signature).await {
                         Ok(Some(Ok(()))) => Sent::Landed,
                         _ => Sent::Expired,
                     };
+                    return (sent, retries);
                 }
                 Err(error) => {
-                    report.retries += 1;
+                    retries += 1;
                     self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
                     tracing::warn!(%signature, %error, attempt, "send failed; checking whether it landed");
                     match self.chain.signature_status(&signature).await {
-                        Ok(Some(Ok(()))) => return Sent::Landed,
-                        Ok(Some(Err(error))) => return Sent::Failed(describe(&error)),
+                        Ok(Some(Ok(()))) => return (Sent::Landed, retries),
+                        Ok(Some(Err(error))) => return (Sent::Failed(describe(&error)), retries),
                         _ => tokio::time::sleep(self.config.run.backoff(attempt)).await,
                     }
                 }
             }
         }
-        Sent::Unsettled
+        (Sent::Unsettled, retries)
     }
 
     /// Settles what an earlier run left in flight, before anything new is decided.
@@ -160,16 +235,17 @@ impl Keeper {
                 Ok(Some(Err(error))) => Some((Settlement::Failed, Some(describe(&error)))),
                 // Unseen: the very same bytes go out again, through the same send path as a new action.
                 Ok(None) => match decode_transaction(&intent.transaction) {
-                    Some(tx) => match self.send(unscoped(&intent.key), &tx, report).await {
-                        Sent::Landed => Some((Settlement::Landed, None)),
-                        Sent::Expired => Some((Settlement::Expired, None)),
-                        Sent::Failed(detail) => Some((Settlement::Failed, Some(detail))),
-                        Sent::DoneElsewhere => Some((
-                            Settlement::Failed,
-                            Some("done by another keeper (its marker refused this one)".into()),
-                        )),
-                        Sent::Unsettled => None,
-                    },
+                    Some(tx) => {
+                        let (sent, retries) = self.send(unscoped(&intent.key), &tx).await;
+                        report.retries += retries;
+                        match sent {
+                            Sent::Landed => Some((Settlement::Landed, None)),
+                            Sent::Expired => Some((Settlement::Expired, None)),
+                            Sent::Failed(detail) => Some((Settlement::Failed, Some(detail))),
+                            Sent::DoneElsewhere => Some((Settlement::Failed, Some(DONE_ELSEWHERE.into()))),
+                            Sent::Unsettled => None,
+                        }
+                    }
                     None => None,
                 },
                 Err(_) => None,
