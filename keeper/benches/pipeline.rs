@@ -210,6 +210,9 @@ fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now: i64
     operator
 }
 
+/// One tick over N treasuries two ways in the same run: N single-treasury keepers one after the
+/// other (the baseline, up to 10,000: a journal file each), and one fleet keeper (one observation
+/// pass, one inference batch, one journal, sends in waves).
 async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<String> {
     let mut rows = Vec::new();
     let keeper = Keypair::new();
@@ -217,7 +220,7 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
     let payment = format!(
         "[[payment]]\nname = \"inference\"\nrecipient = \"{recipient}\"\namount = 10_000_000\nevery_seconds = 3_600\n"
     );
-    for count in [1usize, 100, 1_000, 10_000] {
+    for count in [1usize, 100, 1_000, 10_000, 100_000] {
         let rss_before = rss_mib();
         let now = 1_893_456_000;
         let mut chain = MemoryChain::default();
@@ -233,34 +236,57 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
         let operators: Vec<Pubkey> =
             (0..count).map(|id| synthetic_treasury(&mut chain, keeper.pubkey(), id as u64, now)).collect();
         let chain = Arc::new(chain);
+        let rss_state = rss_mib();
         let logs = dir.join(format!("tick-{count}"));
         std::fs::create_dir_all(&logs).expect("log dir");
-        let mut keepers: Vec<Keeper> = operators
-            .iter()
-            .enumerate()
-            .map(|(id, operator)| {
-                let config = config_for(*operator, id as u64, &logs.join(format!("{id}.jsonl")), &payment);
-                let t = TreasuryAddresses::new(*operator, id as u64);
-                Keeper::new(chain.clone(), model.clone(), config, keeper.insecure_clone(), t, false).expect("keeper")
-            })
-            .collect();
+        let treasuries: Vec<TreasuryAddresses> =
+            operators.iter().enumerate().map(|(id, operator)| TreasuryAddresses::new(*operator, id as u64)).collect();
+
+        let baseline = if count <= 10_000 {
+            let mut keepers: Vec<Keeper> = treasuries
+                .iter()
+                .enumerate()
+                .map(|(id, t)| {
+                    let config = config_for(t.operator, id as u64, &logs.join(format!("{id}.jsonl")), &payment);
+                    Keeper::new(chain.clone(), model.clone(), config, keeper.insecure_clone(), *t, false)
+                        .expect("keeper")
+                })
+                .collect();
+            let (cpu_start, wall_start) = (cpu_seconds(), Instant::now());
+            let mut landed = 0;
+            for keeper in &mut keepers {
+                landed += keeper.tick().await.expect("tick").landed.len();
+            }
+            let (cpu, wall) = (cpu_seconds() - cpu_start, wall_start.elapsed());
+            assert_eq!(landed, count, "every treasury paid its bill");
+            Some((cpu, wall))
+        } else {
+            None
+        };
+
+        let config = config_for(treasuries[0].operator, 0, &logs.join("fleet.jsonl"), &payment);
+        let mut fleet = Keeper::fleet(chain.clone(), model.clone(), config, keeper.insecure_clone(), treasuries, false)
+            .expect("fleet");
         let rss_ready = rss_mib();
         let (cpu_start, wall_start) = (cpu_seconds(), Instant::now());
-        let mut landed = 0;
-        for keeper in &mut keepers {
-            landed += keeper.tick().await.expect("tick").landed.len();
-        }
+        let landed = fleet.tick().await.expect("fleet tick").landed.len();
         let (cpu, wall) = (cpu_seconds() - cpu_start, wall_start.elapsed());
         assert_eq!(landed, count, "every treasury paid its bill");
+        let versus = match baseline {
+            Some((base_cpu, base_wall)) => {
+                format!("{:.3} s / {:.3} s | {:.2}×", base_wall.as_secs_f64(), base_cpu, cpu / base_cpu.max(1e-9))
+            }
+            None => "— | —".into(),
+        };
         rows.push(format!(
-            "| {count} | {:.3} s | {:.3} s | {:.1} µs | {:.0} MiB | {:.0} MiB |",
+            "| {count} | {:.3} s | {:.3} s | {:.1} µs | {versus} | {:.0} MiB | {:.0} MiB |",
             wall.as_secs_f64(),
             cpu,
             cpu * 1e6 / count as f64,
-            rss_ready - rss_before,
-            rss_mib() - rss_before
+            rss_state - rss_before,
+            rss_mib().max(rss_ready) - rss_before
         ));
-        drop(keepers);
+        drop(fleet);
         std::fs::remove_dir_all(&logs).ok();
     }
     rows
@@ -466,9 +492,9 @@ async fn run() {
     out!(out, "| bare ed25519 sign of one message | {} | | 1.00× |", micros(ed25519));
     out!(out, "| build+sign, per transaction | {} | | {} |", micros(build_sign), ratio(build_sign, ed25519));
 
-    out!(out, "\n## One tick over N treasuries (memory chain; sequential; journals on disk)\n");
-    out!(out, "| treasuries | wall | CPU | CPU per treasury | RSS for keepers + state | RSS after the tick |");
-    out!(out, "|---:|---:|---:|---:|---:|---:|");
+    out!(out, "\n## One tick over N treasuries (memory chain; journals on disk)\n");
+    out!(out, "| treasuries | fleet wall | fleet CPU | CPU per treasury | N keepers: wall / CPU | fleet CPU ÷ N keepers | RSS of the chain state | RSS after the tick |");
+    out!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in tick_scaling(model.clone(), dir.path()).await {
         out!(out, "{row}");
     }
