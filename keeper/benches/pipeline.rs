@@ -368,7 +368,14 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
     ];
     let record = DecisionRecord { model_hash: [1; 32], decision_hash: [2; 32] };
     for (name, intent) in intents {
+        // Payments, their proposals and airdrops go out behind their exactly-once marker.
+        let key = match &intent {
+            Intent::Pay { .. } | Intent::Propose { .. } => "pay:x:0".to_string(),
+            Intent::Airdrop { recipient, .. } => format!("airdrop:x:{recipient}"),
+            _ => String::new(),
+        };
         let ixs = act::instructions(&intent, snapshot, &keeper.pubkey(), record).expect("instructions");
+        let ixs = covenant_keeper::exactly_once::marked(&key, &snapshot.addresses, &keeper.pubkey(), ixs);
         let tx = act::sign(&ixs, 200_000, 1_000, keeper, solana_hash::Hash::new_from_array([3; 32]));
         let bytes = bincode::serialize(&tx).expect("serializes").len();
         rows.push(format!(
