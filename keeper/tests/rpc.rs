@@ -29,6 +29,9 @@ struct Cluster {
     url: String,
     block_height: Arc<AtomicU64>,
     sends: Arc<AtomicU64>,
+    /// The most signatures one `getSignatureStatuses` asked about, and how many such calls.
+    batch: Arc<AtomicU64>,
+    status_calls: Arc<AtomicU64>,
 }
 
 fn cluster(fate: Fate) -> Cluster {
@@ -37,6 +40,8 @@ fn cluster(fate: Fate) -> Cluster {
     let block_height = Arc::new(AtomicU64::new(LAST_VALID - 2));
     let sends = Arc::new(AtomicU64::new(0));
     let (height, sent) = (block_height.clone(), sends.clone());
+    let (batch, status_calls) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (max_batch, calls) = (batch.clone(), status_calls.clone());
     std::thread::spawn(move || {
         let mut polls = 0u64;
         for mut request in server.incoming_requests() {
@@ -59,6 +64,9 @@ fn cluster(fate: Fate) -> Cluster {
                 }
                 "getSignatureStatuses" => {
                     polls += 1;
+                    let asked = call["params"][0].as_array().map_or(0, Vec::len);
+                    batch.fetch_max(asked as u64, Ordering::SeqCst);
+                    status_calls.fetch_add(1, Ordering::SeqCst);
                     let status = match fate {
                         Fate::ConfirmedLate if polls >= 3 => json!({
                             "slot": 5, "confirmations": 1, "err": null, "status": {"Ok": null},
@@ -66,7 +74,7 @@ fn cluster(fate: Fate) -> Cluster {
                         }),
                         _ => Value::Null,
                     };
-                    json!({"context": context, "value": [status]})
+                    json!({"context": context, "value": vec![status; asked]})
                 }
                 // Two blocks per poll: past the last valid height on the second.
                 "getBlockHeight" => json!(height.fetch_add(2, Ordering::SeqCst) + 2),
@@ -79,7 +87,7 @@ fn cluster(fate: Fate) -> Cluster {
             let _ = request.respond(tiny_http::Response::from_string(answer).with_header(header));
         }
     });
-    Cluster { url, block_height, sends }
+    Cluster { url, block_height, sends, batch: max_batch, status_calls: calls }
 }
 
 fn chain(url: &str) -> RpcChain {
@@ -120,6 +128,21 @@ async fn a_transaction_confirmed_late_is_landed_not_expired() {
     let tx = transfer(blockhash);
     assert_eq!(chain.send_and_confirm(&tx).await.expect("lands"), tx.signatures[0]);
     assert_eq!(cluster.sends.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_batch_is_confirmed_by_one_status_poll_for_all_of_it() {
+    let cluster = cluster(Fate::ConfirmedLate);
+    let chain = chain(&cluster.url);
+    let blockhash = chain.latest_blockhash().await.expect("blockhash");
+    let txs: Vec<Transaction> = (0..5).map(|_| transfer(blockhash)).collect();
+    let results = chain.send_and_confirm_all(&txs).await;
+    for (tx, result) in txs.iter().zip(&results) {
+        assert_eq!(result.as_ref().expect("confirmed"), &tx.signatures[0]);
+    }
+    assert_eq!(cluster.sends.load(Ordering::SeqCst), 5);
+    assert_eq!(cluster.batch.load(Ordering::SeqCst), 5, "every signature in one call");
+    assert_eq!(cluster.status_calls.load(Ordering::SeqCst), 3, "one call per poll, not one per transaction");
 }
 
 #[test]

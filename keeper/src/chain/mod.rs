@@ -97,6 +97,12 @@ pub trait Chain: Send + Sync {
     /// Submits and waits until the transaction is confirmed (or known to have failed).
     async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature>;
 
+    /// Submits every transaction and waits for all of them, in order. By default each on its
+    /// own, at once; `RpcChain` polls their statuses together.
+    async fn send_and_confirm_all(&self, txs: &[Transaction]) -> Vec<ChainResult<Signature>> {
+        futures::future::join_all(txs.iter().map(|tx| self.send_and_confirm(tx))).await
+    }
+
     /// `None`: the cluster has not seen it; `Some(result)`: it landed with that result.
     async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>>;
 

@@ -120,7 +120,7 @@ impl Keeper {
                 })
                 .collect();
             self.journal.intents(intents)?;
-            let sent = futures::future::join_all(ready.iter().map(|(action, tx)| self.send(&action.action, tx))).await;
+            let sent = self.send_all(&ready).await;
             for ((action, tx), (sent, retries)) in ready.into_iter().zip(sent) {
                 report.retries += retries;
                 let (key, signature) = (action.key.as_str(), tx.signatures[0].to_string());
@@ -189,6 +189,44 @@ impl Keeper {
             Err(_) => compute_limit(None),
         };
         Prepared::Ready(act::sign(&ixs, units, fee, &self.keeper, blockhash))
+    }
+
+    /// A wave's transactions, confirmed together (`Chain::send_and_confirm_all`); one that met
+    /// network trouble goes on alone through `send`, which asks whether it landed before resending.
+    async fn send_all(&self, ready: &[(&Action<'_>, Transaction)]) -> Vec<(Sent, u32)> {
+        let txs: Vec<Transaction> = ready.iter().map(|(_, tx)| tx.clone()).collect();
+        let results = self.chain.send_and_confirm_all(&txs).await;
+        let mut sent = Vec::with_capacity(ready.len());
+        for ((action, tx), result) in ready.iter().zip(results) {
+            let signature = tx.signatures[0];
+            sent.push(match result {
+                Ok(_) | Err(ChainError::AlreadyProcessed) => (Sent::Landed, 0),
+                Err(ChainError::Rejected { error, .. })
+                    if crate::exactly_once::done_elsewhere(&action.action, &error) =>
+                {
+                    (Sent::DoneElsewhere, 0)
+                }
+                Err(ChainError::Rejected { error, .. }) => (Sent::Failed(describe(&error)), 0),
+                Err(ChainError::BlockhashExpired) => match self.chain.signature_status(&signature).await {
+                    Ok(Some(Ok(()))) => (Sent::Landed, 0),
+                    _ => (Sent::Expired, 0),
+                },
+                Err(error) => {
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
+                    tracing::warn!(%signature, %error, "send failed; checking whether it landed");
+                    match self.chain.signature_status(&signature).await {
+                        Ok(Some(Ok(()))) => (Sent::Landed, 1),
+                        Ok(Some(Err(error))) => (Sent::Failed(describe(&error)), 1),
+                        _ => {
+                            tokio::time::sleep(self.config.run.backoff(0)).await;
+                            let (sent, retries) = self.send(&action.action, tx).await;
+                            (sent, retries + 1)
+                        }
+                    }
+                }
+            });
+        }
+        sent
     }
 
     /// Sends one signed transaction until it is settled; on network trouble, asks whether it landed
