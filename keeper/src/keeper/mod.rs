@@ -1,5 +1,5 @@
-//! One keeper for one treasury: each tick runs observe → decide → guard → act → report, after
-//! settling whatever a previous run left in flight.
+//! The keeper of one treasury or a fleet: each tick runs observe → decide → guard → act → report,
+//! after settling whatever a previous run left in flight. `send` is the acting half.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -22,9 +22,9 @@ use crate::journal::{Journal, JournalError, Settlement};
 use crate::metrics::Metrics;
 use crate::model::{Model, ModelError, Score};
 use crate::observe::Snapshot;
+use crate::proofs::{ProofOutcome, ProofReader};
 
 mod send;
-use crate::proofs::{ProofOutcome, ProofReader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeeperError {
@@ -53,7 +53,8 @@ pub struct TickReport {
     pub not_sent: Vec<String>,
     /// Still in flight after this tick (network trouble): settled on a later tick.
     pub unsettled: Vec<String>,
-    /// Refused by their exactly-once markers: another keeper had landed them (nothing was paid twice).
+    /// Refused because another keeper had done them (their exactly-once marker, or the program's
+    /// state for claims, grant releases and pending executions): nothing was done twice.
     pub done_elsewhere: Vec<String>,
     /// Left in flight by an earlier run and settled now.
     pub reconciled: Vec<(String, Settlement)>,
