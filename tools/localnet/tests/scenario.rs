@@ -189,11 +189,12 @@ dir = "proofs"
         let line = status.lines().find(|line| line.starts_with(first)).unwrap_or_else(|| panic!("{first}:\n{status}"));
         line.split_whitespace().map(str::to_string).collect()
     };
-    let window_used = (3 * SOL / 10 + SOL / 2).to_string();
-    assert_eq!(row("SOL")[3], window_used, "SOL window used:\n{status}");
+    // Amounts in SOL, as `status` shows them.
+    let sol = covenant_keeper::output::sol;
+    assert_eq!(row("SOL")[3], sol(3 * SOL / 10 + SOL / 2), "SOL window used:\n{status}");
     let payee = row(&inference.to_string()[..6]);
-    assert_eq!((payee[1].as_str(), payee[4].clone()), ("inference", (SOL / 2).to_string()), "{status}");
-    assert_eq!(row("0 ")[1..4], [(SOL / 10).to_string(), "2".into(), "1".into()], "reward, claims, paid:\n{status}");
+    assert_eq!((payee[1].as_str(), payee[4].clone()), ("inference", sol(SOL / 2)), "{status}");
+    assert_eq!(row("0 ")[1..4], [sol(SOL / 10), "2".into(), "1".into()], "reward, claims, paid:\n{status}");
 
     // A plain JSON-RPC call (what curl sends) returns the treasury, owned by the Covenant program.
     let answer = json_rpc(
@@ -205,6 +206,8 @@ dir = "proofs"
     );
     assert_eq!(answer["result"]["value"]["owner"], covenant::ID.to_string(), "{answer}");
 
+    fleet_over_json_rpc(&chain, &rpc, &w, dir.path(), &inference).await;
+
     // Ctrl-C stops it cleanly and its temporary ledger goes with it.
     let Cluster::Spawned(localnet) = cluster else { return };
     let ledger = localnet.ledger.clone();
@@ -213,6 +216,104 @@ dir = "proofs"
     assert!(exit.success(), "{exit:?}");
     assert_eq!(printed, ["stopping", "stopped"], "program logs stay off stdout");
     assert!(!ledger.exists(), "the ledger at {} is removed", ledger.display());
+}
+
+/// Keeper processes at once, as a fleet runs them: `args` for each, each with its own journal;
+/// returns their stdout.
+fn keepers_at_once(dir: &std::path::Path, runs: &[(&str, &[&str])]) -> Vec<String> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|(journal, args)| {
+                let args: Vec<&str> = ["-c", "fleet.toml", "run", "--once", "--decision-log", journal]
+                    .into_iter()
+                    .chain(args.iter().copied())
+                    .collect();
+                scope.spawn(move || keeper(dir, &args))
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().expect("keeper thread")).collect()
+    })
+}
+
+/// `ixs` per transaction, signed by `payer`, sent at once and all confirmed.
+async fn send_all(chain: &dyn Chain, batches: Vec<Vec<solana_instruction::Instruction>>, payer: &Keypair) {
+    let blockhash = chain.latest_blockhash().await.expect("blockhash");
+    let txs: Vec<solana_transaction::Transaction> = batches
+        .iter()
+        .map(|ixs| {
+            solana_transaction::Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash)
+        })
+        .collect();
+    for result in chain.send_and_confirm_all(&txs).await {
+        result.expect("lands");
+    }
+}
+
+/// Two processes on one treasury pay its new schedule's period once; restarted with empty
+/// journals they pay nothing again; 50 treasuries over 2 shards (with the old single shard still
+/// running beside them) each pay once, and every balance ends exact.
+async fn fleet_over_json_rpc(
+    chain: &Arc<dyn Chain>,
+    rpc: &RpcClient,
+    w: &Wallets,
+    dir: &std::path::Path,
+    recipient: &Pubkey,
+) {
+    const TIP: u64 = SOL / 100;
+    let lamports = |key: Pubkey| async move { rpc.get_balance(&key).await.expect("balance reads") };
+    let config = std::fs::read_to_string(dir.join("keeper.toml")).expect("config");
+    // Only a new schedule (so a new marker) starting now, hourly: every process below decides its
+    // period 0, and no hour boundary falls inside the test.
+    let now = chain.clock().await.expect("clock").unix_timestamp;
+    let (head, tail) = config.split_once("[[payment]]").expect("payments in the config");
+    let tail = &tail[tail.find("[[bounty]]").expect("bounty rule after the payments")..];
+    let tips = format!(
+        "[[payment]]\nname = \"tips\"\nrecipient = \"{recipient}\"\namount = {TIP}\nevery_seconds = 3_600\nstart = {now}\n"
+    );
+    std::fs::write(dir.join("fleet.toml"), format!("{head}{tips}{tail}")).expect("fleet config");
+    let before = lamports(*recipient).await;
+    keepers_at_once(dir, &[("a.jsonl", &[]), ("b.jsonl", &[])]);
+    assert_eq!(lamports(*recipient).await, before + TIP, "two processes at once: the period paid once");
+    keepers_at_once(dir, &[("fresh-a.jsonl", &[]), ("fresh-b.jsonl", &[])]);
+    assert_eq!(lamports(*recipient).await, before + TIP, "empty journals: nothing paid twice");
+
+    // 50 more treasuries of this operator and keeper, each with the config's policy and payees,
+    // created and funded in batches sent at once.
+    let base = covenant_keeper::config::KeeperConfig::parse(&config).expect("the scenario's config");
+    let (mut created, mut payees, mut funded, mut addresses) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for id in 1_000..1_050u64 {
+        let mut config = base.clone();
+        config.treasury.id = id;
+        let steps =
+            ops::init_steps(chain.as_ref(), &config, w.operator.pubkey(), w.keeper.pubkey()).await.expect("init steps");
+        let (first, rest) = steps.split_at(2);
+        created.push(first.iter().flat_map(|step| step.instructions.clone()).collect());
+        payees.push(rest.iter().flat_map(|step| step.instructions.clone()).collect());
+        let t = TreasuryAddresses::new(w.operator.pubkey(), id);
+        funded.push(ops::donate(&t, w.donor.pubkey(), SOL / 10, String::new()));
+        addresses.push(t);
+    }
+    send_all(chain.as_ref(), created, &w.operator).await;
+    send_all(chain.as_ref(), payees, &w.operator).await;
+    send_all(chain.as_ref(), funded, &w.donor).await;
+    let mut vaults = Vec::new();
+    for t in &addresses {
+        vaults.push((t.vault, lamports(t.vault).await));
+    }
+    let before = lamports(*recipient).await;
+    let printed = keepers_at_once(
+        dir,
+        &[
+            ("shard-0.jsonl", &["--all", "--shard", "0/2"]),
+            ("shard-1.jsonl", &["--all", "--shard", "1/2"]),
+            ("old-shard.jsonl", &["--all"]),
+        ],
+    );
+    assert_eq!(lamports(*recipient).await, before + 50 * TIP, "each new treasury once: {printed:?}");
+    for (vault, funded) in vaults {
+        assert_eq!(lamports(vault).await, funded - TIP, "{vault}");
+    }
 }
 
 async fn open_bounty(chain: &dyn Chain, operator: &Keypair, t: &TreasuryAddresses, now: i64) -> Pubkey {
