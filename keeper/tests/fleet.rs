@@ -12,8 +12,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::Discriminator;
 use async_trait::async_trait;
 use common::{payment, World, HOUR, SOL};
-use covenant::instructions::LaunchMemeArgs;
-use covenant::policy::{ClaimStatus, MintLimits, ReleaseSchedule};
+use covenant::policy::{ClaimStatus, ReleaseSchedule};
 use covenant::sdk;
 use covenant::state::{ActionMarker, Claim, Grant};
 use covenant_keeper::chain::{BankChain, Chain, ChainResult, Memcmp, Simulation};
@@ -22,7 +21,6 @@ use covenant_keeper::keeper::Keeper;
 use covenant_keeper::ops;
 use solana_account::Account;
 use solana_hash::Hash;
-use solana_keypair::Keypair;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -87,26 +85,14 @@ impl Chain for View {
 
 /// The operator launches a meme token and `fans` are to get 1,000 each.
 async fn launch_with_airdrop(world: &mut World, fans: &[Pubkey]) -> Pubkey {
-    let mint = Keypair::new();
-    let args = LaunchMemeArgs {
-        name: "Poster Coin".into(),
-        symbol: "POSTER".into(),
-        uri: "https://example.org/poster.json".into(),
-        decimals: 6,
-        supply_cap: 10_000_000,
-        limits: MintLimits { period_seconds: 86_400, period_cap: 1_000_000, allowlist_required: false },
-        vault_allocation: 0,
-        recipient_allocations: Vec::new(),
-    };
-    let launch = sdk::launch_meme(&world.t, mint.pubkey(), args, &[]);
-    ops::submit(world.chain.as_ref(), &[launch], &world.operator, &[&mint]).await.expect("launched");
+    let mint = world.launch_meme(0, 1_000_000).await;
     world.config.airdrops.push(AirdropConfig {
         name: "fans".into(),
-        mint: mint.pubkey().to_string(),
+        mint: mint.to_string(),
         recipients: fans.iter().map(Pubkey::to_string).collect(),
         amount: 1_000,
     });
-    mint.pubkey()
+    mint
 }
 
 async fn minted(world: &World, fan: &Pubkey, mint: &Pubkey) -> u64 {

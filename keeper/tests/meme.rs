@@ -6,20 +6,14 @@ mod common;
 
 use anchor_lang::prelude::Pubkey;
 use common::World;
-use covenant::instructions::LaunchMemeArgs;
-use covenant::policy::MintLimits;
 use covenant::sdk;
 use covenant::state::MemeToken;
 use covenant_keeper::chain::Chain;
 use covenant_keeper::config::AirdropConfig;
-use covenant_keeper::ops;
-use solana_keypair::Keypair;
-use solana_signer::Signer;
 use spl_token_2022_interface::extension::StateWithExtensions;
 use spl_token_2022_interface::state::{Account as TokenAccount, Mint};
 
 const PERIOD_CAP: u64 = 1_000_000;
-const SUPPLY_CAP: u64 = 10_000_000;
 
 async fn token_amount(world: &World, account: Pubkey) -> u64 {
     let Some(account) = world.chain.accounts(&[account]).await.expect("read").remove(0) else { return 0 };
@@ -34,26 +28,14 @@ async fn supply(world: &World, mint: Pubkey) -> u64 {
 #[tokio::test]
 async fn the_keeper_airdrops_the_launched_meme_token_within_its_period_cap() {
     let mut world = World::new("", 0).await;
-    let mint = Keypair::new();
-    let args = LaunchMemeArgs {
-        name: "Poster Coin".into(),
-        symbol: "POSTER".into(),
-        uri: "https://example.org/poster.json".into(),
-        decimals: 6,
-        supply_cap: SUPPLY_CAP,
-        limits: MintLimits { period_seconds: 86_400, period_cap: PERIOD_CAP, allowlist_required: false },
-        vault_allocation: 100_000,
-        recipient_allocations: Vec::new(),
-    };
-    let launch = sdk::launch_meme(&world.t, mint.pubkey(), args, &[]);
-    ops::submit(world.chain.as_ref(), &[launch], &world.operator, &[&mint]).await.expect("operator launches");
+    let mint = world.launch_meme(100_000, PERIOD_CAP).await;
 
     // 400k each to four fans against a 1M daily cap: two in full, the third clamped to 200k, the
     // fourth refused.
     let fans: Vec<Pubkey> = (0..4).map(|_| Pubkey::new_unique()).collect();
     world.config.airdrops.push(AirdropConfig {
         name: "launch".into(),
-        mint: mint.pubkey().to_string(),
+        mint: mint.to_string(),
         recipients: fans.iter().map(Pubkey::to_string).collect(),
         amount: 400_000,
     });
@@ -67,13 +49,13 @@ async fn the_keeper_airdrops_the_launched_meme_token_within_its_period_cap() {
 
     let mut got = Vec::new();
     for fan in &fans {
-        got.push(token_amount(&world, sdk::meme_token_account(fan, &mint.pubkey())).await);
+        got.push(token_amount(&world, sdk::meme_token_account(fan, &mint)).await);
     }
     assert_eq!(got, vec![400_000, 400_000, 200_000, 0]);
-    let meme: MemeToken = world.account(sdk::meme_address(&mint.pubkey())).await;
+    let meme: MemeToken = world.account(sdk::meme_address(&mint)).await;
     assert_eq!(meme.window.spent, PERIOD_CAP, "the keeper filled the period exactly");
     assert_eq!(meme.total_minted, 100_000 + PERIOD_CAP);
-    assert_eq!(supply(&world, mint.pubkey()).await, meme.total_minted, "the mint agrees with the record");
+    assert_eq!(supply(&world, mint).await, meme.total_minted, "the mint agrees with the record");
 
     // Served recipients are never paid twice, even after the window reopens; the refused fan is
     // served once there is room again.
@@ -81,6 +63,6 @@ async fn the_keeper_airdrops_the_launched_meme_token_within_its_period_cap() {
     drop(keeper);
     let next = world.keeper().tick().await.expect("tick");
     assert_eq!(next.landed, vec![format!("airdrop:launch:{}", fans[3])], "{next:?}");
-    assert_eq!(token_amount(&world, sdk::meme_token_account(&fans[3], &mint.pubkey())).await, 400_000);
-    assert_eq!(token_amount(&world, sdk::meme_token_account(&fans[2], &mint.pubkey())).await, 200_000);
+    assert_eq!(token_amount(&world, sdk::meme_token_account(&fans[3], &mint)).await, 400_000);
+    assert_eq!(token_amount(&world, sdk::meme_token_account(&fans[2], &mint)).await, 200_000);
 }

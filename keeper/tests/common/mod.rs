@@ -159,6 +159,27 @@ impl World {
         self.chain.clock().await.expect("clock").unix_timestamp
     }
 
+    /// The operator launches the agent's POSTER meme token (6 decimals, a 10,000,000 supply cap,
+    /// `period_cap` a day for the keeper) with `vault_allocation` minted to the vault.
+    pub async fn launch_meme(&self, vault_allocation: u64, period_cap: u64) -> Pubkey {
+        use covenant::instructions::LaunchMemeArgs;
+        use covenant::policy::MintLimits;
+        let mint = Keypair::new();
+        let args = LaunchMemeArgs {
+            name: "Poster Coin".into(),
+            symbol: "POSTER".into(),
+            uri: "https://example.org/poster.json".into(),
+            decimals: 6,
+            supply_cap: 10_000_000,
+            limits: MintLimits { period_seconds: 86_400, period_cap, allowlist_required: false },
+            vault_allocation,
+            recipient_allocations: Vec::new(),
+        };
+        let launch = sdk::launch_meme(&self.t, mint.pubkey(), args, &[]);
+        ops::submit(self.chain.as_ref(), &[launch], &self.operator, &[&mint]).await.expect("operator launches");
+        mint.pubkey()
+    }
+
     /// The operator opens bounty `id`: `reward` per claim, `max_claims`, one day to claim.
     pub async fn open_bounty(&self, id: u64, reward: u64, max_claims: u32) -> Pubkey {
         let deadline = self.now().await + 24 * HOUR;
