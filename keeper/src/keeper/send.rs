@@ -87,7 +87,20 @@ impl Keeper {
             if live.is_empty() {
                 return Ok(());
             }
-            let prepared = futures::future::join_all(live.iter().map(|action| self.prepare(action))).await;
+            // One blockhash for the whole wave: its transactions are signed and sent together.
+            let blockhash = match self.chain.latest_blockhash().await {
+                Ok(blockhash) => Some(blockhash),
+                Err(error) => {
+                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
+                    None
+                }
+            };
+            let prepared = match blockhash {
+                Some(blockhash) => {
+                    futures::future::join_all(live.iter().map(|action| self.prepare(action, blockhash))).await
+                }
+                None => live.iter().map(|_| Prepared::NoBlockhash).collect(),
+            };
             let (mut ready, mut again) = (Vec::new(), Vec::new());
             for (action, prepared) in live.into_iter().zip(prepared) {
                 let key = action.key.clone();
@@ -155,8 +168,9 @@ impl Keeper {
         Ok(())
     }
 
-    /// Builds, prices, simulates and signs one action's transaction (behind its marker).
-    async fn prepare(&self, action: &Action<'_>) -> Prepared {
+    /// Builds, prices, simulates and signs one action's transaction (behind its marker) over the
+    /// wave's `blockhash`.
+    async fn prepare(&self, action: &Action<'_>, blockhash: solana_hash::Hash) -> Prepared {
         let keeper = self.keeper.pubkey();
         let snapshot = action.snapshot;
         let ixs = match act::instructions(&action.intent, snapshot, &keeper, action.decision) {
@@ -169,13 +183,6 @@ impl Keeper {
             .collect();
         let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
         let fee = priority_fee(&recent, &self.config.fees);
-        let blockhash = match self.chain.latest_blockhash().await {
-            Ok(blockhash) => blockhash,
-            Err(error) => {
-                self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
-                return Prepared::NoBlockhash;
-            }
-        };
         // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
         let probe = act::unsigned(&ixs, act::MAX_COMPUTE_UNITS, fee, &keeper, blockhash);
         let units = match self.chain.simulate(&probe).await {
