@@ -132,6 +132,14 @@ pub fn priority_fee(recent: &[u64], fees: &FeeConfig) -> u64 {
     picked.clamp(fees.floor_micro_lamports, fees.cap_micro_lamports)
 }
 
+/// The priority fee for `ixs`: the configured percentile of recent fees paid on their writable
+/// accounts, within floor and cap (the floor when the cluster cannot say).
+pub async fn priority_fee_for(chain: &dyn crate::chain::Chain, ixs: &[Instruction], fees: &FeeConfig) -> u64 {
+    let writable: Vec<Pubkey> =
+        ixs.iter().flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey)).collect();
+    priority_fee(&chain.recent_priority_fees(&writable).await.unwrap_or_default(), fees)
+}
+
 /// Compute units to ask for: 1.2 × what simulation used, within the runtime's bounds.
 pub fn compute_limit(simulated: Option<u64>) -> u32 {
     let padded = simulated.unwrap_or(0).saturating_mul(6) / 5;

@@ -253,14 +253,7 @@ impl Sender<'_> {
             None => {
                 let price = match self.cli.with_compute_unit_price {
                     Some(price) => price,
-                    None => {
-                        let writable: Vec<Pubkey> = ixs
-                            .iter()
-                            .flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey))
-                            .collect();
-                        let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
-                        crate::act::priority_fee(&recent, fees)
-                    }
+                    None => crate::act::priority_fee_for(self.chain, ixs, fees).await,
                 };
                 let blockhash = self.chain.latest_blockhash().await?;
                 let probe = crate::act::unsigned(ixs, crate::act::MAX_COMPUTE_UNITS, price, &payer.pubkey(), blockhash);

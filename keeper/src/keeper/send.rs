@@ -11,7 +11,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 use super::{describe, Keeper, KeeperError, TickReport};
-use crate::act::{self, compute_limit, priority_fee};
+use crate::act::{self, compute_limit};
 use crate::chain::ChainError;
 use crate::decide::Intent;
 use crate::journal::{OpenIntent, Settlement};
@@ -177,12 +177,7 @@ impl Keeper {
             Ok(ixs) => crate::exactly_once::marked(&action.action, &snapshot.addresses, &keeper, ixs),
             Err(error) => return Prepared::Unbuildable(error.to_string()),
         };
-        let writable: Vec<Pubkey> = ixs
-            .iter()
-            .flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey))
-            .collect();
-        let recent = self.chain.recent_priority_fees(&writable).await.unwrap_or_default();
-        let fee = priority_fee(&recent, &self.config.fees);
+        let fee = act::priority_fee_for(self.chain.as_ref(), &ixs, &self.config.fees).await;
         // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
         let probe = act::unsigned(&ixs, act::MAX_COMPUTE_UNITS, fee, &keeper, blockhash);
         let units = match self.chain.simulate(&probe).await {
