@@ -313,29 +313,18 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
     rows.push("| keeper transaction | instructions | bytes | of 1,232 |".into());
     rows.push("|---|---:|---:|---:|".into());
     let (bounty, claim) = (snapshot.bounties[0].0, &snapshot.claims[0].1);
-    let someone = Pubkey::new_unique().to_string();
+    let someone = Pubkey::new_unique();
     let purpose = "inference for the image API".to_string();
     let intents = [
-        (
-            "approve claim",
-            Intent::ApproveClaim {
-                bounty: bounty.to_string(),
-                claimant: claim.claimant.to_string(),
-                asset: "SOL".into(),
-                reward: 1,
-            },
-        ),
-        (
-            "reject claim",
-            Intent::RejectClaim { bounty: bounty.to_string(), claimant: claim.claimant.to_string(), reason_code: 1 },
-        ),
-        ("release grant (SOL)", Intent::ReleaseGrant { grant: someone.clone(), asset: "SOL".into(), amount: 1 }),
+        ("approve claim", Intent::ApproveClaim { bounty, claimant: claim.claimant, asset: SOL_ASSET, reward: 1 }),
+        ("reject claim", Intent::RejectClaim { bounty, claimant: claim.claimant, reason_code: 1 }),
+        ("release grant (SOL)", Intent::ReleaseGrant { grant: someone, asset: SOL_ASSET, amount: 1 }),
         (
             "pay (SOL)",
             Intent::Pay {
                 schedule: "x".into(),
-                recipient: someone.clone(),
-                asset: "SOL".into(),
+                recipient: someone,
+                asset: SOL_ASSET,
                 amount: 1,
                 partial: false,
                 purpose: purpose.clone(),
@@ -345,8 +334,8 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
             "propose spend (SOL)",
             Intent::Propose {
                 schedule: "x".into(),
-                recipient: someone.clone(),
-                asset: "SOL".into(),
+                recipient: someone,
+                asset: SOL_ASSET,
                 amount: 1,
                 pending_id: 0,
                 purpose,
@@ -354,16 +343,11 @@ fn sizes(snapshot: &Snapshot, keeper: &Keypair) -> Vec<String> {
         ),
         (
             "execute pending (SOL)",
-            Intent::ExecutePending { pending_id: 0, recipient: someone.clone(), asset: "SOL".into(), amount: 1 },
+            Intent::ExecutePending { pending_id: 0, recipient: someone, asset: SOL_ASSET, amount: 1 },
         ),
         (
             "airdrop (create ATA + mint)",
-            Intent::Airdrop {
-                airdrop: "x".into(),
-                mint: Pubkey::new_unique().to_string(),
-                recipient: someone,
-                amount: 1,
-            },
+            Intent::Airdrop { airdrop: "x".into(), mint: Pubkey::new_unique(), recipient: someone, amount: 1 },
         ),
     ];
     let record = DecisionRecord { model_hash: [1; 32], decision_hash: [2; 32] };

@@ -13,7 +13,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-use crate::config::{parse_asset, parse_pubkey, FeeConfig};
+use crate::config::FeeConfig;
 use crate::decide::Intent;
 use crate::observe::Snapshot;
 
@@ -26,10 +26,6 @@ pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;
 pub struct BuildError {
     what: &'static str,
     detail: String,
-}
-
-fn key(text: &str, what: &'static str) -> Result<Pubkey, BuildError> {
-    parse_pubkey(text).map_err(|detail| BuildError { what, detail })
 }
 
 fn token(snapshot: &Snapshot, asset: &Pubkey, what: &'static str) -> Result<Option<TokenMint>, BuildError> {
@@ -59,63 +55,47 @@ pub fn instructions(
     decision: DecisionRecord,
 ) -> Result<Vec<Instruction>, BuildError> {
     let t = &snapshot.addresses;
-    let asset_of = |text: &str, what| parse_asset(text).map_err(|detail| BuildError { what, detail });
     Ok(match intent {
-        Intent::Pay { recipient, asset, amount, .. } => {
-            let (recipient, asset) = (key(recipient, "payment")?, asset_of(asset, "payment")?);
-            match token(snapshot, &asset, "payment")? {
-                None => vec![sdk::spend_sol(t, *keeper, recipient, *amount, decision)],
-                Some(token) => vec![
-                    create_ata(keeper, &recipient, &token),
-                    sdk::spend_token(t, *keeper, token, recipient, *amount, decision),
-                ],
-            }
-        }
+        Intent::Pay { recipient, asset, amount, .. } => match token(snapshot, asset, "payment")? {
+            None => vec![sdk::spend_sol(t, *keeper, *recipient, *amount, decision)],
+            Some(token) => vec![
+                create_ata(keeper, recipient, &token),
+                sdk::spend_token(t, *keeper, token, *recipient, *amount, decision),
+            ],
+        },
         Intent::Propose { recipient, asset, amount, pending_id, purpose, .. } => {
-            let args = ProposeSpendArgs {
-                recipient: key(recipient, "proposal")?,
-                amount: *amount,
-                purpose: purpose.clone(),
-                decision,
-            };
-            vec![sdk::propose_spend(t, *keeper, asset_of(asset, "proposal")?, *pending_id, args)]
+            let args = ProposeSpendArgs { recipient: *recipient, amount: *amount, purpose: purpose.clone(), decision };
+            vec![sdk::propose_spend(t, *keeper, *asset, *pending_id, args)]
         }
         Intent::ApproveClaim { bounty, claimant, asset, .. } => {
-            let (bounty, claimant) = (key(bounty, "claim approval")?, key(claimant, "claim approval")?);
-            let token = token(snapshot, &asset_of(asset, "claim approval")?, "claim approval")?;
-            let mut ixs: Vec<Instruction> = token.iter().map(|token| create_ata(keeper, &claimant, token)).collect();
-            ixs.push(sdk::approve_claim(t, *keeper, bounty, claimant, token, decision));
+            let token = token(snapshot, asset, "claim approval")?;
+            let mut ixs: Vec<Instruction> = token.iter().map(|token| create_ata(keeper, claimant, token)).collect();
+            ixs.push(sdk::approve_claim(t, *keeper, *bounty, *claimant, token, decision));
             ixs
         }
-        Intent::RejectClaim { bounty, claimant, reason_code } => vec![sdk::reject_claim(
-            t,
-            *keeper,
-            key(bounty, "claim rejection")?,
-            key(claimant, "claim rejection")?,
-            *reason_code,
-            decision,
-        )],
+        Intent::RejectClaim { bounty, claimant, reason_code } => {
+            vec![sdk::reject_claim(t, *keeper, *bounty, *claimant, *reason_code, decision)]
+        }
         Intent::ReleaseGrant { grant, asset, .. } => {
-            let token = token(snapshot, &asset_of(asset, "grant release")?, "grant release")?;
+            let token = token(snapshot, asset, "grant release")?;
             let mut ixs: Vec<Instruction> = token.iter().map(|token| create_ata(keeper, &t.vault, token)).collect();
-            ixs.push(sdk::release_grant(t, *keeper, key(grant, "grant release")?, token));
+            ixs.push(sdk::release_grant(t, *keeper, *grant, token));
             ixs
         }
         Intent::Airdrop { mint, recipient, amount, .. } => {
-            let (mint, recipient) = (key(mint, "airdrop")?, key(recipient, "airdrop")?);
-            let token = TokenMint { mint, program: anchor_spl::token_2022::ID };
-            vec![create_ata(keeper, &recipient, &token), sdk::mint_meme(t, *keeper, mint, recipient, *amount, decision)]
+            let token = TokenMint { mint: *mint, program: anchor_spl::token_2022::ID };
+            vec![
+                create_ata(keeper, recipient, &token),
+                sdk::mint_meme(t, *keeper, *mint, *recipient, *amount, decision),
+            ]
         }
-        Intent::ExecutePending { pending_id, recipient, asset, .. } => {
-            let (recipient, asset) = (key(recipient, "execution")?, asset_of(asset, "execution")?);
-            match token(snapshot, &asset, "execution")? {
-                None => vec![sdk::execute_pending_sol(t, *keeper, *pending_id, recipient)],
-                Some(token) => vec![
-                    create_ata(keeper, &recipient, &token),
-                    sdk::execute_pending_token(t, *keeper, *pending_id, token, recipient),
-                ],
-            }
-        }
+        Intent::ExecutePending { pending_id, recipient, asset, .. } => match token(snapshot, asset, "execution")? {
+            None => vec![sdk::execute_pending_sol(t, *keeper, *pending_id, *recipient)],
+            Some(token) => vec![
+                create_ata(keeper, recipient, &token),
+                sdk::execute_pending_token(t, *keeper, *pending_id, token, *recipient),
+            ],
+        },
     })
 }
 

@@ -301,6 +301,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Some(shard) => shard,
             None => fleet.shard.as_deref().map(str::parse).transpose().map_err(anyhow::Error::msg)?.unwrap_or_default(),
         };
+        let own = primary.treasury;
         let mut treasuries = vec![primary];
         let listed: Vec<anchor_lang::prelude::Pubkey> =
             fleet.treasuries.iter().filter_map(|text| crate::config::parse_pubkey(text).ok()).collect();
@@ -310,7 +311,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         let treasuries = crate::fleet::shard_of(treasuries, shard);
         tracing::info!(treasuries = treasuries.len(), %shard, "keeping");
-        return run_loop(chain, model, reader, settings.config, keeper, treasuries, once, dry_run).await;
+        return run_loop(chain, model, reader, settings.config, keeper, treasuries, own, once, dry_run).await;
     }
     let done = crate::commands::execute(&cli, &settings.config, chain.as_ref()).await?;
     emit(cli.output, done.text, done.json)
@@ -372,6 +373,7 @@ async fn run_loop(
     config: KeeperConfig,
     keeper: Keypair,
     treasuries: Vec<TreasuryAddresses>,
+    own: anchor_lang::prelude::Pubkey,
     once: bool,
     dry_run: bool,
 ) -> anyhow::Result<()> {
@@ -379,7 +381,8 @@ async fn run_loop(
     let metrics_addr = config.run.metrics_addr.clone();
     // The first observe doubles as the connectivity check: an unreachable cluster is an error, not a loop.
     crate::observe::observe_many(chain.as_ref(), &treasuries, &config.sol_wallets()).await?;
-    let mut keeper = Keeper::fleet(chain, model, config, keeper, treasuries, dry_run)?.with_proof_reader(reader);
+    let mut keeper =
+        Keeper::fleet(chain, model, config, keeper, treasuries, dry_run)?.owning(own).with_proof_reader(reader);
     if let Some(addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
         tracing::info!(%addr, "serving /metrics");

@@ -17,31 +17,41 @@ use crate::proofs::{ProofJob, ProofOutcome, RejectReason};
 
 const DAY: f32 = 86_400.0;
 
-/// What the keeper would do; amounts in the asset's base units.
+/// What the keeper would do; amounts in the asset's base units. Keys are typed: they are formatted
+/// (base58, `"SOL"` for the SOL asset) only when an intent is logged or hashed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Intent {
     ApproveClaim {
-        bounty: String,
-        claimant: String,
-        asset: String,
+        #[serde(serialize_with = "text::key")]
+        bounty: Pubkey,
+        #[serde(serialize_with = "text::key")]
+        claimant: Pubkey,
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
         reward: u64,
     },
     RejectClaim {
-        bounty: String,
-        claimant: String,
+        #[serde(serialize_with = "text::key")]
+        bounty: Pubkey,
+        #[serde(serialize_with = "text::key")]
+        claimant: Pubkey,
         /// Written on chain (`RejectReason` in proofs).
         reason_code: u16,
     },
     ReleaseGrant {
-        grant: String,
-        asset: String,
+        #[serde(serialize_with = "text::key")]
+        grant: Pubkey,
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
         amount: u64,
     },
     Pay {
         schedule: String,
-        recipient: String,
-        asset: String,
+        #[serde(serialize_with = "text::key")]
+        recipient: Pubkey,
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
         amount: u64,
         partial: bool,
         purpose: String,
@@ -49,24 +59,49 @@ pub enum Intent {
     /// A payment above the co-sign threshold becomes a pending spend (timelock or operator).
     Propose {
         schedule: String,
-        recipient: String,
-        asset: String,
+        #[serde(serialize_with = "text::key")]
+        recipient: Pubkey,
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
         amount: u64,
         pending_id: u64,
         purpose: String,
     },
     Airdrop {
         airdrop: String,
-        mint: String,
-        recipient: String,
+        #[serde(serialize_with = "text::key")]
+        mint: Pubkey,
+        #[serde(serialize_with = "text::key")]
+        recipient: Pubkey,
         amount: u64,
     },
     ExecutePending {
         pending_id: u64,
-        recipient: String,
-        asset: String,
+        #[serde(serialize_with = "text::key")]
+        recipient: Pubkey,
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
         amount: u64,
     },
+}
+
+/// How intents' keys read in logs, reports and decision hashes (unchanged since they were strings).
+mod text {
+    use anchor_lang::prelude::Pubkey;
+    use covenant::constants::SOL_ASSET;
+    use serde::Serializer;
+
+    pub fn key<S: Serializer>(key: &Pubkey, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(key)
+    }
+
+    pub fn asset<S: Serializer>(asset: &Pubkey, serializer: S) -> Result<S::Ok, S::Error> {
+        if *asset == SOL_ASSET {
+            serializer.serialize_str("SOL")
+        } else {
+            serializer.collect_str(asset)
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -189,18 +224,13 @@ pub fn candidates(
     let mut found = Vec::new();
     let now = snapshot.now;
 
-    // One lookup per claim, and each bounty's address and asset name rendered once, however many
-    // claims it has.
-    let bounties: HashMap<&Pubkey, (&Bounty, String, String)> = snapshot
-        .bounties
-        .iter()
-        .map(|(key, bounty)| (key, (bounty, key.to_string(), asset_name(&bounty.asset))))
-        .collect();
+    // One lookup per claim, however many claims a bounty has.
+    let bounties: HashMap<&Pubkey, &Bounty> = snapshot.bounties.iter().map(|(key, bounty)| (key, bounty)).collect();
     for (claim_address, claim) in &snapshot.claims {
         if claim.status != ClaimStatus::Pending {
             continue;
         }
-        let Some((bounty, bounty_name, asset)) = bounties.get(&claim.bounty) else {
+        let Some(&bounty) = bounties.get(&claim.bounty) else {
             continue;
         };
         let mut features = row(Kind::Claim);
@@ -208,14 +238,14 @@ pub fn candidates(
         features[7] = ((now.saturating_sub(claim.submitted_at)) as f32 / DAY / 7.0).clamp(0.0, 1.0);
         features[8] = ratio(u64::from(bounty.approved_count), u64::from(bounty.max_claims));
         let approve = Intent::ApproveClaim {
-            bounty: bounty_name.clone(),
-            claimant: claim.claimant.to_string(),
-            asset: asset.clone(),
+            bounty: claim.bounty,
+            claimant: claim.claimant,
+            asset: bounty.asset,
             reward: bounty.reward,
         };
         let reject = |reason: RejectReason| Intent::RejectClaim {
-            bounty: bounty_name.clone(),
-            claimant: claim.claimant.to_string(),
+            bounty: claim.bounty,
+            claimant: claim.claimant,
             reason_code: reason.code(),
         };
         let mut candidate = Candidate::new(claim_key(claim_address), Kind::Claim, features, approve);
@@ -269,7 +299,7 @@ pub fn candidates(
             format!("release:{grant_key}:{}", grant.ledger.released),
             Kind::GrantRelease,
             features,
-            Intent::ReleaseGrant { grant: grant_key.to_string(), asset: asset_name(&grant.asset), amount: available },
+            Intent::ReleaseGrant { grant: *grant_key, asset: grant.asset, amount: available },
         ));
     }
 
@@ -291,8 +321,8 @@ pub fn candidates(
             features,
             Intent::Pay {
                 schedule: payment.name.clone(),
-                recipient: recipient.to_string(),
-                asset: asset_name(&asset),
+                recipient,
+                asset,
                 amount: payment.amount,
                 partial: payment.partial,
                 purpose: payment.purpose.clone(),
@@ -305,21 +335,17 @@ pub fn candidates(
         let Some(meme) = snapshot.memes.get(&mint) else { continue };
         let used =
             roll_window(meme.window, meme.limits.period_seconds, now).map_or(meme.limits.period_cap, |w| w.spent);
-        for recipient in &airdrop.recipients {
+        for text in &airdrop.recipients {
+            let Ok(recipient) = parse_pubkey(text) else { continue };
             let mut features = row(Kind::Airdrop);
             features[4] = ratio(airdrop.amount, meme.limits.period_cap);
             features[5] = ratio(used, meme.limits.period_cap);
             features[9] = 1.0;
             found.push(Candidate::new(
-                format!("airdrop:{}:{recipient}", airdrop.name),
+                format!("airdrop:{}:{text}", airdrop.name),
                 Kind::Airdrop,
                 features,
-                Intent::Airdrop {
-                    airdrop: airdrop.name.clone(),
-                    mint: mint.to_string(),
-                    recipient: recipient.clone(),
-                    amount: airdrop.amount,
-                },
+                Intent::Airdrop { airdrop: airdrop.name.clone(), mint, recipient, amount: airdrop.amount },
             ));
         }
     }
@@ -335,8 +361,8 @@ pub fn candidates(
                 row(Kind::Execute),
                 Intent::ExecutePending {
                     pending_id: pending.id,
-                    recipient: pending.recipient.to_string(),
-                    asset: asset_name(&pending.asset),
+                    recipient: pending.recipient,
+                    asset: pending.asset,
                     amount: pending.amount,
                 },
             ));
@@ -368,8 +394,8 @@ pub fn propose(candidate: &Candidate, score: Option<Score>, config: &KeeperConfi
     match &candidate.intent {
         Intent::ApproveClaim { bounty, claimant, .. } if score.approve <= config.model.reject_threshold => {
             Proposal::Act(Intent::RejectClaim {
-                bounty: bounty.clone(),
-                claimant: claimant.clone(),
+                bounty: *bounty,
+                claimant: *claimant,
                 reason_code: RejectReason::ModelRejected.code(),
             })
         }
@@ -395,5 +421,44 @@ pub fn asset_name(asset: &Pubkey) -> String {
         "SOL".into()
     } else {
         asset.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Decision hashes and reports hash and print intents as JSON: typed keys must read exactly
+    /// as the base58 strings (and `"SOL"`) they replaced, field order included.
+    #[test]
+    fn typed_keys_serialize_as_the_text_they_replaced() {
+        let recipient = Pubkey::new_from_array([7; 32]);
+        let mint = Pubkey::new_from_array([9; 32]);
+        let pay = Intent::Pay {
+            schedule: "gpu".into(),
+            recipient,
+            asset: SOL_ASSET,
+            amount: 5,
+            partial: false,
+            purpose: "rent".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&pay).unwrap(),
+            format!(
+                r#"{{"action":"pay","schedule":"gpu","recipient":"{recipient}","asset":"SOL","amount":5,"partial":false,"purpose":"rent"}}"#
+            )
+        );
+        let release = Intent::ReleaseGrant { grant: recipient, asset: mint, amount: 1 };
+        assert_eq!(
+            serde_json::to_value(&release).unwrap(),
+            json!({"action": "release_grant", "grant": recipient.to_string(), "asset": mint.to_string(), "amount": 1})
+        );
+        let airdrop = Intent::Airdrop { airdrop: "fans".into(), mint, recipient, amount: 2 };
+        assert_eq!(
+            serde_json::to_value(&airdrop).unwrap(),
+            json!({"action": "airdrop", "airdrop": "fans", "mint": mint.to_string(), "recipient": recipient.to_string(), "amount": 2})
+        );
+        assert_eq!(asset_name(&SOL_ASSET), "SOL");
     }
 }

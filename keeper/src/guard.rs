@@ -15,7 +15,7 @@ use covenant::policy::{
 };
 use serde::Serialize;
 
-use crate::config::{parse_asset, parse_pubkey};
+use crate::decide::asset_name;
 use crate::decide::Intent;
 use crate::observe::Snapshot;
 
@@ -81,12 +81,6 @@ impl Guard {
         }
     }
 
-    fn keys(&self, recipient: &str, asset: &str) -> Result<(Pubkey, Pubkey), Verdict> {
-        let recipient = parse_pubkey(recipient).map_err(|error| refuse_other("BadAddress", error))?;
-        let asset = parse_asset(asset).map_err(|error| refuse_other("BadAddress", error))?;
-        Ok((recipient, asset))
-    }
-
     fn balance(&self, asset: &Pubkey) -> u64 {
         if *asset == SOL_ASSET {
             self.state.vault_spendable
@@ -138,18 +132,15 @@ impl Guard {
     fn pay(
         &mut self,
         schedule: &str,
-        recipient: &str,
-        asset: &str,
+        recipient: &Pubkey,
+        asset: &Pubkey,
         amount: u64,
         partial: bool,
         purpose: &str,
     ) -> Verdict {
-        let (recipient_key, asset_key) = match self.keys(recipient, asset) {
-            Ok(keys) => keys,
-            Err(verdict) => return verdict,
-        };
+        let (recipient_key, asset_key) = (*recipient, *asset);
         let Some(policy) = self.state.policies.get(&asset_key).cloned() else {
-            return refuse_other("NoPolicy", format!("the treasury has no spend policy for {asset}"));
+            return refuse_other("NoPolicy", format!("the treasury has no spend policy for {}", asset_name(asset)));
         };
         let limits = policy.limits;
         if recipient_key == self.state.addresses.vault {
@@ -191,8 +182,8 @@ impl Guard {
         *self.state.wallet_lamports.entry(recipient_key).or_default() += if asset_key == SOL_ASSET { paid } else { 0 };
         let intent = Intent::Pay {
             schedule: schedule.into(),
-            recipient: recipient.into(),
-            asset: asset.into(),
+            recipient: recipient_key,
+            asset: asset_key,
             amount: paid,
             partial,
             purpose: purpose.into(),
@@ -212,8 +203,8 @@ impl Guard {
     fn propose(
         &mut self,
         schedule: &str,
-        recipient: &str,
-        asset: &str,
+        recipient: &Pubkey,
+        asset: &Pubkey,
         amount: u64,
         partial: bool,
         purpose: &str,
@@ -233,8 +224,8 @@ impl Guard {
         self.next_pending_id = pending_id.saturating_add(1);
         let intent = Intent::Propose {
             schedule: schedule.into(),
-            recipient: recipient.into(),
-            asset: asset.into(),
+            recipient: *recipient,
+            asset: *asset,
             amount: proposed,
             pending_id,
             purpose: purpose.into(),
@@ -246,15 +237,14 @@ impl Guard {
         }
     }
 
-    fn claim_index(&self, bounty: &str, claimant: &str) -> Option<(usize, usize)> {
-        let (bounty, claimant) = (parse_pubkey(bounty).ok()?, parse_pubkey(claimant).ok()?);
-        let bounty_index = self.state.bounties.iter().position(|(key, _)| *key == bounty)?;
+    fn claim_index(&self, bounty: &Pubkey, claimant: &Pubkey) -> Option<(usize, usize)> {
+        let bounty_index = self.state.bounties.iter().position(|(key, _)| key == bounty)?;
         let claim_index =
-            self.state.claims.iter().position(|(_, claim)| claim.bounty == bounty && claim.claimant == claimant)?;
+            self.state.claims.iter().position(|(_, claim)| claim.bounty == *bounty && claim.claimant == *claimant)?;
         Some((bounty_index, claim_index))
     }
 
-    fn approve_claim(&mut self, intent: &Intent, bounty: &str, claimant: &str) -> Verdict {
+    fn approve_claim(&mut self, intent: &Intent, bounty: &Pubkey, claimant: &Pubkey) -> Verdict {
         let Some((b, c)) = self.claim_index(bounty, claimant) else {
             return refuse_other("UnknownClaim", format!("no claim by {claimant} on bounty {bounty}"));
         };
@@ -267,7 +257,7 @@ impl Guard {
         Verdict::Pass { intent: intent.clone() }
     }
 
-    fn reject_claim(&mut self, intent: &Intent, bounty: &str, claimant: &str) -> Verdict {
+    fn reject_claim(&mut self, intent: &Intent, bounty: &Pubkey, claimant: &Pubkey) -> Verdict {
         let Some((_, c)) = self.claim_index(bounty, claimant) else {
             return refuse_other("UnknownClaim", format!("no claim by {claimant} on bounty {bounty}"));
         };
@@ -278,9 +268,9 @@ impl Guard {
         Verdict::Pass { intent: intent.clone() }
     }
 
-    fn release_grant(&mut self, grant: &str, asset: &str) -> Verdict {
+    fn release_grant(&mut self, grant: &Pubkey, asset: &Pubkey) -> Verdict {
         let now = self.state.now;
-        let Some((_, state)) = self.state.grants.iter_mut().find(|(key, _)| key.to_string() == grant) else {
+        let Some((_, state)) = self.state.grants.iter_mut().find(|(key, _)| key == grant) else {
             return refuse_other("UnknownGrant", format!("no grant {grant}"));
         };
         if state.is_restricted() {
@@ -294,14 +284,11 @@ impl Guard {
             return refuse(CovenantError::NothingDue);
         }
         state.ledger.released = state.ledger.released.saturating_add(available);
-        Verdict::Pass { intent: Intent::ReleaseGrant { grant: grant.into(), asset: asset.into(), amount: available } }
+        Verdict::Pass { intent: Intent::ReleaseGrant { grant: *grant, asset: *asset, amount: available } }
     }
 
-    fn airdrop(&mut self, airdrop: &str, mint: &str, recipient: &str, amount: u64) -> Verdict {
-        let (recipient_key, mint_key) = match self.keys(recipient, mint) {
-            Ok(keys) => keys,
-            Err(verdict) => return verdict,
-        };
+    fn airdrop(&mut self, airdrop: &str, mint: &Pubkey, recipient: &Pubkey, amount: u64) -> Verdict {
+        let (recipient_key, mint_key) = (*recipient, *mint);
         let now = self.state.now;
         let Some(meme) = self.state.memes.get(&mint_key).cloned() else {
             return refuse_other("UnknownMemeToken", format!("{mint} is not this treasury's meme token"));
@@ -328,7 +315,7 @@ impl Guard {
             meme.total_minted = recorded.total_minted;
         }
         let intent =
-            Intent::Airdrop { airdrop: airdrop.into(), mint: mint.into(), recipient: recipient.into(), amount: minted };
+            Intent::Airdrop { airdrop: airdrop.into(), mint: mint_key, recipient: recipient_key, amount: minted };
         if minted == amount {
             Verdict::Pass { intent }
         } else {

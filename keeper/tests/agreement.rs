@@ -5,6 +5,7 @@ mod common;
 
 use anchor_lang::prelude::Pubkey;
 use common::{World, HOUR, SOL};
+use covenant::constants::SOL_ASSET;
 use covenant_keeper::act;
 use covenant_keeper::decide::Intent;
 use covenant_keeper::guard::{Guard, Verdict};
@@ -43,8 +44,8 @@ async fn whatever_the_guard_passes_lands_and_whatever_it_refuses_the_program_ref
         let amount = amounts[next(amounts.len())];
         let intent = Intent::Pay {
             schedule: format!("round-{round}"),
-            recipient: recipient.to_string(),
-            asset: "SOL".into(),
+            recipient,
+            asset: SOL_ASSET,
             amount,
             partial: false,
             purpose: "agreement test".into(),

@@ -151,8 +151,8 @@ async fn over_limit_proposals_are_refused_by_the_guard_and_never_sent() {
     let snapshot = keeper.observe().await.expect("observe");
     let intent = covenant_keeper::decide::Intent::Pay {
         schedule: "too-big".into(),
-        recipient: big.to_string(),
-        asset: "SOL".into(),
+        recipient: big,
+        asset: covenant::constants::SOL_ASSET,
         amount: 3 * SOL,
         partial: false,
         purpose: "forced".into(),

@@ -317,3 +317,33 @@ async fn a_fleet_sends_its_treasuries_at_once_within_its_in_flight_bound() {
         .collect();
     assert_eq!(kinds[..3], ["intent", "intent", "intent"], "{kinds:?}");
 }
+
+#[tokio::test]
+async fn journal_keys_are_scoped_for_every_treasury_but_the_configs_own() {
+    let landlord = Pubkey::new_unique();
+    let world = World::new(&payment("rent", &landlord, RENT, false), 10 * SOL).await;
+    let other = more_treasuries(&world, 1, 10 * SOL).await;
+    // A shard that happens to hold one treasury still scopes its keys: they must not change when
+    // the shard grows.
+    let mut alone = fleet_keeper(&world, other.clone(), "alone.jsonl");
+    let report = alone.tick().await.expect("tick");
+    assert_eq!(report.landed.len(), 1, "{report:?}");
+    assert!(report.landed[0].starts_with(&format!("{}/pay:rent:", other[0].treasury)), "{report:?}");
+    // The config's own treasury keeps the keys a one-treasury journal always had, in a fleet too.
+    let mut config = world.config.clone();
+    config.run.decision_log = world.dir.path().join("own.jsonl");
+    let mut fleet = Keeper::fleet(
+        world.chain.clone(),
+        common::default_model(),
+        config,
+        world.keeper.insecure_clone(),
+        vec![world.t.clone(), other[0].clone()],
+        false,
+    )
+    .expect("fleet starts")
+    .owning(world.t.treasury);
+    let report = fleet.tick().await.expect("tick");
+    assert_eq!(report.landed.len(), 1, "the other treasury's period was already paid: {report:?}");
+    assert!(report.landed[0].starts_with("pay:rent:"), "{report:?}");
+    assert_eq!(world.lamports(landlord).await, 2 * RENT);
+}

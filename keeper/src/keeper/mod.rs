@@ -82,7 +82,7 @@ pub struct ClaimReview {
 
 fn review(candidate: &crate::decide::Candidate, proposal: &Proposal, score: Option<Score>) -> Option<ClaimReview> {
     let claimant = match &candidate.intent {
-        Intent::ApproveClaim { claimant, .. } | Intent::RejectClaim { claimant, .. } => claimant.clone(),
+        Intent::ApproveClaim { claimant, .. } | Intent::RejectClaim { claimant, .. } => claimant.to_string(),
         _ => return None,
     };
     let (read, match_score, detail) = match &candidate.proof {
@@ -138,6 +138,8 @@ pub struct Keeper {
     keeper: Keypair,
     /// One treasury, or a fleet (`Keeper::fleet`): observed in one pass, scored in one batch.
     treasuries: Vec<TreasuryAddresses>,
+    /// The config's own treasury, whose journal keys stay unscoped (see `scoped`).
+    own: Option<Pubkey>,
     journal: Journal,
     metrics: Arc<Metrics>,
     dry_run: bool,
@@ -155,12 +157,13 @@ impl Keeper {
         addresses: TreasuryAddresses,
         dry_run: bool,
     ) -> Result<Self, KeeperError> {
-        Self::fleet(chain, model, config, keeper, vec![addresses], dry_run)
+        let own = addresses.treasury;
+        Ok(Self::fleet(chain, model, config, keeper, vec![addresses], dry_run)?.owning(own))
     }
 
     /// A keeper for several treasuries whose keeper is `keeper`: one journal (its keys scoped by
-    /// treasury when there is more than one), one observation pass and one inference batch per
-    /// tick; the config's payments, airdrops and proof rules apply to each treasury.
+    /// treasury, but for the config's own: `owning`), one observation pass and one inference
+    /// batch per tick; the config's payments, airdrops and proof rules apply to each treasury.
     pub fn fleet(
         chain: Arc<dyn Chain>,
         model: Arc<dyn Model>,
@@ -177,12 +180,20 @@ impl Keeper {
             config,
             keeper,
             treasuries,
+            own: None,
             journal,
             metrics: Arc::default(),
             dry_run,
             tick: 0,
             config_changes_seen: Default::default(),
         })
+    }
+
+    /// `treasury` is the config's own: its journal keys are written unscoped, as before fleets, so
+    /// a journal written by a one-treasury keeper still counts whatever the fleet around it.
+    pub fn owning(mut self, treasury: Pubkey) -> Self {
+        self.own = Some(treasury);
+        self
     }
 
     /// Claims are judged by what their photos show; without a reader they wait.
@@ -216,10 +227,11 @@ impl Keeper {
         &self.treasuries
     }
 
-    /// The journal's and the report's key for `key` of `treasury`: as is for one treasury (so a
-    /// journal written before fleets still counts), `<treasury>/<key>` in a fleet.
+    /// The journal's and the report's key for `key` of `treasury`: as is for the config's own
+    /// treasury (so a journal written before fleets still counts), `<treasury>/<key>` for every
+    /// other, however many the shard holds (a key must not change when the shard grows).
     fn scoped(&self, treasury: &Pubkey, key: &str) -> String {
-        if self.treasuries.len() == 1 {
+        if self.own == Some(*treasury) {
             key.to_string()
         } else {
             format!("{treasury}/{key}")

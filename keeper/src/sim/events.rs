@@ -151,7 +151,7 @@ impl Sandbox {
                 let ix = sdk::launch_meme(&t, mint_key.pubkey(), args, &[]);
                 let operator = self.operator.insecure_clone();
                 self.submit(&[ix], &operator, &[&mint_key]).await?;
-                self.symbols.insert(mint_key.pubkey().to_string(), (symbol.clone(), *decimals));
+                self.symbols.insert(mint_key.pubkey(), (symbol.clone(), *decimals));
                 if *vault_allocation > 0 {
                     self.flows(symbol).minted.insert("launch".into(), *vault_allocation);
                 }

@@ -19,7 +19,7 @@ use solana_signer::Signer;
 
 use crate::chain::{BankChain, Chain};
 use crate::config::{parse_pubkey, KeeperConfig};
-use crate::decide::Intent;
+use crate::decide::{asset_name, Intent};
 use crate::journal::read_decisions;
 use crate::keeper::{ClaimReview, Keeper, TickReport};
 use crate::model::Model;
@@ -55,7 +55,7 @@ pub(crate) struct Sandbox {
     operator: Keypair,
     keeper_key: Keypair,
     /// Mint → (symbol, decimals) for meme tokens launched in this run.
-    symbols: HashMap<String, (String, u8)>,
+    symbols: HashMap<Pubkey, (String, u8)>,
     /// Wallet → `@name`, for the narration.
     names: HashMap<Pubkey, String>,
     flows: BTreeMap<String, AssetFlows>,
@@ -73,21 +73,26 @@ impl Sandbox {
     }
 
     /// "SOL", a meme token's symbol, or the mint.
-    fn asset_label(&self, asset: &str) -> String {
-        self.symbols.get(asset).map_or_else(|| asset.to_string(), |(symbol, _)| symbol.clone())
+    fn asset_label(&self, asset: &Pubkey) -> String {
+        self.symbols.get(asset).map_or_else(|| asset_name(asset), |(symbol, _)| symbol.clone())
     }
 
-    fn name(&self, wallet: &str) -> String {
-        parse_pubkey(wallet)
-            .ok()
-            .and_then(|key| self.names.get(&key).cloned())
-            .unwrap_or_else(|| format!("{}…", &wallet[..6.min(wallet.len())]))
+    fn name(&self, wallet: &Pubkey) -> String {
+        self.names.get(wallet).cloned().unwrap_or_else(|| format!("{}…", &wallet.to_string()[..6]))
     }
 
-    fn shown(&self, asset: &str, value: u64) -> String {
+    /// `name` for a wallet as the report writes it.
+    fn name_of(&self, wallet: &str) -> String {
+        match parse_pubkey(wallet) {
+            Ok(key) => self.name(&key),
+            Err(_) => wallet.to_string(),
+        }
+    }
+
+    fn shown(&self, asset: &Pubkey, value: u64) -> String {
         let (label, decimals) = match self.symbols.get(asset) {
             Some((symbol, decimals)) => (symbol.clone(), *decimals),
-            None => (asset.to_string(), 9),
+            None => (asset_name(asset), 9),
         };
         format!("{} {label}", amount(value, decimals))
     }
@@ -170,7 +175,7 @@ pub async fn run(
         sandbox.flows("SOL").inflow.insert("funding".into(), scenario.vault_lamports);
         say(Line::Note {
             hour: 0.0,
-            text: format!("the operator funds the vault with {}", sandbox.shown("SOL", scenario.vault_lamports)),
+            text: format!("the operator funds the vault with {}", sandbox.shown(&SOL_ASSET, scenario.vault_lamports)),
         });
     }
 
@@ -218,11 +223,8 @@ impl Sandbox {
     /// Prices what one keeper tick landed and refused; returns the narration.
     fn account(&mut self, tick: &TickReport, snapshot: &Snapshot, narrated: &mut BTreeSet<String>) -> Vec<String> {
         let mut lines = Vec::new();
-        let category = |recipient: &str| {
-            parse_pubkey(recipient)
-                .ok()
-                .and_then(|key| snapshot.payees.get(&key))
-                .map_or_else(|| "unlisted".to_string(), |payee| payee.category.clone())
+        let category = |recipient: &Pubkey| {
+            snapshot.payees.get(recipient).map_or_else(|| "unlisted".to_string(), |payee| payee.category.clone())
         };
         let (mut approved, mut rejected, mut rewards) = (0u32, 0u32, 0u64);
         for key in &tick.landed {
@@ -281,7 +283,7 @@ impl Sandbox {
             if review.decision == "hold" && !narrated.insert(format!("review {key} {}", review.why)) {
                 continue;
             }
-            let who = self.name(&review.claimant);
+            let who = self.name_of(&review.claimant);
             let read = match (review.read.is_empty(), review.match_score) {
                 (false, _) => format!("read \"{}\"", review.read),
                 (true, Some(_)) => "no text found in the photo".to_string(),
@@ -293,7 +295,7 @@ impl Sandbox {
         if approved + rejected > 0 {
             lines.push(format!(
                 "the model reviews the claims: {approved} approved and paid {} in all, {rejected} rejected on chain",
-                self.shown("SOL", rewards)
+                self.shown(&SOL_ASSET, rewards)
             ));
         }
         for (key, code) in &tick.refused {
@@ -355,11 +357,7 @@ impl Sandbox {
             .filter_map(|policy| {
                 let (spent, resets_in) = snapshot.window_now(policy)?;
                 Some(WindowUsage {
-                    asset: if policy.asset == SOL_ASSET {
-                        "SOL".into()
-                    } else {
-                        self.asset_label(&policy.asset.to_string())
-                    },
+                    asset: self.asset_label(&policy.asset),
                     spent,
                     cap: policy.limits.period_cap,
                     period_seconds: policy.limits.period_seconds,
@@ -370,7 +368,7 @@ impl Sandbox {
             })
             .collect();
         let meme = snapshot.memes.values().next().map(|meme| {
-            let (symbol, _) = self.symbols.get(&meme.mint.to_string()).cloned().unwrap_or_default();
+            let (symbol, _) = self.symbols.get(&meme.mint).cloned().unwrap_or_default();
             MemeSummary {
                 symbol,
                 mint: meme.mint.to_string(),
@@ -400,22 +398,22 @@ impl Sandbox {
             steps: Vec::new(),
             claims: std::mem::take(&mut self.claims)
                 .into_values()
-                .map(|review| ClaimLine { claimant: self.name(&review.claimant), review })
+                .map(|review| ClaimLine { claimant: self.name_of(&review.claimant), review })
                 .collect(),
             decisions,
         })
     }
 }
 
-fn intent_amount(intent: &Intent) -> (String, u64) {
+fn intent_amount(intent: &Intent) -> (Pubkey, u64) {
     match intent {
-        Intent::ApproveClaim { asset, reward, .. } => (asset.clone(), *reward),
-        Intent::RejectClaim { .. } => ("SOL".into(), 0),
+        Intent::ApproveClaim { asset, reward, .. } => (*asset, *reward),
+        Intent::RejectClaim { .. } => (SOL_ASSET, 0),
         Intent::ReleaseGrant { asset, amount, .. }
         | Intent::Pay { asset, amount, .. }
         | Intent::Propose { asset, amount, .. }
-        | Intent::ExecutePending { asset, amount, .. } => (asset.clone(), *amount),
-        Intent::Airdrop { mint, amount, .. } => (mint.clone(), *amount),
+        | Intent::ExecutePending { asset, amount, .. } => (*asset, *amount),
+        Intent::Airdrop { mint, amount, .. } => (*mint, *amount),
     }
 }
 
