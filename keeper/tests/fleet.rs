@@ -337,7 +337,7 @@ async fn journal_keys_are_scoped_for_every_treasury_but_the_configs_own() {
         common::default_model(),
         config,
         world.keeper.insecure_clone(),
-        vec![world.t.clone(), other[0].clone()],
+        vec![world.t, other[0]],
         false,
     )
     .expect("fleet starts")
