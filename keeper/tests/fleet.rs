@@ -347,3 +347,25 @@ async fn journal_keys_are_scoped_for_every_treasury_but_the_configs_own() {
     assert!(report.landed[0].starts_with("pay:rent:"), "{report:?}");
     assert_eq!(world.lamports(landlord).await, 2 * RENT);
 }
+
+#[test]
+fn journal_keys_are_read_back_to_their_treasury() {
+    use covenant_keeper::keeper::{by_treasury, split_scope};
+    let (own, other) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let keys: std::collections::HashSet<String> = [
+        "pay:rent:3".to_string(),
+        format!("{other}/pay:rent:3"),
+        // A schedule named with a slash is still the config's own treasury's.
+        "pay:gpu/a100:1".to_string(),
+        format!("{other}/airdrop:fans:{own}"),
+    ]
+    .into();
+    let split = by_treasury(keys.clone(), Some(own));
+    assert_eq!(split[&own], ["pay:rent:3".to_string(), "pay:gpu/a100:1".to_string()].into());
+    assert_eq!(split[&other], ["pay:rent:3".to_string(), format!("airdrop:fans:{own}")].into());
+    // Without an own treasury, unscoped keys belong to nobody.
+    let split = by_treasury(keys, None);
+    assert_eq!(split.len(), 1);
+    assert_eq!(split_scope(&format!("{other}/execute:4"), None), (Some(other), "execute:4"));
+    assert_eq!(split_scope("execute:4", Some(own)), (Some(own), "execute:4"));
+}

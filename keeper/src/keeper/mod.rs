@@ -130,6 +130,29 @@ pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// A journal key's treasury and its candidate key: `<treasury>/<key>`, or a key of `own` (the
+/// config's treasury) as it stands. A schedule's name may hold a `/`; only an address scopes.
+pub fn split_scope(key: &str, own: Option<Pubkey>) -> (Option<Pubkey>, &str) {
+    match key.split_once('/') {
+        Some((treasury, rest)) => match treasury.parse::<Pubkey>() {
+            Ok(treasury) => (Some(treasury), rest),
+            Err(_) => (own, key),
+        },
+        None => (own, key),
+    }
+}
+
+/// The journal's settled and open keys, split by treasury (unscoped ones are `own`'s).
+pub fn by_treasury(keys: HashSet<String>, own: Option<Pubkey>) -> HashMap<Pubkey, HashSet<String>> {
+    let mut settled: HashMap<Pubkey, HashSet<String>> = HashMap::new();
+    for key in &keys {
+        if let (Some(treasury), key) = split_scope(key, own) {
+            settled.entry(treasury).or_default().insert(key.to_string());
+        }
+    }
+    settled
+}
+
 pub struct Keeper {
     chain: Arc<dyn Chain>,
     model: Arc<dyn Model>,
@@ -273,17 +296,7 @@ impl Keeper {
             }
         }
         // What the journal holds, split by treasury (a fleet's keys are `<treasury>/<key>`).
-        let mut settled: HashMap<Pubkey, HashSet<String>> = HashMap::new();
-        for key in self.journal.settled_or_open() {
-            match (self.treasuries.len(), key.split_once('/')) {
-                (1, _) => settled.entry(self.treasuries[0].treasury).or_default().insert(key),
-                (_, Some((treasury, rest))) => match treasury.parse::<Pubkey>() {
-                    Ok(treasury) => settled.entry(treasury).or_default().insert(rest.to_string()),
-                    Err(_) => false,
-                },
-                _ => false,
-            };
-        }
+        let settled = by_treasury(self.journal.settled_or_open(), self.own);
         let none = HashSet::new();
         let settled_of = |snapshot: &Snapshot| settled.get(&snapshot.addresses.treasury).unwrap_or(&none);
         let jobs: Vec<_> =

@@ -276,7 +276,7 @@ impl Keeper {
                 // Unseen: the very same bytes go out again, through the same send path as a new action.
                 Ok(None) => match decode_transaction(&intent.transaction) {
                     Some(tx) => {
-                        let (sent, retries) = self.send(unscoped(&intent.key), &tx).await;
+                        let (sent, retries) = self.send(super::split_scope(&intent.key, None).1, &tx).await;
                         report.retries += retries;
                         match sent {
                             Sent::Landed => Some((Settlement::Landed, None)),
@@ -305,12 +305,4 @@ impl Keeper {
 fn decode_transaction(encoded: &str) -> Option<Transaction> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
     bincode::deserialize(&bytes).ok()
-}
-
-/// A journal key without its fleet scope (`<treasury>/`).
-fn unscoped(key: &str) -> &str {
-    match key.split_once('/') {
-        Some((treasury, rest)) if treasury.parse::<Pubkey>().is_ok() => rest,
-        _ => key,
-    }
 }
