@@ -112,18 +112,47 @@ pub fn priority_fee(recent: &[u64], fees: &FeeConfig) -> u64 {
     picked.clamp(fees.floor_micro_lamports, fees.cap_micro_lamports)
 }
 
-/// The priority fee for `ixs`: the configured percentile of recent fees paid on their writable
-/// accounts, within floor and cap (the floor when the cluster cannot say).
-pub async fn priority_fee_for(chain: &dyn crate::chain::Chain, ixs: &[Instruction], fees: &FeeConfig) -> u64 {
-    let writable: Vec<Pubkey> =
-        ixs.iter().flat_map(|ix| ix.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey)).collect();
-    priority_fee(&chain.recent_priority_fees(&writable).await.unwrap_or_default(), fees)
-}
-
 /// Compute units to ask for: 1.2 × what simulation used, within the runtime's bounds.
 pub fn compute_limit(simulated: Option<u64>) -> u32 {
     let padded = simulated.unwrap_or(0).saturating_mul(6) / 5;
     u32::try_from(padded).unwrap_or(MAX_COMPUTE_UNITS).clamp(MIN_COMPUTE_UNITS, MAX_COMPUTE_UNITS)
+}
+
+/// Accounts per `getRecentPrioritizationFees` call: the RPC's limit.
+const FEE_LOOKUP_ACCOUNTS: usize = 128;
+
+/// The priority fee for `ixs`: the configured percentile of recent fees paid on their writable
+/// accounts, within floor and cap (the floor when the cluster cannot say).
+pub async fn priority_fee_for(chain: &dyn crate::chain::Chain, ixs: &[Instruction], fees: &FeeConfig) -> u64 {
+    priority_fee_for_all(chain, [ixs], fees).await
+}
+
+/// One fee for several transactions sent together: looked up once over all their writable
+/// accounts (in calls of up to 128), so each pays what its wave's busiest account asks, within
+/// floor and cap.
+pub async fn priority_fee_for_all<'a>(
+    chain: &dyn crate::chain::Chain,
+    txs: impl IntoIterator<Item = &'a [Instruction]>,
+    fees: &FeeConfig,
+) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    let writable: Vec<Pubkey> = txs
+        .into_iter()
+        .flat_map(|ixs| ixs.iter().flat_map(|ix| ix.accounts.iter()))
+        .filter(|meta| meta.is_writable && seen.insert(meta.pubkey))
+        .map(|meta| meta.pubkey)
+        .collect();
+    if writable.is_empty() {
+        return priority_fee(&[], fees);
+    }
+    let lookups =
+        futures::future::join_all(writable.chunks(FEE_LOOKUP_ACCOUNTS).map(|chunk| chain.recent_priority_fees(chunk)))
+            .await;
+    lookups
+        .into_iter()
+        .map(|recent| priority_fee(&recent.unwrap_or_default(), fees))
+        .max()
+        .unwrap_or(fees.floor_micro_lamports)
 }
 
 /// A signed transaction: compute budget first, the keeper pays.

@@ -30,17 +30,27 @@ const RENT: u64 = 50_000_000;
 
 /// Another keeper's view of the bank: `blind`, it never sees markers (it observed before the other
 /// keeper's transaction landed, so it tries everything and only the chain can stop it); it also
-/// counts how many transactions are in flight at once.
+/// counts how many transactions are in flight at once, the fee lookups, and the simulations made
+/// while transactions were in flight.
 struct View {
     inner: Arc<BankChain>,
     blind: bool,
     in_flight: AtomicUsize,
     most: AtomicUsize,
+    fee_lookups: AtomicUsize,
+    simulated_meanwhile: AtomicUsize,
 }
 
 impl View {
     fn new(inner: Arc<BankChain>, blind: bool) -> Self {
-        Self { inner, blind, in_flight: AtomicUsize::new(0), most: AtomicUsize::new(0) }
+        Self {
+            inner,
+            blind,
+            in_flight: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+            fee_lookups: AtomicUsize::new(0),
+            simulated_meanwhile: AtomicUsize::new(0),
+        }
     }
 }
 
@@ -61,6 +71,9 @@ impl Chain for View {
         self.inner.latest_blockhash().await
     }
     async fn simulate(&self, tx: &Transaction) -> ChainResult<Simulation> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            self.simulated_meanwhile.fetch_add(1, Ordering::SeqCst);
+        }
         self.inner.simulate(tx).await
     }
     async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
@@ -76,6 +89,7 @@ impl Chain for View {
         self.inner.signature_status(signature).await
     }
     async fn recent_priority_fees(&self, accounts: &[Pubkey]) -> ChainResult<Vec<u64>> {
+        self.fee_lookups.fetch_add(1, Ordering::SeqCst);
         self.inner.recent_priority_fees(accounts).await
     }
     async fn minimum_balance(&self, data_len: usize) -> ChainResult<u64> {
@@ -306,6 +320,9 @@ async fn a_fleet_sends_its_treasuries_at_once_within_its_in_flight_bound() {
     let report = fleet.tick().await.expect("tick");
     assert_eq!(report.landed.len(), 6, "{report:?}");
     assert_eq!(view.most.load(Ordering::SeqCst), 3, "three at a time, never more");
+    assert_eq!(view.fee_lookups.load(Ordering::SeqCst), 2, "one fee lookup per batch of three");
+    // The second batch was simulated and signed while the first confirmed; never sent meanwhile.
+    assert!(view.simulated_meanwhile.load(Ordering::SeqCst) >= 1, "prepared while the first batch was in flight");
     assert_eq!(world.lamports(landlord).await, 6 * RENT);
     // The whole wave's intents reached the journal before any of them was sent.
     let log = std::fs::read_to_string(world.dir.path().join("fleet.jsonl")).expect("journal");

@@ -27,67 +27,88 @@ enum Fate {
 
 struct Cluster {
     url: String,
-    block_height: Arc<AtomicU64>,
-    sends: Arc<AtomicU64>,
-    /// The most signatures one `getSignatureStatuses` asked about, and how many such calls.
-    batch: Arc<AtomicU64>,
-    status_calls: Arc<AtomicU64>,
+    state: Arc<Counters>,
 }
 
-fn cluster(fate: Fate) -> Cluster {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("binds");
-    let url = format!("http://{}", server.server_addr().to_ip().expect("ip address"));
-    let block_height = Arc::new(AtomicU64::new(LAST_VALID - 2));
-    let sends = Arc::new(AtomicU64::new(0));
-    let (height, sent) = (block_height.clone(), sends.clone());
-    let (batch, status_calls) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let (max_batch, calls) = (batch.clone(), status_calls.clone());
-    std::thread::spawn(move || {
-        let mut polls = 0u64;
-        for mut request in server.incoming_requests() {
-            let mut body = String::new();
-            let _ = request.as_reader().read_to_string(&mut body);
-            let call: Value = serde_json::from_str(&body).unwrap_or_default();
-            let context = json!({"slot": 5, "apiVersion": "3.1.12"});
-            let result = match call["method"].as_str().unwrap_or_default() {
-                "getLatestBlockhash" => json!({"context": context, "value": {
-                    "blockhash": solana_hash::Hash::new_from_array([7; 32]).to_string(),
-                    "lastValidBlockHeight": LAST_VALID,
-                }}),
-                "sendTransaction" => {
-                    sent.fetch_add(1, Ordering::SeqCst);
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(call["params"][0].as_str().unwrap_or_default())
-                        .unwrap_or_default();
-                    let tx: Transaction = bincode::deserialize(&bytes).expect("a transaction");
-                    json!(tx.signatures[0].to_string())
-                }
-                "getSignatureStatuses" => {
-                    polls += 1;
-                    let asked = call["params"][0].as_array().map_or(0, Vec::len);
-                    batch.fetch_max(asked as u64, Ordering::SeqCst);
-                    status_calls.fetch_add(1, Ordering::SeqCst);
-                    let status = match fate {
-                        Fate::ConfirmedLate if polls >= 3 => json!({
-                            "slot": 5, "confirmations": 1, "err": null, "status": {"Ok": null},
-                            "confirmationStatus": "confirmed",
-                        }),
-                        _ => Value::Null,
-                    };
-                    json!({"context": context, "value": vec![status; asked]})
-                }
-                // Two blocks per poll: past the last valid height on the second.
-                "getBlockHeight" => json!(height.fetch_add(2, Ordering::SeqCst) + 2),
-                "isBlockhashValid" => json!({"context": context, "value": false}),
-                "getVersion" => json!({"solana-core": "3.1.12", "feature-set": 0}),
-                method => panic!("unexpected call {method}"),
-            };
-            let answer = json!({"jsonrpc": "2.0", "id": call["id"], "result": result}).to_string();
-            let header = tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header");
-            let _ = request.respond(tiny_http::Response::from_string(answer).with_header(header));
+/// What the scripted cluster counts.
+#[derive(Default)]
+struct Counters {
+    block_height: AtomicU64,
+    sends: AtomicU64,
+    /// Sends that asked the node to skip its preflight simulation.
+    unsimulated: AtomicU64,
+    /// The most signatures one `getSignatureStatuses` asked about, and how many such calls.
+    batch: AtomicU64,
+    status_calls: AtomicU64,
+}
+
+impl std::ops::Deref for Cluster {
+    type Target = Counters;
+    fn deref(&self) -> &Counters {
+        &self.state
+    }
+}
+
+/// One JSON-RPC call answered as the script says.
+fn answer(fate: Fate, counters: &Counters, call: &Value) -> Value {
+    let context = json!({"slot": 5, "apiVersion": "3.1.12"});
+    match call["method"].as_str().unwrap_or_default() {
+        "getLatestBlockhash" => json!({"context": context, "value": {
+            "blockhash": solana_hash::Hash::new_from_array([7; 32]).to_string(),
+            "lastValidBlockHeight": LAST_VALID,
+        }}),
+        "sendTransaction" => {
+            counters.sends.fetch_add(1, Ordering::SeqCst);
+            if call["params"][1]["skipPreflight"] == json!(true) {
+                counters.unsimulated.fetch_add(1, Ordering::SeqCst);
+            }
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(call["params"][0].as_str().unwrap_or_default())
+                .unwrap_or_default();
+            let tx: Transaction = bincode::deserialize(&bytes).expect("a transaction");
+            json!(tx.signatures[0].to_string())
         }
-    });
-    Cluster { url, block_height, sends, batch: max_batch, status_calls: calls }
+        "getSignatureStatuses" => {
+            let polls = counters.status_calls.fetch_add(1, Ordering::SeqCst) + 1;
+            let asked = call["params"][0].as_array().map_or(0, Vec::len);
+            counters.batch.fetch_max(asked as u64, Ordering::SeqCst);
+            let status = match fate {
+                Fate::ConfirmedLate if polls >= 3 => json!({
+                    "slot": 5, "confirmations": 1, "err": null, "status": {"Ok": null},
+                    "confirmationStatus": "confirmed",
+                }),
+                _ => Value::Null,
+            };
+            json!({"context": context, "value": vec![status; asked]})
+        }
+        // Two blocks per poll: past the last valid height on the second.
+        "getBlockHeight" => json!(counters.block_height.fetch_add(2, Ordering::SeqCst) + 2),
+        "isBlockhashValid" => json!({"context": context, "value": false}),
+        "getVersion" => json!({"solana-core": "3.1.12", "feature-set": 0}),
+        method => panic!("unexpected call {method}"),
+    }
+}
+
+/// A scripted cluster served by axum on a free local port, for as long as the test runs.
+async fn cluster(fate: Fate) -> Cluster {
+    let state = Arc::new(Counters { block_height: AtomicU64::new(LAST_VALID - 2), ..Counters::default() });
+    let served = state.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |body: String| {
+            let state = served.clone();
+            async move {
+                let call: Value = serde_json::from_str(&body).unwrap_or_default();
+                let result = answer(fate, &state, &call);
+                let reply = json!({"jsonrpc": "2.0", "id": call["id"], "result": result}).to_string();
+                ([(axum::http::header::CONTENT_TYPE, "application/json")], reply)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Cluster { url, state }
 }
 
 fn chain(url: &str) -> RpcChain {
@@ -104,7 +125,7 @@ fn transfer(chain_blockhash: solana_hash::Hash) -> Transaction {
 
 #[tokio::test]
 async fn a_transaction_expires_when_the_cluster_passes_its_last_valid_block_height() {
-    let cluster = cluster(Fate::Dropped);
+    let cluster = cluster(Fate::Dropped).await;
     let chain = chain(&cluster.url);
     let blockhash = chain.latest_blockhash().await.expect("blockhash");
     let tx = transfer(blockhash);
@@ -122,7 +143,7 @@ async fn a_transaction_expires_when_the_cluster_passes_its_last_valid_block_heig
 
 #[tokio::test]
 async fn a_transaction_confirmed_late_is_landed_not_expired() {
-    let cluster = cluster(Fate::ConfirmedLate);
+    let cluster = cluster(Fate::ConfirmedLate).await;
     let chain = chain(&cluster.url);
     let blockhash = chain.latest_blockhash().await.expect("blockhash");
     let tx = transfer(blockhash);
@@ -132,7 +153,7 @@ async fn a_transaction_confirmed_late_is_landed_not_expired() {
 
 #[tokio::test]
 async fn a_batch_is_confirmed_by_one_status_poll_for_all_of_it() {
-    let cluster = cluster(Fate::ConfirmedLate);
+    let cluster = cluster(Fate::ConfirmedLate).await;
     let chain = chain(&cluster.url);
     let blockhash = chain.latest_blockhash().await.expect("blockhash");
     let txs: Vec<Transaction> = (0..5).map(|_| transfer(blockhash)).collect();
@@ -143,6 +164,21 @@ async fn a_batch_is_confirmed_by_one_status_poll_for_all_of_it() {
     assert_eq!(cluster.sends.load(Ordering::SeqCst), 5);
     assert_eq!(cluster.batch.load(Ordering::SeqCst), 5, "every signature in one call");
     assert_eq!(cluster.status_calls.load(Ordering::SeqCst), 3, "one call per poll, not one per transaction");
+    assert_eq!(cluster.unsimulated.load(Ordering::SeqCst), 0, "the node simulates what nobody simulated");
+}
+
+#[tokio::test]
+async fn a_batch_the_keeper_simulated_skips_the_nodes_preflight() {
+    let cluster = cluster(Fate::ConfirmedLate).await;
+    let chain = chain(&cluster.url);
+    let blockhash = chain.latest_blockhash().await.expect("blockhash");
+    let txs: Vec<Transaction> = (0..4).map(|_| transfer(blockhash)).collect();
+    for result in chain.send_simulated_and_confirm_all(&txs).await {
+        result.expect("confirmed");
+    }
+    assert_eq!(cluster.sends.load(Ordering::SeqCst), 4);
+    assert_eq!(cluster.unsimulated.load(Ordering::SeqCst), 4, "simulated once, by the keeper");
+    assert_eq!(cluster.status_calls.load(Ordering::SeqCst), 3, "confirmed as one batch all the same");
 }
 
 #[test]

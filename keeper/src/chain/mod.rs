@@ -103,6 +103,12 @@ pub trait Chain: Send + Sync {
         futures::future::join_all(txs.iter().map(|tx| self.send_and_confirm(tx))).await
     }
 
+    /// `send_and_confirm_all` for transactions the caller has just simulated itself: a node need
+    /// not simulate them again before forwarding them (`RpcChain` skips its preflight).
+    async fn send_simulated_and_confirm_all(&self, txs: &[Transaction]) -> Vec<ChainResult<Signature>> {
+        self.send_and_confirm_all(txs).await
+    }
+
     /// `None`: the cluster has not seen it; `Some(result)`: it landed with that result.
     async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>>;
 

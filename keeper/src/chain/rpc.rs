@@ -117,6 +117,91 @@ impl RpcChain {
         Ok(self.statuses(&[*signature]).await?.pop().flatten())
     }
 
+    /// Sends all, then one `getSignatureStatuses` per poll for every transaction still waiting
+    /// (and one block height), instead of one poller per transaction. `simulated`: the caller
+    /// simulated them already, so the node's preflight would only do that work again.
+    async fn send_and_confirm_batch(&self, txs: &[Transaction], simulated: bool) -> Vec<ChainResult<Signature>> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: simulated,
+            preflight_commitment: Some(self.client.commitment().commitment),
+            ..RpcSendTransactionConfig::default()
+        };
+        let sent =
+            futures::future::join_all(txs.iter().map(|tx| self.client.send_transaction_with_config(tx, config))).await;
+        let mut results: Vec<Option<ChainResult<Signature>>> = Vec::with_capacity(txs.len());
+        let mut waiting: Vec<usize> = Vec::new();
+        for (index, sent) in sent.into_iter().enumerate() {
+            match sent {
+                Ok(_) => {
+                    results.push(None);
+                    waiting.push(index);
+                }
+                Err(error) => results.push(Some(Err(self.error(error)))),
+            }
+        }
+        let mut sent_at = Instant::now();
+        while !waiting.is_empty() {
+            tokio::time::sleep(self.confirm_poll).await;
+            let signatures: Vec<Signature> = waiting.iter().map(|&index| txs[index].signatures[0]).collect();
+            let statuses = match self.statuses(&signatures).await {
+                Ok(statuses) => statuses,
+                Err(error) => {
+                    // Unknown, not failed: the caller asks again one by one before resending.
+                    for &index in &waiting {
+                        results[index] = Some(Err(ChainError::Timeout(format!("status poll: {error}"))));
+                    }
+                    break;
+                }
+            };
+            let height = self.client.get_block_height().await.ok();
+            let (mut still, mut expired_now) = (Vec::new(), Vec::new());
+            for (index, status) in waiting.into_iter().zip(statuses) {
+                match status {
+                    Some(Ok(())) => results[index] = Some(Ok(txs[index].signatures[0])),
+                    Some(Err(error)) => {
+                        results[index] = Some(Err(ChainError::from_transaction_error(error, Vec::new())))
+                    }
+                    None => {
+                        let blockhash = txs[index].message.recent_blockhash;
+                        let last_valid = self.last_valid.lock().ok().and_then(|known| known.get(&blockhash).copied());
+                        let expired = match (last_valid, height) {
+                            (Some(last_valid), Some(height)) => height > last_valid,
+                            _ => self.expired(&blockhash).await.unwrap_or(false),
+                        };
+                        if expired {
+                            expired_now.push(index);
+                        } else {
+                            still.push(index);
+                        }
+                    }
+                }
+            }
+            if !expired_now.is_empty() {
+                // Past their last valid height; one last look, as they may have landed in its block.
+                let signatures: Vec<Signature> = expired_now.iter().map(|&index| txs[index].signatures[0]).collect();
+                let last_look = self.statuses(&signatures).await.unwrap_or_else(|_| vec![None; signatures.len()]);
+                for (index, status) in expired_now.into_iter().zip(last_look) {
+                    results[index] = Some(match status {
+                        Some(Ok(())) => Ok(txs[index].signatures[0]),
+                        Some(Err(error)) => Err(ChainError::from_transaction_error(error, Vec::new())),
+                        None => Err(ChainError::BlockhashExpired),
+                    });
+                }
+            }
+            waiting = still;
+            if sent_at.elapsed() >= RESEND_EVERY {
+                for &index in &waiting {
+                    let _ = self.client.send_transaction_with_config(&txs[index], config).await;
+                }
+                sent_at = Instant::now();
+            }
+        }
+        results
+            .into_iter()
+            .map(|result| result.unwrap_or_else(|| Err(ChainError::Other("not settled".into()))))
+            .collect()
+    }
+
     fn error(&self, error: ClientError) -> ChainError {
         classify(&self.url, error)
     }
@@ -249,87 +334,12 @@ impl Chain for RpcChain {
         }
     }
 
-    /// Sends all, then one `getSignatureStatuses` per poll for every transaction still waiting
-    /// (and one block height), instead of one poller per transaction.
     async fn send_and_confirm_all(&self, txs: &[Transaction]) -> Vec<ChainResult<Signature>> {
-        let config = RpcSendTransactionConfig {
-            preflight_commitment: Some(self.client.commitment().commitment),
-            ..RpcSendTransactionConfig::default()
-        };
-        let sent =
-            futures::future::join_all(txs.iter().map(|tx| self.client.send_transaction_with_config(tx, config))).await;
-        let mut results: Vec<Option<ChainResult<Signature>>> = Vec::with_capacity(txs.len());
-        let mut waiting: Vec<usize> = Vec::new();
-        for (index, sent) in sent.into_iter().enumerate() {
-            match sent {
-                Ok(_) => {
-                    results.push(None);
-                    waiting.push(index);
-                }
-                Err(error) => results.push(Some(Err(self.error(error)))),
-            }
-        }
-        let mut sent_at = Instant::now();
-        while !waiting.is_empty() {
-            tokio::time::sleep(self.confirm_poll).await;
-            let signatures: Vec<Signature> = waiting.iter().map(|&index| txs[index].signatures[0]).collect();
-            let statuses = match self.statuses(&signatures).await {
-                Ok(statuses) => statuses,
-                Err(error) => {
-                    // Unknown, not failed: the caller asks again one by one before resending.
-                    for &index in &waiting {
-                        results[index] = Some(Err(ChainError::Timeout(format!("status poll: {error}"))));
-                    }
-                    break;
-                }
-            };
-            let height = self.client.get_block_height().await.ok();
-            let (mut still, mut expired_now) = (Vec::new(), Vec::new());
-            for (index, status) in waiting.into_iter().zip(statuses) {
-                match status {
-                    Some(Ok(())) => results[index] = Some(Ok(txs[index].signatures[0])),
-                    Some(Err(error)) => {
-                        results[index] = Some(Err(ChainError::from_transaction_error(error, Vec::new())))
-                    }
-                    None => {
-                        let blockhash = txs[index].message.recent_blockhash;
-                        let last_valid = self.last_valid.lock().ok().and_then(|known| known.get(&blockhash).copied());
-                        let expired = match (last_valid, height) {
-                            (Some(last_valid), Some(height)) => height > last_valid,
-                            _ => self.expired(&blockhash).await.unwrap_or(false),
-                        };
-                        if expired {
-                            expired_now.push(index);
-                        } else {
-                            still.push(index);
-                        }
-                    }
-                }
-            }
-            if !expired_now.is_empty() {
-                // Past their last valid height; one last look, as they may have landed in its block.
-                let signatures: Vec<Signature> = expired_now.iter().map(|&index| txs[index].signatures[0]).collect();
-                let last_look = self.statuses(&signatures).await.unwrap_or_else(|_| vec![None; signatures.len()]);
-                for (index, status) in expired_now.into_iter().zip(last_look) {
-                    results[index] = Some(match status {
-                        Some(Ok(())) => Ok(txs[index].signatures[0]),
-                        Some(Err(error)) => Err(ChainError::from_transaction_error(error, Vec::new())),
-                        None => Err(ChainError::BlockhashExpired),
-                    });
-                }
-            }
-            waiting = still;
-            if sent_at.elapsed() >= RESEND_EVERY {
-                for &index in &waiting {
-                    let _ = self.client.send_transaction_with_config(&txs[index], config).await;
-                }
-                sent_at = Instant::now();
-            }
-        }
-        results
-            .into_iter()
-            .map(|result| result.unwrap_or_else(|| Err(ChainError::Other("not settled".into()))))
-            .collect()
+        self.send_and_confirm_batch(txs, false).await
+    }
+
+    async fn send_simulated_and_confirm_all(&self, txs: &[Transaction]) -> Vec<ChainResult<Signature>> {
+        self.send_and_confirm_batch(txs, true).await
     }
 
     async fn signature_status(&self, signature: &Signature) -> ChainResult<Option<Result<(), TransactionError>>> {

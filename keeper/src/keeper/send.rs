@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use covenant::state::DecisionRecord;
+use solana_instruction::Instruction;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -29,7 +30,11 @@ pub(super) struct Action<'a> {
 
 /// An action's transaction, or why there is none.
 enum Prepared {
-    Ready(Transaction),
+    /// Signed; `simulated` when this keeper's own simulation passed it (no preflight needed).
+    Ready {
+        tx: Transaction,
+        simulated: bool,
+    },
     /// No blockhash this time (network): tried again in the wave's next attempt.
     NoBlockhash,
     /// Its simulation says another keeper already did it.
@@ -53,8 +58,9 @@ pub(super) enum Sent {
 impl Keeper {
     /// Sends every guarded action of the tick: treasury by treasury in order (a treasury's actions
     /// may depend on each other, as proposals on the treasury's sequence), treasuries at once,
-    /// at most `loop.max_in_flight` transactions in flight. Each wave signs, puts its intents on
-    /// disk with one sync, sends, and records the outcomes; expired ones are signed again.
+    /// at most `loop.max_in_flight` transactions in flight. Each batch signs, puts its intents on
+    /// disk with one sync, sends, and records the outcomes; expired ones are signed again. While
+    /// a batch confirms, the next batch of the same wave (other treasuries) is simulated and signed.
     pub(super) async fn act_all(
         &mut self,
         actions: Vec<Action<'_>>,
@@ -75,37 +81,55 @@ impl Keeper {
             if wave.is_empty() {
                 return Ok(());
             }
-            for chunk in wave.chunks(in_flight) {
-                self.act_wave(chunk, report).await?;
+            let batches: Vec<&[Action]> = wave.chunks(in_flight).collect();
+            let mut upcoming = None;
+            for (index, batch) in batches.iter().enumerate() {
+                let next = batches.get(index + 1).copied().unwrap_or_default();
+                upcoming = self.act_batch(batch, upcoming, next, report).await?;
             }
         }
     }
 
-    async fn act_wave(&mut self, wave: &[Action<'_>], report: &mut TickReport) -> Result<(), KeeperError> {
-        let mut live: Vec<&Action> = wave.iter().collect();
+    /// One attempt's transactions: one blockhash for the batch, as they are signed and sent together.
+    async fn prepare_attempt(&self, live: &[&Action<'_>]) -> Vec<Prepared> {
+        match self.chain.latest_blockhash().await {
+            Ok(blockhash) => self.prepare_all(live, blockhash).await,
+            Err(error) => {
+                self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
+                live.iter().map(|_| Prepared::NoBlockhash).collect()
+            }
+        }
+    }
+
+    /// Sends `batch` until each action is settled or out of attempts; `prepared`: its first
+    /// attempt, if the previous batch prepared it. Returns `next`'s first attempt, prepared while
+    /// this batch confirmed.
+    async fn act_batch(
+        &mut self,
+        batch: &[Action<'_>],
+        prepared: Option<Vec<Prepared>>,
+        next: &[Action<'_>],
+        report: &mut TickReport,
+    ) -> Result<Option<Vec<Prepared>>, KeeperError> {
+        let mut live: Vec<&Action> = batch.iter().collect();
+        let (mut prepared, mut upcoming) = (prepared, None);
+        let next: Vec<&Action> = next.iter().collect();
         for _ in 0..self.config.run.attempts {
             if live.is_empty() {
-                return Ok(());
+                break;
             }
-            // One blockhash for the whole wave: its transactions are signed and sent together.
-            let blockhash = match self.chain.latest_blockhash().await {
-                Ok(blockhash) => Some(blockhash),
-                Err(error) => {
-                    self.metrics.count("covenant_keeper_transactions_total", &[("outcome", error.label())]);
-                    None
-                }
+            let prepared = match prepared.take() {
+                Some(prepared) => prepared,
+                None => self.prepare_attempt(&live).await,
             };
-            let prepared = match blockhash {
-                Some(blockhash) => {
-                    futures::future::join_all(live.iter().map(|action| self.prepare(action, blockhash))).await
-                }
-                None => live.iter().map(|_| Prepared::NoBlockhash).collect(),
-            };
-            let (mut ready, mut again) = (Vec::new(), Vec::new());
+            let (mut ready, mut again, mut simulated) = (Vec::new(), Vec::new(), true);
             for (action, prepared) in live.into_iter().zip(prepared) {
                 let key = action.key.clone();
                 match prepared {
-                    Prepared::Ready(tx) => ready.push((action, tx)),
+                    Prepared::Ready { tx, simulated: passed } => {
+                        simulated &= passed;
+                        ready.push((action, tx));
+                    }
                     Prepared::NoBlockhash => {
                         report.retries += 1;
                         again.push(action);
@@ -133,7 +157,14 @@ impl Keeper {
                 })
                 .collect();
             self.journal.intents(intents)?;
-            let sent = self.send_all(&ready).await;
+            let prepare_next = upcoming.is_none() && !next.is_empty();
+            let (sent, next_prepared) = futures::join!(self.send_all(&ready, simulated), async {
+                match prepare_next {
+                    true => Some(self.prepare_attempt(&next).await),
+                    false => None,
+                }
+            });
+            upcoming = upcoming.or(next_prepared);
             for ((action, tx), (sent, retries)) in ready.into_iter().zip(sent) {
                 report.retries += retries;
                 let (key, signature) = (action.key.as_str(), tx.signatures[0].to_string());
@@ -165,39 +196,64 @@ impl Keeper {
             live = again;
         }
         report.unsettled.extend(live.into_iter().map(|action| action.key.clone()));
-        Ok(())
+        Ok(upcoming)
     }
 
-    /// Builds, prices, simulates and signs one action's transaction (behind its marker) over the
-    /// wave's `blockhash`.
-    async fn prepare(&self, action: &Action<'_>, blockhash: solana_hash::Hash) -> Prepared {
+    /// Builds, prices, simulates and signs the wave's actions (each behind its marker) over its
+    /// `blockhash`: one fee lookup for the wave, the simulations at once.
+    async fn prepare_all(&self, wave: &[&Action<'_>], blockhash: solana_hash::Hash) -> Vec<Prepared> {
         let keeper = self.keeper.pubkey();
-        let snapshot = action.snapshot;
-        let ixs = match act::instructions(&action.intent, snapshot, &keeper, action.decision) {
-            Ok(ixs) => crate::exactly_once::marked(&action.action, &snapshot.addresses, &keeper, ixs),
-            Err(error) => return Prepared::Unbuildable(error.to_string()),
-        };
-        let fee = act::priority_fee_for(self.chain.as_ref(), &ixs, &self.config.fees).await;
+        let built: Vec<Result<Vec<Instruction>, String>> = wave
+            .iter()
+            .map(|action| {
+                act::instructions(&action.intent, action.snapshot, &keeper, action.decision)
+                    .map(|ixs| crate::exactly_once::marked(&action.action, &action.snapshot.addresses, &keeper, ixs))
+                    .map_err(|error| error.to_string())
+            })
+            .collect();
+        let txs = built.iter().filter_map(|ixs| ixs.as_deref().ok());
+        let fee = act::priority_fee_for_all(self.chain.as_ref(), txs, &self.config.fees).await;
+        let prepared = built.into_iter().zip(wave).map(|(built, action)| async move {
+            match built {
+                Ok(ixs) => self.simulate_and_sign(action, &ixs, fee, blockhash).await,
+                Err(detail) => Prepared::Unbuildable(detail),
+            }
+        });
+        futures::future::join_all(prepared).await
+    }
+
+    async fn simulate_and_sign(
+        &self,
+        action: &Action<'_>,
+        ixs: &[Instruction],
+        fee: u64,
+        blockhash: solana_hash::Hash,
+    ) -> Prepared {
+        let keeper = self.keeper.pubkey();
         // Simulation skips signature checks, so the probe goes unsigned: one ed25519 per action.
-        let probe = act::unsigned(&ixs, act::MAX_COMPUTE_UNITS, fee, &keeper, blockhash);
-        let units = match self.chain.simulate(&probe).await {
+        let probe = act::unsigned(ixs, act::MAX_COMPUTE_UNITS, fee, &keeper, blockhash);
+        let (units, simulated) = match self.chain.simulate(&probe).await {
             Ok(simulation) => match simulation.error {
                 Some(error) if crate::exactly_once::done_elsewhere(&action.action, &error) => {
                     return Prepared::DoneElsewhere
                 }
                 Some(error) => return Prepared::Refused(describe(&error)),
-                None => compute_limit(simulation.units_consumed),
+                None => (compute_limit(simulation.units_consumed), true),
             },
-            Err(_) => compute_limit(None),
+            Err(_) => (compute_limit(None), false),
         };
-        Prepared::Ready(act::sign(&ixs, units, fee, &self.keeper, blockhash))
+        Prepared::Ready { tx: act::sign(ixs, units, fee, &self.keeper, blockhash), simulated }
     }
 
     /// A wave's transactions, confirmed together (`Chain::send_and_confirm_all`); one that met
     /// network trouble goes on alone through `send`, which asks whether it landed before resending.
-    async fn send_all(&self, ready: &[(&Action<'_>, Transaction)]) -> Vec<(Sent, u32)> {
+    async fn send_all(&self, ready: &[(&Action<'_>, Transaction)], simulated: bool) -> Vec<(Sent, u32)> {
         let txs: Vec<Transaction> = ready.iter().map(|(_, tx)| tx.clone()).collect();
-        let results = self.chain.send_and_confirm_all(&txs).await;
+        let results = if simulated {
+            self.chain.send_simulated_and_confirm_all(&txs).await
+        } else {
+            self.chain.send_and_confirm_all(&txs).await
+        };
         let mut sent = Vec::with_capacity(ready.len());
         for ((action, tx), result) in ready.iter().zip(results) {
             let signature = tx.signatures[0];
