@@ -37,4 +37,13 @@ fi
 anchor build
 solana program deploy --url "$url" --program-id "$keypair" target/deploy/covenant.so
 solana program show --url "$url" "$program_id"
-echo "deployed $program_id to $cluster; IDL: idl/covenant.json (anchor idl init/upgrade to publish it on chain)"
+
+# Publish the IDL on chain (Anchor 1.x keeps it in a Program Metadata account), so explorers and
+# `anchor account` decode Covenant's accounts: `init` the first time, `upgrade` after.
+if anchor --provider.cluster "$url" idl fetch "$program_id" >/dev/null 2>&1; then
+  anchor --provider.cluster "$url" idl upgrade "$program_id" --filepath idl/covenant.json
+else
+  anchor --provider.cluster "$url" idl init "$program_id" --filepath idl/covenant.json
+fi
+anchor --provider.cluster "$url" idl fetch "$program_id" --out /dev/null
+echo "deployed $program_id to $cluster, with its IDL (idl/covenant.json) published on chain"
