@@ -79,6 +79,12 @@ impl Localnet {
         let mut genesis = TestValidatorGenesis::default();
         let program_account = native_program_account(&genesis);
         genesis.ledger_path(ledger.path()).add_account(covenant::ID, program_account);
+        // Transaction history (getSignaturesForAddress, getTransaction): what explorers and the
+        // donor app's activity feed read.
+        genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
+            enable_rpc_transaction_history: true,
+            ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
+        });
         if let Some(port) = options.rpc_port {
             genesis.rpc_port(port);
         }
