@@ -79,10 +79,12 @@ impl Localnet {
         let mut genesis = TestValidatorGenesis::default();
         let program_account = native_program_account(&genesis);
         genesis.ledger_path(ledger.path()).add_account(covenant::ID, program_account);
-        // Transaction history (getSignaturesForAddress, getTransaction): what explorers and the
-        // donor app's activity feed read.
+        // Transaction history (getSignaturesForAddress, getTransaction) with its logs and inner
+        // instructions, where Covenant's CPI events are: what explorers and the donor app's
+        // activity feed read. Without the extended metadata both come back null.
         genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
             enable_rpc_transaction_history: true,
+            enable_extended_tx_metadata_storage: true,
             ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
         });
         if let Some(port) = options.rpc_port {

@@ -205,6 +205,7 @@ dir = "proofs"
         }),
     );
     assert_eq!(answer["result"]["value"]["owner"], covenant::ID.to_string(), "{answer}");
+    events_are_in_transaction_history(&rpc_url, &t.treasury);
 
     fleet_over_json_rpc(&chain, &rpc, &w, dir.path(), &inference).await;
 
@@ -216,6 +217,52 @@ dir = "proofs"
     assert!(exit.success(), "{exit:?}");
     assert_eq!(printed, ["stopping", "stopped"], "program logs stay off stdout");
     assert!(!ledger.exists(), "the ledger at {} is removed", ledger.display());
+}
+
+/// The donor app reads Covenant's events from `getTransaction`'s inner instructions: the
+/// validator must keep them (and the logs), not just the signatures.
+fn events_are_in_transaction_history(rpc_url: &str, treasury: &Pubkey) {
+    let call = |method: &str, params: serde_json::Value| {
+        json_rpc(rpc_url, &serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+    };
+    // The history is written behind the bank, and a test validator may stop listing a confirmed
+    // transaction for a moment before its root: poll a while.
+    let mut signatures = serde_json::Value::Null;
+    for _ in 0..60 {
+        signatures = call("getSignaturesForAddress", serde_json::json!([treasury.to_string(), {"commitment": "confirmed"}]));
+        if signatures["result"].as_array().is_some_and(|entries| !entries.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let entries = signatures["result"].as_array().unwrap_or_else(|| panic!("{signatures}"));
+    assert!(!entries.is_empty(), "the treasury's transactions are listed: {signatures}");
+    let event_cpis = entries.iter().filter(|entry| {
+        // A test validator may stop serving a confirmed transaction for a moment before its
+        // root (as it stops listing it): ask again.
+        let mut tx = serde_json::Value::Null;
+        for _ in 0..60 {
+            tx = call(
+                "getTransaction",
+                serde_json::json!([entry["signature"], {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
+            );
+            if !tx["result"].is_null() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        let meta = &tx["result"]["meta"];
+        assert!(meta["logMessages"].is_array() && meta["innerInstructions"].is_array(), "history keeps logs and CPIs: {tx}");
+        // Every Covenant instruction emits its event as a self-CPI.
+        meta["innerInstructions"].as_array().into_iter().flatten().any(|inner| {
+            inner["instructions"].as_array().into_iter().flatten().any(|ix| {
+                let keys = tx["result"]["transaction"]["message"]["accountKeys"].as_array();
+                let program = ix["programIdIndex"].as_u64().and_then(|i| keys.and_then(|keys| keys.get(i as usize)));
+                program.and_then(|key| key.as_str()) == Some(&covenant::ID.to_string())
+            })
+        })
+    });
+    assert!(event_cpis.count() > 0, "some transaction of the treasury carries a Covenant event CPI");
 }
 
 /// Keeper processes at once, as a fleet runs them: `args` for each, each with its own journal;
