@@ -37,6 +37,10 @@ import {
     type SolanaRpcApi,
 } from '@solana/kit';
 
+import { mintInfo, TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './tokens';
+
+const SOL_ASSET = '11111111111111111111111111111111' as Address;
+
 export type CovenantRpc = Rpc<SolanaRpcApi>;
 export const connect = (url: string): CovenantRpc => createSolanaRpc(url);
 
@@ -46,11 +50,15 @@ export type Loaded = {
     vault: Address;
     /** Lamports above the vault's rent-exempt minimum. */
     vaultLamports: bigint;
+    /** The vault's token accounts (SPL Token and Token-2022), by mint. */
+    vaultTokens: Array<{ mint: Address; amount: bigint; decimals: number }>;
     policies: Array<{ address: Address; data: SpendPolicy }>;
     payees: Array<{ address: Address; data: Payee }>;
     grants: Array<{ address: Address; data: Grant }>;
     bounties: Array<{ address: Address; data: Bounty; claims: Array<{ address: Address; data: Claim }> }>;
     pendings: Array<{ address: Address; data: PendingSpend }>;
+    /** Decimals of every token the page shows (its policies' and its grants' mints). */
+    decimals: Map<Address, number>;
     now: bigint;
 };
 
@@ -78,13 +86,28 @@ async function scan<T extends object>(
     }));
 }
 
+async function tokenBalances(rpc: CovenantRpc, owner: Address) {
+    const byProgram = await Promise.all(
+        [TOKEN_PROGRAM, TOKEN_2022_PROGRAM].map((programId) =>
+            rpc.getTokenAccountsByOwner(owner, { programId }, { encoding: 'jsonParsed' }).send(),
+        ),
+    );
+    return byProgram.flatMap(({ value }) =>
+        value.map(({ account }) => {
+            const info = account.data.parsed.info;
+            return { mint: info.mint, amount: BigInt(info.tokenAmount.amount), decimals: info.tokenAmount.decimals };
+        }),
+    );
+}
+
 export async function load(rpc: CovenantRpc, address: Address): Promise<Loaded> {
     const account = await fetchMaybeTreasury(rpc, address);
     if (!account.exists) throw new Error(`no Covenant treasury at ${address} on this cluster`);
     const [vault] = await findVaultPda({ treasury: address });
-    const [balance, rent, policies, payees, grants, bounties, pendings, slot] = await Promise.all([
+    const [balance, rent, vaultTokens, policies, payees, grants, bounties, pendings, slot] = await Promise.all([
         rpc.getBalance(vault).send(),
         rpc.getMinimumBalanceForRentExemption(0n).send(),
+        tokenBalances(rpc, vault),
         scan(rpc, SPEND_POLICY_DISCRIMINATOR, address, getSpendPolicyDecoder()),
         scan(rpc, PAYEE_DISCRIMINATOR, address, getPayeeDecoder()),
         scan(rpc, GRANT_DISCRIMINATOR, address, getGrantDecoder()),
@@ -99,41 +122,75 @@ export async function load(rpc: CovenantRpc, address: Address): Promise<Loaded> 
             claims: await scan(rpc, CLAIM_DISCRIMINATOR, bounty.address, getClaimDecoder()),
         })),
     );
+    const decimals = new Map<Address, number>([
+        ...vaultTokens.map(({ mint, decimals }): [Address, number] => [mint, decimals]),
+        ...policies.map(({ data }): [Address, number] => [data.asset, data.decimals]),
+    ]);
+    const unknownMints = [...new Set(grants.map(({ data }) => data.asset))].filter((mint) => mint !== SOL_ASSET && !decimals.has(mint));
+    for (const info of await Promise.all(unknownMints.map((mint) => mintInfo(rpc, mint)))) decimals.set(info.mint, info.decimals);
     return {
         address,
         treasury: account.data,
         vault,
         // What can leave: the vault keeps its rent-exempt minimum.
         vaultLamports: balance.value > rent ? balance.value - rent : 0n,
+        vaultTokens,
         policies,
         payees,
         grants,
         bounties: withClaims,
         pendings,
+        decimals,
         now: BigInt(now),
     };
 }
 
 export type Activity = CovenantEvent & { signature: string; blockTime: bigint | null };
 
-/** The treasury's latest transactions, newest first, as Covenant events. */
-export async function activity(rpc: CovenantRpc, treasury: Address, limit = 25): Promise<Activity[]> {
-    const signatures = await rpc.getSignaturesForAddress(treasury, { limit }).send();
-    const txs = await Promise.all(
-        signatures.map((entry) =>
-            rpc
-                .getTransaction(entry.signature, { encoding: 'json', maxSupportedTransactionVersion: 0 })
-                .send()
-                .then((tx) => ({ entry, tx })),
-        ),
+/**
+ * Transactions seen so far, by signature: a confirmed transaction never changes, so it is fetched
+ * once; and a node may stop listing or serving one it listed for a while (agave's test validator
+ * does, between confirmation and root), so the feed keeps what it has seen instead of flickering.
+ */
+const seen = new Map<string, { signature: string; slot: bigint; blockTime: bigint | null; events: Activity[] | null }>();
+
+/** A transaction this page sent and saw confirmed: in the feed without waiting for a listing. */
+export function remember(signature: string, slot: bigint) {
+    if (!seen.has(signature)) seen.set(signature, { signature, slot, blockTime: null, events: null });
+}
+
+/**
+ * The latest transactions touching any of `addresses` (the treasury, and its grants and bounties,
+ * whose top-ups, claw-backs and claims never name the treasury), newest first, as Covenant events;
+ * `pending`: some are listed but not served yet (worth asking again soon).
+ */
+export async function activity(rpc: CovenantRpc, addresses: readonly Address[], limit = 25): Promise<{ events: Activity[]; pending: boolean }> {
+    const lists = await Promise.all(
+        addresses.map((account) => rpc.getSignaturesForAddress(account, { limit, commitment: 'confirmed' }).send()),
     );
-    const events: Activity[] = [];
-    for (const { entry, tx } of txs) {
-        if (!tx) continue;
-        const decoded = decodeTransactionEvents(tx as unknown as Parameters<typeof decodeTransactionEvents>[0]);
-        for (const event of decoded.reverse()) {
-            events.push({ ...event, signature: entry.signature, blockTime: entry.blockTime ?? null });
-        }
+    for (const entry of lists.flat()) {
+        const known = seen.get(entry.signature);
+        if (!known) seen.set(entry.signature, { signature: entry.signature, slot: entry.slot, blockTime: entry.blockTime ?? null, events: null });
+        else known.blockTime ??= entry.blockTime ?? null;
     }
-    return events;
+    const latest = [...seen.values()].sort((a, b) => Number(b.slot - a.slot)).slice(0, limit);
+    await Promise.all(
+        latest
+            .filter((known) => known.events === null)
+            .map(async (known) => {
+                const tx = await rpc
+                    .getTransaction(known.signature as Parameters<CovenantRpc['getTransaction']>[0], {
+                        encoding: 'json',
+                        maxSupportedTransactionVersion: 0,
+                        commitment: 'confirmed',
+                    })
+                    .send();
+                // Not served yet: asked again on the next refresh.
+                if (!tx) return;
+                known.blockTime ??= tx.blockTime ?? null;
+                const decoded = decodeTransactionEvents(tx as unknown as Parameters<typeof decodeTransactionEvents>[0]);
+                known.events = decoded.reverse().map((event) => ({ ...event, signature: known.signature, blockTime: known.blockTime }));
+            }),
+    );
+    return { events: latest.flatMap((known) => known.events ?? []), pending: latest.some((known) => known.events === null) };
 }

@@ -15,14 +15,18 @@ export function lamportsToSol(value: bigint, decimals = 9): string {
     return fraction ? `${whole}.${fraction}` : `${whole}`;
 }
 
-/** "1.5" → 1_500_000_000n; refuses what is not a positive amount with at most 9 decimals. */
-export function solToLamports(text: string): bigint {
-    const match = /^\s*(\d+)(?:\.(\d{1,9}))?\s*$/.exec(text);
-    if (!match) throw new Error(`not an amount of SOL: "${text}"`);
-    const lamports = BigInt(match[1]) * 1_000_000_000n + BigInt((match[2] ?? '').padEnd(9, '0') || '0');
-    if (lamports === 0n) throw new Error('the amount must be more than 0 SOL');
-    return lamports;
+/** "1.5" → 1_500_000_000n (9 decimals); refuses what is not a positive amount in `decimals` places. */
+export function parseAmount(text: string, decimals = 9, unit = 'SOL'): bigint {
+    const fraction = decimals > 0 ? `(?:\\.(\\d{1,${decimals}}))?` : '';
+    const match = new RegExp(`^\\s*(\\d+)${fraction}\\s*$`).exec(text);
+    if (!match) throw new Error(`not an amount of ${unit}: "${text.trim()}"`);
+    const scale = 10n ** BigInt(decimals);
+    const amount = BigInt(match[1]) * scale + BigInt((match[2] ?? '').padEnd(decimals, '0') || '0');
+    if (amount === 0n) throw new Error(`the amount must be more than 0 ${unit}`);
+    return amount;
 }
+
+export const solToLamports = (text: string) => parseAmount(text);
 
 export const optionValue = <T>(option: { __option: 'Some'; value: T } | { __option: 'None' }): T | undefined =>
     option.__option === 'Some' ? option.value : undefined;

@@ -1,9 +1,9 @@
-// Donations through any Wallet Standard wallet (Phantom, Solflare, Backpack register themselves):
-// the app builds Covenant's own `donate_sol` instruction, the wallet signs, the app sends.
-import { COVENANT_PROGRAM_ADDRESS, getDonateSolInstructionAsync } from '@covenant/client';
+// Any Wallet Standard wallet (Phantom, Solflare, Backpack register themselves): the app builds
+// Covenant's own instructions, the wallet signs, the app sends and confirms.
+import { COVENANT_PROGRAM_ADDRESS } from '@covenant/client';
 import {
     address,
-    appendTransactionMessageInstruction,
+    appendTransactionMessageInstructions,
     compileTransaction,
     createNoopSigner,
     createTransactionMessage,
@@ -16,6 +16,7 @@ import {
     setTransactionMessageFeePayer,
     setTransactionMessageLifetimeUsingBlockhash,
     type Address,
+    type Instruction,
     type Signature,
 } from '@solana/kit';
 import { getWallets } from '@wallet-standard/app';
@@ -49,40 +50,34 @@ export async function connectWallet(wallet: Wallet): Promise<WalletAccount> {
     return account;
 }
 
-/** Donates `lamports` to the treasury's vault (counted by its SOL policy when it has one). */
-export async function donateSol(
+/** Anchor's event-cpi authority: the program signs its own event CPI with this PDA. */
+export async function eventAuthority(): Promise<Address> {
+    const [pda] = await getProgramDerivedAddress({
+        programAddress: COVENANT_PROGRAM_ADDRESS,
+        seeds: [getUtf8Encoder().encode('__event_authority')],
+    });
+    return pda;
+}
+
+/** The connected account as the fee payer and signer of instructions the wallet will sign. */
+export const walletSigner = (account: WalletAccount) => createNoopSigner(address(account.address));
+
+/**
+ * One transaction of `instructions`, paid and signed by the wallet's account, sent with preflight
+ * (so a program refusal comes back before anything lands, decoded by `describe`).
+ */
+export async function signAndSend(
     rpc: CovenantRpc,
     wallet: Wallet,
     account: WalletAccount,
-    treasury: Address,
-    vault: Address,
-    solPolicy: Address | undefined,
-    lamports: bigint,
-    memo: string,
+    instructions: readonly Instruction[],
 ): Promise<Signature> {
-    const donor = createNoopSigner(address(account.address));
-    const instruction = await getDonateSolInstructionAsync({
-        donor,
-        treasury,
-        vault,
-        policy: solPolicy,
-        // Anchor's event-cpi accounts: the program signs its own event CPI with this PDA.
-        eventAuthority: (
-            await getProgramDerivedAddress({
-                programAddress: COVENANT_PROGRAM_ADDRESS,
-                seeds: [getUtf8Encoder().encode('__event_authority')],
-            })
-        )[0],
-        program: COVENANT_PROGRAM_ADDRESS,
-        amount: lamports,
-        memo,
-    });
     const { value: blockhash } = await rpc.getLatestBlockhash().send();
     const message = pipe(
         createTransactionMessage({ version: 0 }),
-        (m) => setTransactionMessageFeePayer(donor.address, m),
+        (m) => setTransactionMessageFeePayer(address(account.address), m),
         (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-        (m) => appendTransactionMessageInstruction(instruction, m),
+        (m) => appendTransactionMessageInstructions(instructions, m),
     );
     const unsigned = new Uint8Array(getTransactionEncoder().encode(compileTransaction(message)));
     const [signed] = await (wallet.features[SIGN] as SignFeature).signTransaction({
@@ -98,13 +93,14 @@ export async function donateSol(
 }
 
 /** Waits until `signature` is confirmed (or failed), polling like the keeper does. */
-export async function confirm(rpc: CovenantRpc, signature: Signature, timeoutMs = 60_000): Promise<void> {
+/** Waits until `signature` is confirmed; returns the slot it landed in. */
+export async function confirm(rpc: CovenantRpc, signature: Signature, timeoutMs = 60_000): Promise<bigint> {
     const started = Date.now();
     while (Date.now() - started < timeoutMs) {
         const { value } = await rpc.getSignatureStatuses([signature]).send();
         const status = value[0];
         if (status?.err) throw new Error(`the transaction failed: ${JSON.stringify(status.err)}`);
-        if (status?.confirmationStatus === 'confirmed' || status?.confirmationStatus === 'finalized') return;
+        if (status?.confirmationStatus === 'confirmed' || status?.confirmationStatus === 'finalized') return status.slot;
         await new Promise((resolve) => setTimeout(resolve, 400));
     }
     throw new Error('not confirmed within a minute: the cluster may be congested; check the activity later');

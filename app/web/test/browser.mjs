@@ -1,7 +1,10 @@
 // The donor app in a real browser (Debian's Chromium, headless, driven by playwright-core) against
-// a running validator: the keeper binary creates a treasury, a test-only Wallet Standard wallet
-// (an in-page key funded from the faucet) donates 1 SOL, the vault balance and the activity feed
-// show it, a program refusal shows its IDL name, and a screenshot is written for the README.
+// a running validator: the keeper binary creates a treasury and pays a payee; a test-only Wallet
+// Standard wallet (an in-page key funded from the faucet) is refused its signature, meets a program
+// refusal by its IDL name and insufficient funds, donates 1 SOL (vault balance and feed update),
+// verifies the keeper's decision hash from its decision-log line, funds a tranche grant with a
+// previewed schedule and tops it up, claws back and closes an expired one; the treasury opens by
+// operator and id too, a cluster that is down gets one line, and a screenshot is written for the README.
 // Env: COVENANT_LOCALNET_URL, COVENANT_LOCALNET_FAUCET (keypair file), COVENANT_KEEPER (binary),
 // COVENANT_APP_URL (the served bundle), COVENANT_SCREENSHOT (where to write it).
 import assert from 'node:assert/strict';
@@ -26,6 +29,9 @@ import {
 } from '@solana/kit';
 import { chromium } from 'playwright-core';
 
+// How long a new transaction may take to reach the feed (a test validator may stop serving a
+// confirmed one for a while before its root; the page asks again every second meanwhile).
+const FEED = { timeout: 90_000 };
 const rpcUrl = process.env.COVENANT_LOCALNET_URL ?? 'http://127.0.0.1:8899';
 const appUrl = process.env.COVENANT_APP_URL ?? 'http://127.0.0.1:4173';
 const keeperBin = process.env.COVENANT_KEEPER;
@@ -39,6 +45,19 @@ function keyFromSeed(seed) {
         .export({ format: 'der', type: 'spki' })
         .subarray(-32);
     return { pkcs8: pkcs8.toString('base64'), address: getBase58Decoder().decode(publicKey), publicKey };
+}
+
+/** Waits until the page's one-line status satisfies `accept(text, className)`; on timeout says what it showed. */
+async function untilStatus(page, accept, timeout = 30_000) {
+    const started = Date.now();
+    let text = '';
+    let kind = '';
+    while (Date.now() - started < timeout) {
+        [text, kind] = await page.$eval('#status', (el) => [el.textContent ?? '', el.className]);
+        if (accept(text, kind)) return text;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`status never came: it showed "${text}" (${kind || 'no class'})`);
 }
 
 async function transfer(to, lamports) {
@@ -80,12 +99,18 @@ const keypairFile = (seed, name) => {
     return key;
 };
 const operator = keypairFile(operatorSeed, 'operator.json');
-keypairFile(keeperSeed, 'keeper.json');
+const inference = keyFromSeed(randomBytes(32));
+const keeper = keypairFile(keeperSeed, 'keeper.json');
 await transfer(operator.address, 5_000_000_000n);
+// The keeper pays its own fees.
+await transfer(keeper.address, 1_000_000_000n);
 writeFileSync(
     join(dir, 'keeper.toml'),
     `[cluster]\nurl = "${rpcUrl}"\n[keys]\nkeeper = "keeper.json"\noperator = "operator.json"\n[treasury]\nid = 7\n` +
-        `[[policy]]\nasset = "SOL"\nper_tx_max = "1 SOL"\nperiod_seconds = 86_400\nperiod_cap = "2 SOL"\n`,
+        `[[policy]]\nasset = "SOL"\nper_tx_max = "1 SOL"\nperiod_seconds = 86_400\nperiod_cap = "2 SOL"\n` +
+        // One allowlisted payee paid hourly: the keeper's decision behind it is what the page verifies.
+        `[[payee]]\nrecipient = "${inference.address}"\nlabel = "GPU inference"\ncategory = "inference"\nbudget = "1 SOL"\n` +
+        `[[payment]]\nname = "inference"\nrecipient = "${inference.address}"\namount = "0.1 SOL"\nevery_seconds = 3_600\n`,
 );
 execFileSync(keeperBin, ['--config', join(dir, 'keeper.toml'), 'init'], { stdio: 'inherit' });
 const status = JSON.parse(execFileSync(keeperBin, ['--config', join(dir, 'keeper.toml'), '--output', 'json', 'status']).toString());
@@ -99,6 +124,7 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? 
 try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
     page.on('pageerror', (error) => console.error('page error:', error.message));
+    page.on('console', (message) => message.type() === 'error' && console.error('page console:', message.text()));
     await page.addInitScript(({ pkcs8, account }) => {
         // A test-only Wallet Standard wallet: an in-page key, `standard:connect` and `solana:signTransaction`.
         const keyPromise = crypto.subtle.importKey('pkcs8', Uint8Array.from(atob(pkcs8), (c) => c.charCodeAt(0)), { name: 'Ed25519' }, false, ['sign']);
@@ -134,36 +160,144 @@ try {
         window.dispatchEvent(new CustomEvent('wallet-standard:register-wallet', { detail: callback }));
     }, { pkcs8: donor.pkcs8, account: { address: donor.address, publicKey: [...donor.publicKey] } });
 
-    await page.goto(`${appUrl}/?treasury=${treasury}&rpc=${encodeURIComponent(rpcUrl)}`);
-    await page.waitForSelector('#vault-address');
-    const vault = await page.textContent('#vault-address');
+    const open = async () => {
+        await page.goto(`${appUrl}/?treasury=${treasury}&rpc=${encodeURIComponent(rpcUrl)}`);
+        await page.waitForSelector('#vault-address');
+        await page.click('button.wallet');
+        await page.waitForSelector('#give:not([disabled])');
+    };
+    const text = async (selector) => (await page.textContent(selector))?.trim();
+    await open();
+    const vault = await text('#vault-address');
     assert.match(vault, /^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
-    assert.equal(await page.textContent('#vault-balance'), '0 SOL');
+    assert.equal(await text('#vault-balance'), '0 SOL');
     await page.waitForSelector('#policies table');
+    assert.match(await text('#payees'), /inference\s*GPU inference/);
 
-    await page.click('button.wallet');
-    await page.waitForSelector('#give:not([disabled])');
     // The wallet refuses: one line, nothing sent.
     await page.evaluate(() => (window.__refuseSignature = true));
     await page.click('#give');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('refused to sign'));
+    await untilStatus(page, (line) => line.includes('refused to sign'));
     await page.evaluate(() => (window.__refuseSignature = false));
-    // 0 SOL never reaches the chain; the program's own refusal shows by its IDL name.
-    await page.fill('#amount', '1');
-    await page.fill('#memo', 'x'.repeat(64) + 'y');
+    // The program's own refusal, by its IDL name: the memo field's limit is lifted so the chain,
+    // not the form, is what says no.
+    await page.$eval('#memo', (memo) => memo.removeAttribute('maxlength'));
+    await page.fill('#memo', 'x'.repeat(65));
     await page.click('#give');
-    await page.waitForFunction(() => document.querySelector('#status')?.className === 'error' && !document.querySelector('#status')?.textContent?.includes('waiting'));
-    const refusal = await page.textContent('#status');
+    const refusal = await untilStatus(page, (line, kind) => kind === 'error');
     console.log('refusal shown:', refusal);
-    assert.match(refusal, /refused by Covenant: \w+: /);
+    assert.match(refusal, /^refused by Covenant: MemoTooLong: /);
 
+    // More than the wallet holds (3 SOL): one line, and the vault is unchanged.
+    await page.fill('#memo', 'too much');
+    await page.fill('#amount', '100');
+    await page.click('#give');
+    const short = await untilStatus(page, (line, kind) => kind === 'error');
+    console.log('insufficient funds shown:', short);
+    assert.match(short, /^insufficient funds: /);
+    assert.equal(await text('#vault-balance'), '0 SOL');
+
+    await page.fill('#amount', '1');
     await page.fill('#memo', 'for the poster photos');
     await page.click('#give');
-    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('donated 1 SOL'), null, { timeout: 60_000 });
-    assert.equal(await page.textContent('#vault-balance'), '1 SOL');
-    await page.waitForSelector('tr.event[data-name="DonationReceived"]');
+    await untilStatus(page, (line) => line.startsWith('donated 1 SOL'), 60_000);
+    assert.equal(await text('#vault-balance'), '1 SOL');
+    // A node lists a transaction by address a moment after confirming it; the feed refreshes.
+    await page.waitForSelector('tr.event[data-name="DonationReceived"]', FEED);
+
+    // The keeper pays its payee; the page shows the decision's hashes, and the decision log's line
+    // recomputes to the hash on chain.
+    const decisions = join(dir, 'decisions.jsonl');
+    execFileSync(keeperBin, ['--config', join(dir, 'keeper.toml'), 'run', '--once', '--decision-log', decisions], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'error' } });
+    await open();
+    await page.waitForSelector('tr.event[data-name="Spent"] .decision-hash', FEED);
+    const onChain = await page.$$eval('tr.event[data-name="Spent"] .decision-hash', (cells) => cells.map((cell) => cell.textContent));
+    const line = readFileSync(decisions, 'utf8').split('\n').find((entry) => onChain.some((hash) => hash && entry.includes(`"${hash}"`)));
+    assert.ok(line, `the decision log holds the decision behind ${onChain}`);
+    await page.fill('#line', line);
+    await page.click('#check');
+    await page.waitForFunction(() => document.querySelector('#verdict')?.textContent);
+    assert.match(await text('#verdict'), /^[0-9a-f]{64}: matches the line, and is on chain in the activity above$/);
+    // One changed character in the input, and the hash is no longer the one on chain.
+    await page.fill('#line', line.replace('"input":{', '"input":{"forged":1,'));
+    await page.click('#check');
+    await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'error');
+    assert.doesNotMatch(await text('#verdict'), /on chain/);
+
+    // A tranche grant, its schedule previewed before signing and drawn once funded; then a top-up.
+    await page.selectOption('#grant-kind', 'Tranches');
+    await page.fill('#grant-amount', '0.5');
+    await page.fill('#grant-tranches', '+1d 50%, +2d 50%');
+    await page.fill('#grant-expiry', '+3d');
+    await page.waitForFunction(() => document.querySelector('#grant-preview svg')?.getAttribute('aria-label')?.includes('0.5 SOL by'));
+    assert.match(await page.getAttribute('#grant-preview svg', 'aria-label'), /^vests 0\.25 SOL by .+, 0\.5 SOL by .+; expires /);
+    // What the program would refuse is named before the wallet opens.
+    await page.fill('#grant-tranches', '+1d 50%, +2d 40%');
+    await page.waitForFunction(() => document.querySelector('#grant-preview')?.textContent?.includes('90%, not 100%'));
+    await page.fill('#grant-tranches', '+1d 50%, +2d 50%');
+    await page.click('#fund');
+    await untilStatus(page, (line) => line.startsWith('grant #1 funded'), 60_000);
+    const grantRow = 'tr.grant[data-id="1"]';
+    assert.equal(await text(`${grantRow} .funded`), '0.5 SOL');
+    assert.equal((await text(`${grantRow} .schedule-text`)).split(',').length, 2, 'two tranches drawn');
+    assert.ok(await page.$(`${grantRow} svg.schedule path`));
+    await page.waitForSelector('tr.event[data-name="GrantCreated"]', FEED);
+    await page.fill(`${grantRow} .top-up-amount`, '0.25');
+    await page.click(`${grantRow} button.top-up`);
+    await untilStatus(page, (line) => line.startsWith('grant #1 topped up'), 60_000);
+    assert.equal(await text(`${grantRow} .funded`), '0.75 SOL');
+
+    // A short grant: clawed back after its expiry, then closed.
+    await page.selectOption('#grant-kind', 'Linear');
+    await page.fill('#grant-amount', '0.1');
+    await page.fill('#grant-start', '+1d');
+    await page.fill('#grant-end', '+2d');
+    await page.fill('#grant-expiry', '+6s');
+    await page.click('#fund');
+    await untilStatus(page, (line) => line.startsWith('grant #2 funded'), 60_000);
+    const shortRow = 'tr.grant[data-id="2"]';
+    for (let i = 0; i < 30 && !(await page.$(`${shortRow} button.claw-back`)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await open();
+    }
+    await page.click(`${shortRow} button.claw-back`);
+    await untilStatus(page, (line) => line.startsWith('grant #2 clawed back'), 60_000);
+    assert.equal(await text(`${shortRow} .clawed-back`), '0.1 SOL');
+    await page.waitForSelector('tr.event[data-name="GrantClawedBack"]', FEED);
+    await page.waitForSelector('tr.event[data-name="GrantToppedUp"]', FEED);
+    await page.click(`${shortRow} button.close-grant`);
+    await untilStatus(page, (line) => line.startsWith('grant #2 closed'), 60_000);
+    assert.equal(await page.$(shortRow), null, 'a closed grant is gone');
+    // Its history stays in the feed (through the donor's own transactions).
+    await page.waitForSelector('tr.event[data-name="GrantClosed"]', FEED);
+
+    // The same treasury by its operator and id, as the keeper's config names it.
+    await page.goto(`${appUrl}/?operator=${operator.address}&id=7&rpc=${encodeURIComponent(rpcUrl)}`);
+    await page.waitForSelector('#vault-address');
+    assert.equal(await text('#vault-address'), vault);
+    // The cluster down: one line that names it.
+    const downUrl = 'http://127.0.0.1:59123';
+    await page.goto(`${appUrl}/?treasury=${treasury}&rpc=${encodeURIComponent(downUrl)}`);
+    assert.equal(await untilStatus(page, (line, kind) => kind === 'error'), `cannot reach the cluster at ${downUrl}`);
+
+    // The screenshot the README shows: the whole page, with a verified decision.
+    await open();
+    await page.fill('#line', line);
+    await page.click('#check');
+    await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'ok');
+
     await page.screenshot({ path: process.env.COVENANT_SCREENSHOT ?? 'donor-app.png', fullPage: true });
     console.log(`browser suite passed: treasury ${treasury}, vault ${vault}`);
+} catch (error) {
+    // What the page showed when it failed, for the CI log.
+    const pages = browser.contexts().flatMap((context) => context.pages());
+    for (const open of pages) {
+        console.error('page status:', await open.textContent('#status').catch(() => '?'));
+        console.error('page activity:', (await open.textContent('#activity').catch(() => '?'))?.slice(0, 600));
+        await open.screenshot({ path: join(dir, 'failure.png'), fullPage: true }).catch(() => {});
+        console.error(`screenshot of the failure: ${join(dir, 'failure.png')}`);
+    }
+    throw error;
 } finally {
     await browser.close();
 }
