@@ -171,6 +171,28 @@ pub enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Make an HTTP request and, if it answers 402 (x402), pay for it from the treasury and make
+    /// it again (keeper key): the exact scheme, a token with a spend policy, a payee of the
+    /// `[x402]` category (default "inference"). The body goes to stdout.
+    Fetch {
+        /// The endpoint (its own id: `url` is the global cluster flag's).
+        #[arg(value_name = "URL")]
+        endpoint: String,
+        #[arg(short = 'X', long, default_value = "GET")]
+        method: String,
+        /// The request body (`@FILE` reads a file).
+        #[arg(short = 'd', long)]
+        data: Option<String>,
+        /// A request header, "Name: value" (repeatable).
+        #[arg(short = 'H', long = "header", value_name = "HEADER")]
+        headers: Vec<String>,
+        /// The journal (overrides loop.decision_log); a running `run` holds its own.
+        #[arg(long, env = "COVENANT_DECISION_LOG", value_name = "PATH")]
+        decision_log: Option<PathBuf>,
+        /// Testing only: sign what the guard would refuse, so that the program's refusal shows.
+        #[arg(long, hide = true)]
+        unguarded: bool,
+    },
     /// Cancel a pending spend (guardian or operator key).
     CancelPending {
         #[arg(long)]
@@ -313,6 +335,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         tracing::info!(treasuries = treasuries.len(), %shard, "keeping");
         return run_loop(chain, model, reader, settings.config, keeper, treasuries, own, once, dry_run).await;
     }
+    if let Command::Fetch { endpoint, method, data, headers, decision_log, unguarded } = cli.command.clone() {
+        let args = crate::x402::command::FetchArgs { url: endpoint, method, data, headers, decision_log, unguarded };
+        return crate::x402::command::fetch(&cli, settings, chain.as_ref(), args).await;
+    }
     let done = crate::commands::execute(&cli, &settings.config, chain.as_ref()).await?;
     emit(cli.output, done.text, done.json)
 }
@@ -381,8 +407,20 @@ async fn run_loop(
     let metrics_addr = config.run.metrics_addr.clone();
     // The first observe doubles as the connectivity check: an unreachable cluster is an error, not a loop.
     crate::observe::observe_many(chain.as_ref(), &treasuries, &config.sol_wallets()).await?;
+    // The loop's own paid calls (`[[x402.call]]`), for the config's treasury, never in a dry run.
+    let own_treasury = treasuries.iter().copied().find(|t| t.treasury == own);
+    let paid = (!config.x402.calls.is_empty() && !dry_run).then(|| keeper.insecure_clone());
+    let mut paid_calls = crate::x402::schedule::PaidCalls::new(
+        config.x402.calls.clone(),
+        &crate::journal::read_decisions(&config.run.decision_log).unwrap_or_default(),
+    );
+    let network = match &paid {
+        Some(_) => crate::x402::command::network(&config.x402, &chain.endpoint()).await?,
+        None => String::new(),
+    };
+    let x402 = config.x402.clone();
     let mut keeper =
-        Keeper::fleet(chain, model, config, keeper, treasuries, dry_run)?.owning(own).with_proof_reader(reader);
+        Keeper::fleet(chain.clone(), model, config, keeper, treasuries, dry_run)?.owning(own).with_proof_reader(reader);
     if let Some(addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
         tracing::info!(%addr, "serving /metrics");
@@ -404,6 +442,11 @@ async fn run_loop(
             // One tick asked for, one tick failed: the exit status says so (cron and CI rely on it).
             Err(error) if once => return Err(anyhow::anyhow!("tick failed: {error}")),
             Err(error) => tracing::warn!(%error, "tick failed"),
+        }
+        if let (Some(key), Some(treasury)) = (&paid, own_treasury) {
+            let chain = chain.clone();
+            crate::x402::command::run_due(&mut paid_calls, &mut keeper, chain.as_ref(), key, treasury, &x402, &network)
+                .await;
         }
         if once {
             return Ok(());

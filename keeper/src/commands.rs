@@ -143,7 +143,8 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         | Command::Run { .. }
         | Command::CheckModel
         | Command::Demo { .. }
-        | Command::Simulate { .. } => {
+        | Command::Simulate { .. }
+        | Command::Fetch { .. } => {
             bail!("not a one-shot command")
         }
     }

@@ -24,3 +24,4 @@ pub mod setup;
 pub mod signers;
 pub mod sim;
 pub mod status;
+pub mod x402;

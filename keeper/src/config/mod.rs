@@ -12,8 +12,10 @@ use crate::model::Device;
 
 mod text;
 mod validate;
+mod x402;
 use text::sol_amounts;
 pub use text::toml_error;
+pub use x402::{PaidCall, X402Config};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -53,6 +55,8 @@ pub struct KeeperConfig {
     /// More treasuries for the same keeper key, kept by one process (`run`).
     #[serde(default)]
     pub fleet: FleetConfig,
+    #[serde(default)]
+    pub x402: X402Config,
 }
 
 /// A keeper process for many treasuries: `[treasury]`, the `treasuries` listed here and, with

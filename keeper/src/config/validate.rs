@@ -32,6 +32,20 @@ impl KeeperConfig {
                 parse_asset(asset).map_err(|error| format!("payee[{i}].budget_asset: {error}"))?;
             }
         }
+        let mut names = std::collections::HashSet::new();
+        for (i, call) in self.x402.calls.iter().enumerate() {
+            let at = format!("x402.call[{i}] ({})", call.name);
+            match url::Url::parse(&call.url) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+                _ => return Err(format!("{at}: url {:?} is not an http(s) URL", call.url)),
+            }
+            if reqwest::Method::from_bytes(call.method.to_ascii_uppercase().as_bytes()).is_err() {
+                return Err(format!("{at}: {:?} is not an HTTP method", call.method));
+            }
+            if call.every_seconds == 0 || !names.insert(call.name.as_str()) {
+                return Err(format!("{at}: every_seconds must be positive and names unique"));
+            }
+        }
         for (i, payment) in self.payments.iter().enumerate() {
             parse_pubkey(&payment.recipient).map_err(|error| format!("payment[{i}].recipient: {error}"))?;
             parse_asset(&payment.asset).map_err(|error| format!("payment[{i}].asset: {error}"))?;

@@ -229,6 +229,11 @@ impl Keeper {
         self.metrics.clone()
     }
 
+    /// The journal, for what the loop does beside the ticks (paid calls, `x402::schedule`).
+    pub fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+
     pub fn journal(&self) -> &Journal {
         &self.journal
     }
