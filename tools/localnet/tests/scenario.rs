@@ -229,7 +229,8 @@ fn events_are_in_transaction_history(rpc_url: &str, treasury: &Pubkey) {
     // transaction for a moment before its root: poll a while.
     let mut signatures = serde_json::Value::Null;
     for _ in 0..60 {
-        signatures = call("getSignaturesForAddress", serde_json::json!([treasury.to_string(), {"commitment": "confirmed"}]));
+        signatures =
+            call("getSignaturesForAddress", serde_json::json!([treasury.to_string(), {"commitment": "confirmed"}]));
         if signatures["result"].as_array().is_some_and(|entries| !entries.is_empty()) {
             break;
         }
