@@ -16,10 +16,12 @@ import { join } from 'node:path';
 
 import {
     address,
-    appendTransactionMessageInstruction,
+    appendTransactionMessageInstructions,
     createKeyPairSignerFromBytes,
     createSolanaRpc,
     createTransactionMessage,
+    getAddressEncoder,
+    getProgramDerivedAddress,
     getBase58Decoder,
     getBase64EncodedWireTransaction,
     pipe,
@@ -60,33 +62,78 @@ async function untilStatus(page, accept, timeout = 30_000) {
     throw new Error(`status never came: it showed "${text}" (${kind || 'no class'})`);
 }
 
-async function transfer(to, lamports) {
-    const data = new Uint8Array(12);
-    new DataView(data.buffer).setUint32(0, 2, true);
-    new DataView(data.buffer).setBigUint64(4, lamports, true);
-    const instruction = {
-        programAddress: address('11111111111111111111111111111111'),
-        accounts: [
-            { address: faucet.address, role: 3, signer: faucet },
-            { address: address(to), role: 1 },
-        ],
-        data,
-    };
+/** Sends `instructions` with the faucet paying (other signers ride on their account metas). */
+async function send(instructions, what) {
     const { value: blockhash } = await rpc.getLatestBlockhash().send();
     const message = pipe(
         createTransactionMessage({ version: 0 }),
         (m) => setTransactionMessageFeePayerSigner(faucet, m),
         (m) => setTransactionMessageLifetimeUsingBlockhash(blockhash, m),
-        (m) => appendTransactionMessageInstruction(instruction, m),
+        (m) => appendTransactionMessageInstructions(instructions, m),
     );
     const signed = await signTransactionMessageWithSigners(message);
     const signature = await rpc.sendTransaction(getBase64EncodedWireTransaction(signed), { encoding: 'base64' }).send();
     for (let i = 0; i < 100; i++) {
         const { value } = await rpc.getSignatureStatuses([signature]).send();
+        if (value[0]?.err) throw new Error(`${what} failed: ${JSON.stringify(value[0].err, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
         if (value[0]?.confirmationStatus === 'confirmed' || value[0]?.confirmationStatus === 'finalized') return;
         await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    throw new Error(`transfer to ${to} not confirmed`);
+    throw new Error(`${what} not confirmed`);
+}
+
+const SYSTEM = address('11111111111111111111111111111111');
+const TOKEN = address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
+const ATA = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+const payer = { address: faucet.address, role: 3, signer: faucet };
+
+function transfer(to, lamports) {
+    const data = new Uint8Array(12);
+    new DataView(data.buffer).setUint32(0, 2, true);
+    new DataView(data.buffer).setBigUint64(4, lamports, true);
+    return send([{ programAddress: SYSTEM, accounts: [payer, { address: address(to), role: 1 }], data }], `transfer to ${to}`);
+}
+
+async function tokenAccount(owner, mint) {
+    const encode = getAddressEncoder().encode;
+    return (await getProgramDerivedAddress({ programAddress: ATA, seeds: [encode(owner), encode(TOKEN), encode(mint)] }))[0];
+}
+
+/** A fresh SPL token (6 decimals, the faucet its mint authority) with `amount` minted to `holder`. */
+async function tokenFor(holder, amount) {
+    const seed = randomBytes(32);
+    const mint = await createKeyPairSignerFromBytes(new Uint8Array([...seed, ...keyFromSeed(seed).publicKey]));
+    const encode = getAddressEncoder().encode;
+    const rent = await rpc.getMinimumBalanceForRentExemption(82n).send();
+    const create = new Uint8Array(52);
+    new DataView(create.buffer).setBigUint64(4, rent, true);
+    new DataView(create.buffer).setBigUint64(12, 82n, true);
+    create.set(encode(TOKEN), 20);
+    // InitializeMint2: decimals, mint authority, no freeze authority.
+    const initialize = new Uint8Array([20, 6, ...encode(faucet.address), 0]);
+    const mintTo = new Uint8Array(9);
+    mintTo[0] = 7;
+    new DataView(mintTo.buffer).setBigUint64(1, amount, true);
+    const holderAccount = await tokenAccount(address(holder), mint.address);
+    const readonly = (key) => ({ address: key, role: 0 });
+    await send(
+        [
+            { programAddress: SYSTEM, accounts: [payer, { address: mint.address, role: 3, signer: mint }], data: create },
+            { programAddress: TOKEN, accounts: [{ address: mint.address, role: 1 }], data: initialize },
+            {
+                programAddress: ATA,
+                accounts: [payer, { address: holderAccount, role: 1 }, readonly(address(holder)), readonly(mint.address), readonly(SYSTEM), readonly(TOKEN)],
+                data: new Uint8Array([1]),
+            },
+            {
+                programAddress: TOKEN,
+                accounts: [{ address: mint.address, role: 1 }, { address: holderAccount, role: 1 }, { address: faucet.address, role: 2, signer: faucet }],
+                data: mintTo,
+            },
+        ],
+        'the token',
+    );
+    return mint.address;
 }
 
 // The keeper binary creates the treasury, as an operator would.
@@ -104,10 +151,15 @@ const keeper = keypairFile(keeperSeed, 'keeper.json');
 await transfer(operator.address, 5_000_000_000n);
 // The keeper pays its own fees.
 await transfer(keeper.address, 1_000_000_000n);
+const donor = keyFromSeed(randomBytes(32));
+await transfer(donor.address, 3_000_000_000n);
+// A token the treasury has a policy for, 5 of it in the donor's wallet.
+const token = await tokenFor(donor.address, 5_000_000n);
 writeFileSync(
     join(dir, 'keeper.toml'),
     `[cluster]\nurl = "${rpcUrl}"\n[keys]\nkeeper = "keeper.json"\noperator = "operator.json"\n[treasury]\nid = 7\n` +
         `[[policy]]\nasset = "SOL"\nper_tx_max = "1 SOL"\nperiod_seconds = 86_400\nperiod_cap = "2 SOL"\n` +
+        `[[policy]]\nasset = "${token}"\nper_tx_max = 1_000_000\nperiod_seconds = 86_400\nperiod_cap = 2_000_000\n` +
         // One allowlisted payee paid hourly: the keeper's decision behind it is what the page verifies.
         `[[payee]]\nrecipient = "${inference.address}"\nlabel = "GPU inference"\ncategory = "inference"\nbudget = "1 SOL"\n` +
         `[[payment]]\nname = "inference"\nrecipient = "${inference.address}"\namount = "0.1 SOL"\nevery_seconds = 3_600\n`,
@@ -116,9 +168,6 @@ execFileSync(keeperBin, ['--config', join(dir, 'keeper.toml'), 'init'], { stdio:
 const status = JSON.parse(execFileSync(keeperBin, ['--config', join(dir, 'keeper.toml'), '--output', 'json', 'status']).toString());
 const treasury = status.treasury;
 assert.ok(treasury, `status names the treasury: ${JSON.stringify(status).slice(0, 200)}`);
-
-const donor = keyFromSeed(randomBytes(32));
-await transfer(donor.address, 3_000_000_000n);
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
@@ -205,6 +254,19 @@ try {
     // A node lists a transaction by address a moment after confirming it; the feed refreshes.
     await page.waitForSelector('tr.event[data-name="DonationReceived"]', FEED);
 
+    // A token donation: 2.5 of the policy's token (6 decimals), into the vault's token account.
+    await page.selectOption('#donate-asset', token);
+    await page.fill('#amount', '2.5');
+    await page.fill('#memo', 'tokens too');
+    await page.click('#give');
+    await untilStatus(page, (line) => line.startsWith('donated 2.5 tokens'), 60_000);
+    assert.match(await text('#vault-tokens'), new RegExp(`^2\\.5 of ${token}$`));
+    await page.waitForFunction(
+        (prefix) => [...document.querySelectorAll('tr.event[data-name="DonationReceived"]')].some((row) => row.textContent.includes(`2.5 ${prefix}`)),
+        token.slice(0, 6),
+        FEED,
+    );
+
     // The keeper pays its payee; the page shows the decision's hashes, and the decision log's line
     // recomputes to the hash on chain.
     const decisions = join(dir, 'decisions.jsonl');
@@ -282,9 +344,11 @@ try {
 
     // The screenshot the README shows: the whole page, with a verified decision.
     await open();
+    await page.waitForSelector('tr.event[data-name="Spent"] .decision-hash', FEED);
+    await page.waitForSelector('tr.event[data-name="GrantCreated"]', FEED);
     await page.fill('#line', line);
     await page.click('#check');
-    await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'ok');
+    await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('is on chain'));
 
     await page.screenshot({ path: process.env.COVENANT_SCREENSHOT ?? 'donor-app.png', fullPage: true });
     console.log(`browser suite passed: treasury ${treasury}, vault ${vault}`);
