@@ -270,6 +270,11 @@ async fn the_guard_refuses_before_signing_and_nothing_reaches_the_server() {
     let dev = X402Config { category: "dev".into(), ..X402Config::default() };
     let in_budget = paywall(shop.offer(PRICE), settled());
     assert_eq!(refused(shop.fetch(&in_budget, &dev, false).await), "PayeeNotInCategory");
+    // The keeper as fee payer: the server could send the payment on its own.
+    let mut own_fee = shop.offer(PRICE);
+    own_fee[0]["extra"]["feePayer"] = json!(shop.world.keeper.pubkey().to_string());
+    let own_fee = paywall(own_fee, settled());
+    assert_eq!(refused(shop.fetch(&own_fee, &defaults, false).await), "FeePayerNotFacilitator");
     // Paused.
     ops::submit(
         shop.world.chain.as_ref(),
@@ -280,7 +285,7 @@ async fn the_guard_refuses_before_signing_and_nothing_reaches_the_server() {
     .await
     .expect("paused");
     assert_eq!(refused(shop.fetch(&in_budget, &defaults, false).await), "TreasuryPaused");
-    for (paywall, asked) in [(&over_budget, 1), (&cosign, 1), (&in_budget, 2)] {
+    for (paywall, asked) in [(&over_budget, 1), (&cosign, 1), (&own_fee, 1), (&in_budget, 2)] {
         assert!(paywall.payments.lock().expect("lock").is_empty(), "nothing was signed or sent");
         assert_eq!(*paywall.requests.lock().expect("lock"), asked, "one unpaid request per call, never a paid one");
     }

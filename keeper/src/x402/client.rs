@@ -24,6 +24,8 @@ use crate::observe::{observe, Snapshot};
 
 /// SPL Memo: a nonce (or the server's reference) so that two payments of one amount differ.
 const MEMO_PROGRAM: Pubkey = Pubkey::from_str_const("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+/// The reference client's limit on a server's `extra.memo`.
+const MAX_MEMO_BYTES: usize = 256;
 /// The facilitator checks the compute budget it would pay for; natively nothing is metered, and
 /// `spend_token` with its event CPI fits well within this (docs/compute-budget.md).
 const COMPUTE_UNITS: u32 = 200_000;
@@ -130,6 +132,20 @@ impl X402Client<'_> {
         })
         .map_err(X402Error::NoOption)?
         .clone();
+        // The keeper never pays the fee: a server naming the keeper (or the vault) as fee payer
+        // would get a transaction it could send on its own account.
+        if offer.fee_payer == self.keeper.pubkey() || offer.fee_payer == self.treasury.vault {
+            return Err(X402Error::Refused {
+                code: "FeePayerNotFacilitator".into(),
+                detail: format!(
+                    "the offer names {} as the fee payer; only a facilitator's key may be",
+                    offer.fee_payer
+                ),
+            });
+        }
+        if offer.memo.as_ref().is_some_and(|memo| memo.len() > MAX_MEMO_BYTES) {
+            return Err(X402Error::NoOption(format!("the offer's memo is over {MAX_MEMO_BYTES} bytes")));
+        }
         let call = Call::new(request.method.as_str(), &request.url, &request.body);
         let verdict = if self.unguarded {
             serde_json::json!({ "verdict": "unguarded" })
