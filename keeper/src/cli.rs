@@ -444,7 +444,6 @@ async fn run_loop(
             Err(error) => tracing::warn!(%error, "tick failed"),
         }
         if let (Some(key), Some(treasury)) = (&paid, own_treasury) {
-            let chain = chain.clone();
             crate::x402::command::run_due(&mut paid_calls, &mut keeper, chain.as_ref(), key, treasury, &x402, &network)
                 .await;
         }

@@ -168,10 +168,10 @@ impl Call {
     }
 }
 
-/// SHA-256 of a value's compact JSON with sorted keys (serde_json's map order), as the keeper
-/// hashes every decision input.
+/// SHA-256 of a value's compact JSON with sorted keys: the keeper's one hash for every decision
+/// input (`keeper::decision_hash`), so anyone recomputing either hashes the same way.
 pub fn sha256_json(value: &Value) -> [u8; 32] {
-    Sha256::digest(serde_json::to_vec(value).unwrap_or_default()).into()
+    crate::keeper::decision_hash(value)
 }
 
 /// What the keeper decided about one paid call: the input whose hash goes on chain. It names
