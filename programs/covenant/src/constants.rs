@@ -16,6 +16,13 @@ pub const MAX_CONFIG_TIMELOCK_SECONDS: u32 = 30 * 24 * 60 * 60;
 pub const MAX_PURPOSE_LEN: usize = 64;
 /// How long a matured pending spend stays executable before it expires.
 pub const PENDING_GRACE_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// How long a matured queued config change stays executable before it expires: a spare request
+/// cannot wait months for the moment it helps a thief.
+pub const CONFIG_CHANGE_GRACE_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// What a guardian override (an unpause or guardian change the guardian cannot cancel) waits on top
+/// of the config timelock: slower than any change the guardian can veto, and a week for the
+/// operator to see and cancel a thief's. It bounds how long a guardian alone can freeze a treasury.
+pub const GUARDIAN_OVERRIDE_DELAY_SECONDS: i64 = 7 * 24 * 60 * 60;
 
 /// Token-metadata limits for a launched meme token (kept small: the mint pays rent for every byte).
 pub const MAX_TOKEN_NAME_LEN: usize = 32;

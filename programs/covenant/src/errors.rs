@@ -181,4 +181,19 @@ pub enum CovenantError {
     ActionAlreadyMarked,
     #[msg("An action's sequence starts at 1")]
     InvalidActionSequence,
+    // --- what each key can do at worst ---
+    #[msg("The queued change was made against a state that has changed since (another pause, keeper, guardian, timelock, limits or terms): queue it again")]
+    ConfigChangeStale,
+    #[msg("The queued change was not executed within 7 days of maturing: cancel it and queue it again")]
+    ConfigChangeExpired,
+    #[msg(
+        "A guardian override can only lift a pause or replace or remove the guardian, and needs a guardian to override"
+    )]
+    InvalidGuardianOverride,
+    #[msg("A guardian override can be cancelled only by the operator")]
+    GuardianCannotCancelOverride,
+    #[msg("The pending spend belongs to a rotated-out keeper (the operator must approve it) or to a closed policy")]
+    PendingSpendStale,
+    #[msg("Recipient is an account of this program: funds sent there would be counted as spent and lost")]
+    ProgramOwnedRecipient,
 }

@@ -25,6 +25,8 @@ pub struct KeeperRotated {
     pub operator: Pubkey,
     pub old_keeper: Pubkey,
     pub new_keeper: Pubkey,
+    /// The keeper tenure from now on (it grows with every new key).
+    pub tenure: u64,
 }
 
 #[event]
@@ -39,6 +41,8 @@ pub struct GuardianChanged {
 pub struct TreasuryPaused {
     pub treasury: Pubkey,
     pub by: Pubkey,
+    /// Which pause this is: a queued unpause names the one it answers.
+    pub pause_count: u64,
 }
 
 #[event]
@@ -54,6 +58,8 @@ pub struct PolicyCreated {
     pub token_program: Pubkey,
     pub limits: PolicyLimits,
     pub window_start: i64,
+    /// Pending spends proposed under an earlier policy of this asset do not run under this one.
+    pub generation: u64,
 }
 
 #[event]
@@ -142,6 +148,10 @@ pub struct ActionMarked {
     pub sequence: u64,
     /// The marker's sequence before (0: the key's first use).
     pub previous: u64,
+    /// The tenure of the key that marked `previous`; older than `tenure` means a rotated-out key's
+    /// mark that no longer bound this one.
+    pub previous_tenure: u64,
+    pub tenure: u64,
 }
 
 #[event]
@@ -156,6 +166,8 @@ pub struct PendingSpendProposed {
     pub executable_at: i64,
     pub expires_at: i64,
     pub decision: DecisionRecord,
+    pub keeper_tenure: u64,
+    pub policy_generation: u64,
 }
 
 #[event]
@@ -186,6 +198,8 @@ pub struct PendingSpendClosed {
     pub id: u64,
     pub status: PendingStatus,
     pub rent_to: Pubkey,
+    /// Lamports the account held beyond its rent (sent from outside), swept to the vault.
+    pub surplus_lamports: u64,
 }
 
 #[event]
@@ -306,6 +320,9 @@ pub struct BountyClosed {
     pub surplus: u64,
     pub approved_count: u32,
     pub rejected_count: u32,
+    /// For a token bounty: lamports its record and escrow token account held beyond their rent
+    /// (sent from outside), swept to the vault rather than to whoever gets the rent.
+    pub surplus_lamports: u64,
 }
 
 #[event]
@@ -380,6 +397,9 @@ pub struct GrantClosed {
     pub ledger: GrantLedger,
     /// What the escrow held beyond its ledger (sent to it from outside), swept to the vault.
     pub surplus: u64,
+    /// For a token grant: lamports its record and escrow token account held beyond their rent,
+    /// swept to the vault rather than to the donor.
+    pub surplus_lamports: u64,
 }
 
 /// A loosening change entered the queue. `old` is the value it replaces as it stood when queued
@@ -392,6 +412,10 @@ pub struct ConfigChangeQueued {
     pub old: Option<ConfigChange>,
     pub new: ConfigChange,
     pub executable_at: i64,
+    /// A guardian override: only the operator can cancel it.
+    pub overrides_guardian: bool,
+    /// The pause it answers, for an unpause.
+    pub pause_count: u64,
 }
 
 /// A queued change was applied by the operator's instruction, which emits its own {old, new} event.

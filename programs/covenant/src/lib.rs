@@ -118,6 +118,13 @@ pub mod covenant {
         queue_config_change_handler(ctx, change)
     }
 
+    /// Queues an unpause or a guardian change the guardian cannot cancel, after the config timelock
+    /// plus a week: the way out when a guardian never lifts its pause.
+    #[access_control(ctx.accounts.validate(&change))]
+    pub fn queue_guardian_override(ctx: Context<QueueConfigChange>, change: ConfigChange) -> Result<()> {
+        queue_guardian_override_handler(ctx, change)
+    }
+
     /// Changes the config timelock: longer at once, shorter only as a matured queued change.
     #[access_control(ctx.accounts.validate(seconds))]
     pub fn set_config_timelock(ctx: Context<SetConfigTimelock>, seconds: u32) -> Result<()> {
@@ -279,7 +286,8 @@ pub mod covenant {
         cancel_pending_handler(ctx)
     }
 
-    /// Cancels a queued config change (guardian or operator).
+    /// Cancels a queued config change (guardian or operator; a guardian override, the operator only).
+    #[access_control(ctx.accounts.validate())]
     pub fn cancel_config_change(ctx: Context<CancelConfigChange>) -> Result<()> {
         cancel_config_change_handler(ctx)
     }

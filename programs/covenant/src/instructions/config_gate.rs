@@ -5,7 +5,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::ConfigChangeExecuted;
-use crate::policy::ConfigChange;
+use crate::policy::{check_request_executable, ConfigChange};
 use crate::state::{ConfigChangeRequest, Treasury};
 
 /// A matured request that an instruction is executing: closed by `finish`, after the instruction's
@@ -27,12 +27,17 @@ impl ExecutedChange<'_, '_> {
 /// timelock, or when the first remaining account is this treasury's matured request for exactly
 /// this change, returned to be closed once the change is applied. A request passed along is always
 /// consumed and must always match, so passing one never changes what the instruction does.
+///
+/// `basis` is what the change replaces as it stands now (the shape the queue recorded as `old`); a
+/// request runs only against the state it was queued against, and an unpause only against the
+/// pause it was queued to answer.
 pub(crate) fn authorize_config_change<'a, 'info>(
     treasury: &Account<Treasury>,
     operator: &AccountInfo,
     remaining_accounts: &'a [AccountInfo<'info>],
     change: ConfigChange,
     loosens: bool,
+    basis: Option<ConfigChange>,
 ) -> Result<Option<ExecutedChange<'a, 'info>>> {
     let Some(request_info) = remaining_accounts.first() else {
         let immediate = !loosens || treasury.config_timelock_seconds == 0;
@@ -48,9 +53,19 @@ pub(crate) fn authorize_config_change<'a, 'info>(
     let expected = ConfigChangeRequest::find_address(&treasury.key(), request.id).0;
     let matches = request_info.key() == expected && request.treasury == treasury.key() && request.change == change;
     require!(matches, CovenantError::ConfigChangeMismatch);
-    require!(Clock::get()?.unix_timestamp >= request.executable_at, CovenantError::ConfigTimelockActive);
-    // Pause stops queued changes too, all but the unpause that was queued to end it.
-    if change != ConfigChange::Unpause {
+    let same_state =
+        request.basis == basis && (change != ConfigChange::Unpause || request.pause_count == treasury.pause_count);
+    require!(same_state, CovenantError::ConfigChangeStale);
+    check_request_executable(
+        request.queued_at,
+        request.executable_at,
+        treasury.config_timelock_seconds,
+        request.overrides_guardian,
+        Clock::get()?.unix_timestamp,
+    )?;
+    // Pause stops queued changes too, all but the unpause that was queued to end it and a guardian
+    // override (the escape from a guardian who never lifts its pause).
+    if change != ConfigChange::Unpause && !request.overrides_guardian {
         treasury.require_active()?;
     }
     require_keys_eq!(operator.key(), request.proposer, CovenantError::RentRecipientMismatch);

@@ -72,6 +72,11 @@ impl<'info> EscrowLeg<'_, 'info> {
         self.escrow.amount
     }
 
+    /// The escrow token account's rent-exempt minimum: what its payer put in and gets back.
+    pub fn rent(&self) -> Result<u64> {
+        Ok(Rent::get()?.minimum_balance(self.escrow.to_account_info().data_len()))
+    }
+
     /// Closes the (empty) escrow token account; its rent goes to `destination`.
     pub fn close(
         &self,
@@ -116,6 +121,33 @@ pub(crate) fn escrow_surplus(held: u64, owed: u64) -> Result<u64> {
 pub(crate) fn sol_escrow_held(holder: &AccountInfo) -> Result<u64> {
     let rent = Rent::get()?.minimum_balance(holder.data_len());
     Ok(holder.lamports().saturating_sub(rent))
+}
+
+/// Moves what the program-owned `account` holds above `keep` lamports to `to`: lamports sent to it
+/// from outside, which belong in the vault rather than with whoever receives the rent at close.
+/// Called after the instruction's CPIs, and before Anchor's `close` hands the rest to the payer.
+pub(crate) fn sweep_lamports(account: &AccountInfo, to: &AccountInfo, keep: u64) -> Result<u64> {
+    let surplus = account.lamports().saturating_sub(keep);
+    if surplus > 0 {
+        account.sub_lamports(surplus)?;
+        to.add_lamports(surplus)?;
+    }
+    Ok(surplus)
+}
+
+/// Closes a token escrow's token account into its holder (the bounty or grant record), so that
+/// every lamport beyond the two accounts' rents can be swept to `vault`; returns that surplus. The
+/// holder's `close` then returns exactly the two rents to whoever paid them.
+pub(crate) fn close_token_escrow<'info>(
+    leg: &EscrowLeg<'_, 'info>,
+    holder: &AccountInfo<'info>,
+    vault: &AccountInfo<'info>,
+    signer: &[&[&[u8]]],
+) -> Result<u64> {
+    let escrow_rent = leg.rent()?;
+    leg.close(holder.clone(), holder.clone(), signer)?;
+    let holder_rent = Rent::get()?.minimum_balance(holder.data_len());
+    sweep_lamports(holder, vault, holder_rent.checked_add(escrow_rent).ok_or(CovenantError::MathOverflow)?)
 }
 
 /// Pays `amount` of a SOL escrow (lamports the program-owned `holder` keeps above its rent).

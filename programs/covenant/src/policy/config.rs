@@ -9,7 +9,10 @@
 use anchor_lang::prelude::*;
 
 use super::{PayeeBudget, PayeeTerms, PolicyLimits, PolicyResult};
-use crate::constants::{MAX_CATEGORY_LEN, MAX_CONFIG_TIMELOCK_SECONDS, MAX_LABEL_LEN};
+use crate::constants::{
+    CONFIG_CHANGE_GRACE_SECONDS, GUARDIAN_OVERRIDE_DELAY_SECONDS, MAX_CATEGORY_LEN, MAX_CONFIG_TIMELOCK_SECONDS,
+    MAX_LABEL_LEN,
+};
 use crate::errors::CovenantError;
 
 /// One operator change as it waits in the queue: exactly the arguments the operator's instruction
@@ -110,4 +113,61 @@ pub fn guardian_change_loosens(old: Option<Pubkey>, new: Option<Pubkey>) -> bool
 
 pub fn config_timelock_loosens(old: u32, new: u32) -> bool {
     new < old
+}
+
+/// How long a request queued now waits: the config timelock, plus a week for a guardian override.
+pub fn request_delay(timelock_seconds: u32, overrides_guardian: bool) -> i64 {
+    let extra = if overrides_guardian { GUARDIAN_OVERRIDE_DELAY_SECONDS } else { 0 };
+    i64::from(timelock_seconds) + extra
+}
+
+/// When a queued request may run and when it expires. It matures no sooner than it did when it
+/// was queued (`executable_at`), nor before the treasury's current delay has passed since it was
+/// queued: raising the timelock delays what is already queued. It stays executable for
+/// `CONFIG_CHANGE_GRACE_SECONDS` after maturing; then only cancelling it remains.
+pub fn request_window(
+    queued_at: i64,
+    executable_at: i64,
+    timelock_seconds: u32,
+    overrides_guardian: bool,
+) -> PolicyResult<(i64, i64)> {
+    let now_rule = queued_at
+        .checked_add(request_delay(timelock_seconds, overrides_guardian))
+        .ok_or(CovenantError::MathOverflow)?;
+    let matures_at = executable_at.max(now_rule);
+    let expires_at = matures_at.checked_add(CONFIG_CHANGE_GRACE_SECONDS).ok_or(CovenantError::MathOverflow)?;
+    Ok((matures_at, expires_at))
+}
+
+/// Whether a queued request may execute at `now`: matured under today's timelock, not expired.
+pub fn check_request_executable(
+    queued_at: i64,
+    executable_at: i64,
+    timelock_seconds: u32,
+    overrides_guardian: bool,
+    now: i64,
+) -> PolicyResult<()> {
+    let (matures_at, expires_at) = request_window(queued_at, executable_at, timelock_seconds, overrides_guardian)?;
+    if now < matures_at {
+        return Err(CovenantError::ConfigTimelockActive);
+    }
+    if now >= expires_at {
+        return Err(CovenantError::ConfigChangeExpired);
+    }
+    Ok(())
+}
+
+/// A guardian override is an escape from a guardian who will not let go: lifting its pause, or
+/// replacing or removing it. Nothing else may skip the guardian's veto.
+pub fn check_guardian_override(change: &ConfigChange, guardian: Option<Pubkey>, paused: bool) -> PolicyResult<()> {
+    let escape = match change {
+        ConfigChange::Unpause => paused,
+        ConfigChange::SetGuardian { guardian: new } => *new != guardian,
+        _ => false,
+    };
+    if guardian.is_some() && escape {
+        Ok(())
+    } else {
+        Err(CovenantError::InvalidGuardianOverride)
+    }
 }

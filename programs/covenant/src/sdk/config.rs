@@ -21,23 +21,29 @@ impl TreasuryAddresses {
 
 /// Queues `change` as the treasury's `next_id`-th request (`Treasury::next_config_change_id`).
 pub fn queue_config_change(t: &TreasuryAddresses, next_id: u64, change: ConfigChange) -> Instruction {
-    let target = match &change {
+    build(queue_accounts(t, next_id, &change), instruction::QueueConfigChange { change })
+}
+
+/// Queues an unpause or a guardian change the guardian cannot cancel (config timelock + 7 days).
+pub fn queue_guardian_override(t: &TreasuryAddresses, next_id: u64, change: ConfigChange) -> Instruction {
+    build(queue_accounts(t, next_id, &change), instruction::QueueGuardianOverride { change })
+}
+
+fn queue_accounts(t: &TreasuryAddresses, next_id: u64, change: &ConfigChange) -> accounts::QueueConfigChange {
+    let target = match change {
         ConfigChange::UpdatePolicy { asset, .. } => Some(t.policy(asset)),
         ConfigChange::UpdatePayee { recipient, .. } => Some(t.payee(recipient)),
         _ => None,
     };
-    build(
-        accounts::QueueConfigChange {
-            operator: t.operator,
-            treasury: t.treasury,
-            request: t.config_change(next_id),
-            target,
-            system_program: system_program::ID,
-            event_authority: event_authority(),
-            program: crate::ID,
-        },
-        instruction::QueueConfigChange { change },
-    )
+    accounts::QueueConfigChange {
+        operator: t.operator,
+        treasury: t.treasury,
+        request: t.config_change(next_id),
+        target,
+        system_program: system_program::ID,
+        event_authority: event_authority(),
+        program: crate::ID,
+    }
 }
 
 pub fn cancel_config_change(t: &TreasuryAddresses, authority: Pubkey, id: u64) -> Instruction {

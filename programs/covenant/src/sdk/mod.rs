@@ -464,6 +464,7 @@ pub fn close_pending(t: &TreasuryAddresses, cranker: Pubkey, pending_id: u64, pr
         accounts::ClosePending {
             cranker,
             treasury: t.treasury,
+            vault: t.vault,
             pending: t.pending(pending_id),
             proposer,
             event_authority: event_authority(),

@@ -8,6 +8,11 @@ use anchor_lang::prelude::*;
 ///
 /// One account per key, not per action: a payment schedule's key is its name and its sequence the
 /// period number (+1), so the rent is paid once per schedule however many periods it pays.
+///
+/// Marks bind the keeper tenure that made them: once the operator rotates the keeper, a mark made
+/// by the old key (a thief's mark at `u64::MAX`, say) no longer blocks the new key, whose first
+/// mark may take any sequence. Between two keepers of one tenure nothing changes; across a
+/// rotation no race is possible (the old key can do nothing any more), so exactly-once still holds.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct ActionMarker {
@@ -19,6 +24,11 @@ pub struct ActionMarker {
     /// The keeper that paid the rent.
     pub payer: Pubkey,
     pub bump: u8,
+    /// The treasury's keeper tenure when `last` was marked.
+    pub tenure: u64,
+    /// When `last` was marked: a keeper compares it with its schedule to tell a mark made ahead of
+    /// time (a stolen key's) from one made when the action was due.
+    pub marked_at: i64,
 }
 
 impl ActionMarker {

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{MAX_CATEGORY_LEN, MAX_LABEL_LEN};
 use crate::errors::CovenantError;
-use crate::policy::PayeeTerms;
+use crate::policy::{ConfigChange, PayeeTerms};
 
 /// An allowlisted recipient of one treasury, with what it is for and how much it may receive.
 #[account]
@@ -26,6 +26,18 @@ impl Payee {
 
     pub fn find_address(treasury: &Pubkey, recipient: &Pubkey) -> (Pubkey, u8) {
         Pubkey::find_program_address(&[Self::SEED, treasury.as_ref(), recipient.as_ref()], &crate::ID)
+    }
+
+    /// This payee as the `UpdatePayee` change that would set it to what it is now: what a queued
+    /// update records as its basis, and must find again when it executes.
+    pub fn as_change(&self) -> ConfigChange {
+        ConfigChange::UpdatePayee {
+            recipient: self.recipient,
+            label: self.label.clone(),
+            category: self.category.clone(),
+            budget: self.terms.budget,
+            expires_at: self.terms.expires_at,
+        }
     }
 
     /// What `add_payee`, `update_payee` and their queued forms check of a payee's fields.

@@ -25,6 +25,11 @@ pub struct PendingSpend {
     pub expires_at: i64,
     pub status: PendingStatus,
     pub bump: u8,
+    /// The keeper tenure it was proposed under: after a rotation it runs only if the operator
+    /// approves it (a stolen key's proposals must not mature into payments).
+    pub keeper_tenure: u64,
+    /// The policy it was proposed under (`SpendPolicy::generation`): closing that policy ends it.
+    pub policy_generation: u64,
 }
 
 impl PendingSpend {

@@ -20,6 +20,9 @@ pub struct SpendPolicy {
     pub total_received: u64,
     pub total_spent: u64,
     pub bump: u8,
+    /// The treasury's policy count when this one was created: tells it apart from an earlier
+    /// policy of the same asset that was closed.
+    pub generation: u64,
 }
 
 impl SpendPolicy {
@@ -52,6 +55,7 @@ impl SpendPolicy {
             total_received: 0,
             total_spent: 0,
             bump,
+            generation: 0,
         }
     }
 

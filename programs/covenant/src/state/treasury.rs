@@ -25,6 +25,14 @@ pub struct Treasury {
     pub config_timelock_seconds: u32,
     /// Next id for a queued config change.
     pub next_config_change_id: u64,
+    /// How many times the treasury was paused: a queued unpause answers one pause, not the next.
+    pub pause_count: u64,
+    /// How many times the keeper key was replaced: marks and proposals of a rotated-out key no
+    /// longer bind (see `ActionMarker`, `PendingSpend`).
+    pub keeper_tenure: u64,
+    /// How many policies were ever created: a pending spend belongs to the policy it was proposed
+    /// under, not to one re-created after a close.
+    pub policy_generation: u64,
 }
 
 impl Treasury {
@@ -63,6 +71,13 @@ impl Treasury {
         let id = self.treasury_id.to_le_bytes();
         let seeds: &[&[u8]] = &[Self::SEED, self.operator.as_ref(), &id, &[self.bump]];
         cpi(&[seeds])
+    }
+
+    /// Refuses recipients this program owns (a treasury, policy, escrow, request...): lamports
+    /// paid there would be counted as spent and then sit where no policy reaches them.
+    pub fn require_payable_recipient(recipient: &AccountInfo) -> Result<()> {
+        require!(*recipient.owner != crate::ID, CovenantError::ProgramOwnedRecipient);
+        Ok(())
     }
 
     pub fn require_active(&self) -> Result<()> {

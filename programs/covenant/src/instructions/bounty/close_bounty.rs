@@ -4,7 +4,9 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::escrow_terms;
 use crate::errors::CovenantError;
 use crate::events::BountyClosed;
-use crate::instructions::escrow::{escrow_surplus, pay_sol_from_escrow, sol_escrow_held, EscrowTokenAccounts};
+use crate::instructions::escrow::{
+    close_token_escrow, escrow_surplus, pay_sol_from_escrow, sol_escrow_held, EscrowTokenAccounts,
+};
 use crate::policy::check_bounty_closable;
 use crate::state::{Bounty, Treasury};
 
@@ -46,7 +48,9 @@ impl CloseBounty<'_> {
 
 /// Returns exactly the unpaid rest to the vault and the rent to the creator. Whatever else the
 /// escrow holds (tokens or lamports sent to it from outside) is swept to the vault too and named in
-/// the event as `surplus`, so dust can never keep a bounty open. The policy's window is not
+/// the event (`surplus` in the asset, `surplus_lamports` for SOL found on a token bounty's
+/// accounts), so dust can never keep a bounty open and the creator (often the keeper's hot
+/// wallet) receives exactly the rent it paid. The policy's window is not
 /// credited back: what left the vault in that window stays counted.
 pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
     let accounts = &*ctx.accounts;
@@ -59,23 +63,26 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
         token_program: accounts.token_program.as_ref(),
     }
     .leg(&escrow_terms(bounty), &accounts.vault.key())?;
-    let surplus = match leg {
+    let bounty_info = bounty.to_account_info();
+    let vault = accounts.vault.to_account_info();
+    let (surplus, surplus_lamports) = match leg {
         Some(leg) => {
             let held = leg.held();
             let surplus = escrow_surplus(held, returned)?;
-            bounty.sign(|signer| {
+            let surplus_lamports = bounty.sign(|signer| {
                 if held > 0 {
-                    leg.pay_out(bounty.to_account_info(), signer, held)?;
+                    leg.pay_out(bounty_info.clone(), signer, held)?;
                 }
-                leg.close(bounty.to_account_info(), accounts.creator.to_account_info(), signer)
+                close_token_escrow(&leg, &bounty_info, &vault, signer)
             })?;
-            surplus
+            (surplus, surplus_lamports)
         }
         None => {
-            let held = sol_escrow_held(&bounty.to_account_info())?;
+            // A SOL escrow's lamports above rent are all escrow: `surplus` already counts them.
+            let held = sol_escrow_held(&bounty_info)?;
             let surplus = escrow_surplus(held, returned)?;
-            pay_sol_from_escrow(&bounty.to_account_info(), &accounts.vault.to_account_info(), held)?;
-            surplus
+            pay_sol_from_escrow(&bounty_info, &vault, held)?;
+            (surplus, 0)
         }
     };
     let event = BountyClosed {
@@ -90,6 +97,7 @@ pub fn close_bounty_handler(ctx: Context<CloseBounty>) -> Result<()> {
         surplus,
         approved_count: bounty.approved_count,
         rejected_count: bounty.rejected_count,
+        surplus_lamports,
     };
     emit_cpi!(event);
     Ok(())

@@ -4,7 +4,9 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::escrow_terms;
 use crate::errors::CovenantError;
 use crate::events::GrantClosed;
-use crate::instructions::escrow::{escrow_surplus, pay_sol_from_escrow, sol_escrow_held, EscrowTokenAccounts};
+use crate::instructions::escrow::{
+    close_token_escrow, escrow_surplus, pay_sol_from_escrow, sol_escrow_held, EscrowTokenAccounts,
+};
 use crate::state::{Grant, Treasury};
 
 #[event_cpi]
@@ -36,7 +38,8 @@ impl CloseGrant<'_> {
 
 /// Closes a grant whose ledger is empty: its rent (and a token escrow's) returns to the donor.
 /// Whatever the escrow still holds was sent to it from outside the grant: it is swept to the
-/// treasury's vault, named in the event as `surplus`, so the escrow can always be closed.
+/// treasury's vault, named in the event as `surplus` (and SOL on a token grant's accounts as
+/// `surplus_lamports`), so the escrow can always be closed and the donor gets exactly its rent.
 pub fn close_grant_handler(ctx: Context<CloseGrant>) -> Result<()> {
     let accounts = &*ctx.accounts;
     let grant = &accounts.grant;
@@ -47,21 +50,22 @@ pub fn close_grant_handler(ctx: Context<CloseGrant>) -> Result<()> {
         counterparty: accounts.vault_token_account.as_deref(),
         token_program: accounts.token_program.as_ref(),
     };
-    let surplus = match tokens.leg(&escrow_terms(grant, grant.key()), &accounts.vault.key())? {
+    let vault = accounts.vault.to_account_info();
+    let (surplus, surplus_lamports) = match tokens.leg(&escrow_terms(grant, grant.key()), &accounts.vault.key())? {
         Some(leg) => {
             let surplus = escrow_surplus(leg.held(), 0)?;
-            grant.sign(|signer| {
+            let surplus_lamports = grant.sign(|signer| {
                 if surplus > 0 {
                     leg.pay_out(grant_info.clone(), signer, surplus)?;
                 }
-                leg.close(grant_info.clone(), accounts.donor.to_account_info(), signer)
+                close_token_escrow(&leg, &grant_info, &vault, signer)
             })?;
-            surplus
+            (surplus, surplus_lamports)
         }
         None => {
             let surplus = escrow_surplus(sol_escrow_held(&grant_info)?, 0)?;
-            pay_sol_from_escrow(&grant_info, &accounts.vault.to_account_info(), surplus)?;
-            surplus
+            pay_sol_from_escrow(&grant_info, &vault, surplus)?;
+            (surplus, 0)
         }
     };
     emit_cpi!(GrantClosed {
@@ -70,6 +74,7 @@ pub fn close_grant_handler(ctx: Context<CloseGrant>) -> Result<()> {
         donor: accounts.donor.key(),
         ledger: grant.ledger,
         surplus,
+        surplus_lamports,
     });
     Ok(())
 }

@@ -42,6 +42,7 @@ pub struct SpendGrant<'info> {
 impl SpendGrant<'_> {
     pub fn validate(&self, amount: u64) -> Result<()> {
         self.treasury.require_active()?;
+        Treasury::require_payable_recipient(&self.recipient)?;
         let grant = &self.grant;
         require!(grant.is_restricted(), CovenantError::GrantNotRestricted);
         grant.require_live(Clock::get()?.unix_timestamp)?;

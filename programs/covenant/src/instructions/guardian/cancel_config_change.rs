@@ -19,6 +19,16 @@ pub struct CancelConfigChange<'info> {
     pub proposer: UncheckedAccount<'info>,
 }
 
+impl CancelConfigChange<'_> {
+    /// The guardian vetoes ordinary requests; a guardian override exists to get past a guardian,
+    /// so only the operator may withdraw one.
+    pub fn validate(&self) -> Result<()> {
+        let by_operator = self.authority.key() == self.treasury.operator;
+        require!(by_operator || !self.request.overrides_guardian, CovenantError::GuardianCannotCancelOverride);
+        Ok(())
+    }
+}
+
 /// The guardian's (or the operator's) veto: the queued change is gone, its rent back with the
 /// proposer. Works while paused too, and at any time before the change executes.
 pub fn cancel_config_change_handler(ctx: Context<CancelConfigChange>) -> Result<()> {

@@ -24,7 +24,10 @@ impl Pause<'_> {
 
 /// Stops every outflow at once (stolen keeper key, runaway model). Deposits still arrive.
 pub fn pause_handler(ctx: Context<Pause>) -> Result<()> {
-    ctx.accounts.treasury.paused = true;
-    emit_cpi!(TreasuryPaused { treasury: ctx.accounts.treasury.key(), by: ctx.accounts.authority.key() });
+    let treasury = &mut ctx.accounts.treasury;
+    treasury.paused = true;
+    treasury.pause_count = treasury.pause_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
+    let pause_count = treasury.pause_count;
+    emit_cpi!(TreasuryPaused { treasury: ctx.accounts.treasury.key(), by: ctx.accounts.authority.key(), pause_count });
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::Spent;
 use crate::instructions::vault::pay_sol;
-use crate::policy::{check_executable, enforce_spend, PendingStatus};
+use crate::policy::{check_executable, check_pending_current, enforce_spend, PendingStatus};
 use crate::state::{PendingSpend, SpendPolicy, Treasury};
 
 #[event_cpi]
@@ -40,7 +40,15 @@ pub struct ExecutePendingSol<'info> {
 impl ExecutePendingSol<'_> {
     pub fn validate(&self) -> Result<()> {
         self.treasury.require_active()?;
+        Treasury::require_payable_recipient(&self.recipient)?;
         let pending = &self.pending;
+        check_pending_current(
+            pending.status,
+            pending.keeper_tenure,
+            pending.policy_generation,
+            self.treasury.keeper_tenure,
+            self.policy.generation,
+        )?;
         Ok(check_executable(pending.status, pending.executable_at, pending.expires_at, Clock::get()?.unix_timestamp)?)
     }
 }

@@ -56,6 +56,8 @@ pub fn propose_spend_handler(ctx: Context<ProposeSpend>, args: ProposeSpendArgs)
     let id = treasury.next_pending_id;
     treasury.next_pending_id = id.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let asset = ctx.accounts.policy.asset;
+    let policy_generation = ctx.accounts.policy.generation;
+    let keeper_tenure = treasury.keeper_tenure;
     let treasury_key = treasury.key();
     let pending = PendingSpend {
         treasury: treasury_key,
@@ -71,6 +73,8 @@ pub fn propose_spend_handler(ctx: Context<ProposeSpend>, args: ProposeSpendArgs)
         expires_at,
         status: PendingStatus::Proposed,
         bump: ctx.bumps.pending,
+        keeper_tenure,
+        policy_generation,
     };
     let funding = Funding {
         payer: &ctx.accounts.keeper.to_account_info(),
@@ -90,6 +94,8 @@ pub fn propose_spend_handler(ctx: Context<ProposeSpend>, args: ProposeSpendArgs)
         executable_at,
         expires_at,
         decision: args.decision,
+        keeper_tenure,
+        policy_generation,
     });
     Ok(())
 }

@@ -33,7 +33,8 @@ pub struct SpendSol<'info> {
 
 impl SpendSol<'_> {
     pub fn validate(&self) -> Result<()> {
-        self.treasury.require_active()
+        self.treasury.require_active()?;
+        Treasury::require_payable_recipient(&self.recipient)
     }
 }
 

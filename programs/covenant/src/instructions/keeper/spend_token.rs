@@ -50,7 +50,8 @@ pub struct SpendToken<'info> {
 
 impl SpendToken<'_> {
     pub fn validate(&self) -> Result<()> {
-        self.treasury.require_active()
+        self.treasury.require_active()?;
+        Treasury::require_payable_recipient(&self.recipient)
     }
 }
 

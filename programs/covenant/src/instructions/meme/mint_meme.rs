@@ -40,6 +40,7 @@ pub struct MintMeme<'info> {
 impl MintMeme<'_> {
     pub fn validate(&self) -> Result<()> {
         self.treasury.require_active()?;
+        Treasury::require_payable_recipient(&self.recipient)?;
         self.meme.require_not_renounced()
     }
 }

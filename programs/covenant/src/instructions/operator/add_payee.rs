@@ -59,6 +59,7 @@ pub fn add_payee_handler(ctx: Context<AddPayee>, args: AddPayeeArgs) -> Result<(
         ctx.remaining_accounts,
         args.to_change(),
         true,
+        None,
     )?;
     let terms = PayeeTerms { budget: args.budget, spent: 0, expires_at: args.expires_at };
     let treasury = ctx.accounts.treasury.key();

@@ -13,7 +13,7 @@ use crate::state::{SpendPolicy, Treasury};
 pub struct CreateSolPolicy<'info> {
     #[account(mut)]
     pub operator: Signer<'info>,
-    #[account(has_one = operator @ CovenantError::NotOperator)]
+    #[account(mut, has_one = operator @ CovenantError::NotOperator)]
     pub treasury: Account<'info, Treasury>,
     /// CHECK: created by the handler (pre-funding cannot block it, see `create.rs`).
     #[account(mut, seeds = [SpendPolicy::SEED, treasury.key().as_ref(), SOL_ASSET.as_ref()], bump)]
@@ -37,6 +37,7 @@ pub fn create_sol_policy_handler(ctx: Context<CreateSolPolicy>, limits: PolicyLi
         bump: ctx.bumps.policy,
     }
     .open(ctx.remaining_accounts, SOL_ASSET, SOL_ASSET, 9, limits)?;
+    ctx.accounts.treasury.policy_generation = opened.created.generation;
     emit_cpi!(opened.created);
     if let Some(executed) = opened.executed {
         emit_cpi!(executed.finish(&ctx.accounts.operator)?);
@@ -75,15 +76,20 @@ impl<'info> NewPolicy<'_, 'info> {
             remaining_accounts,
             ConfigChange::CreatePolicy { asset, token_program, limits },
             true,
+            None,
         )?;
         let now = Clock::get()?.unix_timestamp;
         let treasury = self.treasury.key();
-        let policy = SpendPolicy::new(treasury, asset, token_program, decimals, limits, now, self.bump);
+        let generation = self.treasury.policy_generation.checked_add(1).ok_or(CovenantError::MathOverflow)?;
+        let policy = SpendPolicy {
+            generation,
+            ..SpendPolicy::new(treasury, asset, token_program, decimals, limits, now, self.bump)
+        };
         policy.invariant()?;
         let funding = Funding { payer: self.operator, system_program: self.system_program };
         let seeds: &[&[u8]] = &[SpendPolicy::SEED, treasury.as_ref(), asset.as_ref(), &[self.bump]];
         funding.init(self.policy, seeds, &policy)?;
-        let created = PolicyCreated { treasury, asset, token_program, limits, window_start: now };
+        let created = PolicyCreated { treasury, asset, token_program, limits, window_start: now, generation };
         Ok(OpenedPolicy { executed, created })
     }
 }

@@ -13,7 +13,7 @@ use crate::state::{SpendPolicy, Treasury};
 pub struct CreateTokenPolicy<'info> {
     #[account(mut)]
     pub operator: Signer<'info>,
-    #[account(has_one = operator @ CovenantError::NotOperator)]
+    #[account(mut, has_one = operator @ CovenantError::NotOperator)]
     pub treasury: Account<'info, Treasury>,
     #[account(seeds = [Treasury::VAULT_SEED, treasury.key().as_ref()], bump = treasury.vault_bump)]
     pub vault: SystemAccount<'info>,
@@ -74,6 +74,7 @@ pub fn create_token_policy_handler(ctx: Context<CreateTokenPolicy>, limits: Poli
         accounts.mint.decimals,
         limits,
     )?;
+    ctx.accounts.treasury.policy_generation = opened.created.generation;
     emit_cpi!(opened.created);
     if let Some(executed) = opened.executed {
         emit_cpi!(executed.finish(&ctx.accounts.operator)?);

@@ -62,6 +62,9 @@ pub fn create_treasury_handler(ctx: Context<CreateTreasury>, args: CreateTreasur
         vault_bump: ctx.bumps.vault,
         config_timelock_seconds: args.config_timelock_seconds,
         next_config_change_id: 0,
+        pause_count: 0,
+        keeper_tenure: 0,
+        policy_generation: 0,
     };
     treasury.invariant()?;
     let funding = Funding {

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::CovenantError;
 use crate::events::ConfigChangeQueued;
 use crate::instructions::create::Funding;
-use crate::policy::{validate_config_timelock, validate_limits, ConfigChange};
+use crate::policy::{check_guardian_override, request_delay, validate_config_timelock, validate_limits, ConfigChange};
 use crate::state::{ConfigChangeRequest, Payee, SpendPolicy, Treasury};
 
 #[event_cpi]
@@ -76,13 +76,7 @@ impl QueueConfigChange<'_> {
             ConfigChange::UpdatePayee { recipient, .. } => {
                 let expected = Payee::find_address(&treasury.key(), recipient).0;
                 let payee: Payee = self.read_target(&expected, CovenantError::PayeeAccountMismatch)?;
-                Some(ConfigChange::UpdatePayee {
-                    recipient: *recipient,
-                    label: payee.label,
-                    category: payee.category,
-                    budget: payee.terms.budget,
-                    expires_at: payee.terms.expires_at,
-                })
+                Some(payee.as_change())
             }
         })
     }
@@ -102,13 +96,27 @@ impl QueueConfigChange<'_> {
 /// Queues `change`; it becomes executable after the treasury's config timelock. Any change may be
 /// queued; only loosening ones need to be (see `policy::config`).
 pub fn queue_config_change_handler(ctx: Context<QueueConfigChange>, change: ConfigChange) -> Result<()> {
+    queue(ctx, change, false)
+}
+
+/// Queues an unpause or a guardian change that the guardian cannot cancel: the way out when a
+/// guardian pauses and vetoes every unpause. It waits the config timelock plus a week, so it is
+/// never a faster path for a stolen operator key than the ordinary queue, and the operator (only)
+/// can cancel it.
+pub fn queue_guardian_override_handler(ctx: Context<QueueConfigChange>, change: ConfigChange) -> Result<()> {
+    let treasury = &ctx.accounts.treasury;
+    check_guardian_override(&change, treasury.guardian, treasury.paused)?;
+    queue(ctx, change, true)
+}
+
+fn queue(ctx: Context<QueueConfigChange>, change: ConfigChange, overrides_guardian: bool) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let old = ctx.accounts.current_value(&change)?;
     let treasury = &mut ctx.accounts.treasury;
     let id = treasury.next_config_change_id;
     treasury.next_config_change_id = id.checked_add(1).ok_or(CovenantError::MathOverflow)?;
-    let executable_at =
-        now.checked_add(i64::from(treasury.config_timelock_seconds)).ok_or(CovenantError::MathOverflow)?;
+    let delay = request_delay(treasury.config_timelock_seconds, overrides_guardian);
+    let executable_at = now.checked_add(delay).ok_or(CovenantError::MathOverflow)?;
     let request = ConfigChangeRequest {
         treasury: treasury.key(),
         id,
@@ -117,6 +125,9 @@ pub fn queue_config_change_handler(ctx: Context<QueueConfigChange>, change: Conf
         queued_at: now,
         executable_at,
         bump: ctx.bumps.request,
+        basis: old.clone(),
+        pause_count: treasury.pause_count,
+        overrides_guardian,
     };
     let funding = Funding {
         payer: &ctx.accounts.operator.to_account_info(),
@@ -133,6 +144,8 @@ pub fn queue_config_change_handler(ctx: Context<QueueConfigChange>, change: Conf
         old,
         new: change,
         executable_at,
+        overrides_guardian,
+        pause_count: ctx.accounts.treasury.pause_count,
     });
     Ok(())
 }

@@ -31,6 +31,7 @@ pub fn set_config_timelock_handler(ctx: Context<SetConfigTimelock>, seconds: u32
         ctx.remaining_accounts,
         ConfigChange::SetConfigTimelock { seconds },
         config_timelock_loosens(old_seconds, seconds),
+        Some(ConfigChange::SetConfigTimelock { seconds: old_seconds }),
     )?;
     ctx.accounts.treasury.config_timelock_seconds = seconds;
     emit_cpi!(ConfigTimelockChanged {

@@ -29,6 +29,7 @@ pub fn set_guardian_handler(ctx: Context<SetGuardian>, new_guardian: Option<Pubk
         ctx.remaining_accounts,
         ConfigChange::SetGuardian { guardian: new_guardian },
         guardian_change_loosens(ctx.accounts.treasury.guardian, new_guardian),
+        Some(ConfigChange::SetGuardian { guardian: ctx.accounts.treasury.guardian }),
     )?;
     let treasury = &mut ctx.accounts.treasury;
     let old_guardian = treasury.guardian;

@@ -23,7 +23,7 @@ impl SetKeeper<'_> {
 
 /// A new keeper is a loosening change (another key gains the keeper's powers), so under a config
 /// timelock it runs only as a matured queued change. Once it runs the old key can do nothing from
-/// the next transaction on.
+/// the next transaction on, and its marks and proposals stop binding (`keeper_tenure`).
 pub fn set_keeper_handler(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
     let executed = authorize_config_change(
         &ctx.accounts.treasury,
@@ -31,9 +31,14 @@ pub fn set_keeper_handler(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result
         ctx.remaining_accounts,
         ConfigChange::SetKeeper { keeper: new_keeper },
         keeper_change_loosens(&ctx.accounts.treasury.keeper, &new_keeper),
+        Some(ConfigChange::SetKeeper { keeper: ctx.accounts.treasury.keeper }),
     )?;
     let treasury = &mut ctx.accounts.treasury;
     let old_keeper = treasury.keeper;
+    if new_keeper != old_keeper {
+        // A new tenure: what the old key marked or proposed no longer binds the new one.
+        treasury.keeper_tenure = treasury.keeper_tenure.checked_add(1).ok_or(CovenantError::MathOverflow)?;
+    }
     treasury.keeper = new_keeper;
     treasury.invariant()?;
     emit_cpi!(KeeperRotated {
@@ -41,6 +46,7 @@ pub fn set_keeper_handler(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result
         operator: ctx.accounts.operator.key(),
         old_keeper,
         new_keeper,
+        tenure: ctx.accounts.treasury.keeper_tenure,
     });
     if let Some(executed) = executed {
         emit_cpi!(executed.finish(&ctx.accounts.operator)?);

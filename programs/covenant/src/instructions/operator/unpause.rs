@@ -32,6 +32,7 @@ pub fn unpause_handler(ctx: Context<Unpause>) -> Result<()> {
         ctx.remaining_accounts,
         ConfigChange::Unpause,
         true,
+        None,
     )?;
     ctx.accounts.treasury.paused = false;
     emit_cpi!(TreasuryUnpaused { treasury: ctx.accounts.treasury.key(), by: ctx.accounts.operator.key() });

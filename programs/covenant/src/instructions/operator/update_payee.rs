@@ -48,6 +48,7 @@ pub fn update_payee_handler(ctx: Context<UpdatePayee>, args: UpdatePayeeArgs) ->
             expires_at: args.expires_at,
         },
         payee_terms_loosen(&ctx.accounts.payee.terms, args.budget, args.expires_at),
+        Some(ctx.accounts.payee.as_change()),
     )?;
     let payee = &mut ctx.accounts.payee;
     let old_terms = payee.terms;

@@ -34,6 +34,7 @@ pub fn update_policy_handler(ctx: Context<UpdatePolicy>, limits: PolicyLimits) -
         ctx.remaining_accounts,
         ConfigChange::UpdatePolicy { asset: ctx.accounts.policy.asset, limits },
         limits_loosen(&ctx.accounts.policy.limits, &limits),
+        Some(ConfigChange::UpdatePolicy { asset: ctx.accounts.policy.asset, limits: ctx.accounts.policy.limits }),
     )?;
     let policy = &mut ctx.accounts.policy;
     let old = policy.limits;
