@@ -17,10 +17,14 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
   getI64Encoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -38,6 +42,8 @@ import {
   type FetchAccountsConfig,
   type MaybeAccount,
   type MaybeEncodedAccount,
+  type Option,
+  type OptionOrNullable,
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
@@ -66,8 +72,24 @@ export type ConfigChangeRequest = {
   /** The operator that queued it, which paid its rent and gets it back. */
   proposer: Address;
   queuedAt: bigint;
+  /**
+   * When it matured under the timelock of the moment it was queued; a timelock raised since
+   * delays it further (`policy::request_window`).
+   */
   executableAt: bigint;
   bump: number;
+  /**
+   * What the change replaces, as it stood when queued (the queue event's `old`): the keeper,
+   * guardian, timelock, a policy's limits or a payee's terms. None where nothing is replaced.
+   */
+  basis: Option<ConfigChange>;
+  /** The treasury's pause count when queued: an unpause lifts only that pause. */
+  pauseCount: bigint;
+  /**
+   * A guardian override (`queue_guardian_override`): waits a week longer, runs while paused,
+   * and only the operator can cancel it.
+   */
+  overridesGuardian: boolean;
 };
 
 export type ConfigChangeRequestArgs = {
@@ -78,8 +100,24 @@ export type ConfigChangeRequestArgs = {
   /** The operator that queued it, which paid its rent and gets it back. */
   proposer: Address;
   queuedAt: number | bigint;
+  /**
+   * When it matured under the timelock of the moment it was queued; a timelock raised since
+   * delays it further (`policy::request_window`).
+   */
   executableAt: number | bigint;
   bump: number;
+  /**
+   * What the change replaces, as it stood when queued (the queue event's `old`): the keeper,
+   * guardian, timelock, a policy's limits or a payee's terms. None where nothing is replaced.
+   */
+  basis: OptionOrNullable<ConfigChangeArgs>;
+  /** The treasury's pause count when queued: an unpause lifts only that pause. */
+  pauseCount: number | bigint;
+  /**
+   * A guardian override (`queue_guardian_override`): waits a week longer, runs while paused,
+   * and only the operator can cancel it.
+   */
+  overridesGuardian: boolean;
 };
 
 /** Gets the encoder for {@link ConfigChangeRequestArgs} account data. */
@@ -94,6 +132,9 @@ export function getConfigChangeRequestEncoder(): Encoder<ConfigChangeRequestArgs
       ["queuedAt", getI64Encoder()],
       ["executableAt", getI64Encoder()],
       ["bump", getU8Encoder()],
+      ["basis", getOptionEncoder(getConfigChangeEncoder())],
+      ["pauseCount", getU64Encoder()],
+      ["overridesGuardian", getBooleanEncoder()],
     ]),
     (value) => ({
       ...value,
@@ -113,6 +154,9 @@ export function getConfigChangeRequestDecoder(): Decoder<ConfigChangeRequest> {
     ["queuedAt", getI64Decoder()],
     ["executableAt", getI64Decoder()],
     ["bump", getU8Decoder()],
+    ["basis", getOptionDecoder(getConfigChangeDecoder())],
+    ["pauseCount", getU64Decoder()],
+    ["overridesGuardian", getBooleanDecoder()],
   ]);
 }
 

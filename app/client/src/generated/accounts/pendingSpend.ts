@@ -84,6 +84,13 @@ export type PendingSpend = {
   expiresAt: bigint;
   status: PendingStatus;
   bump: number;
+  /**
+   * The keeper tenure it was proposed under: after a rotation it runs only if the operator
+   * approves it (a stolen key's proposals must not mature into payments).
+   */
+  keeperTenure: bigint;
+  /** The policy it was proposed under (`SpendPolicy::generation`): closing that policy ends it. */
+  policyGeneration: bigint;
 };
 
 export type PendingSpendArgs = {
@@ -102,6 +109,13 @@ export type PendingSpendArgs = {
   expiresAt: number | bigint;
   status: PendingStatusArgs;
   bump: number;
+  /**
+   * The keeper tenure it was proposed under: after a rotation it runs only if the operator
+   * approves it (a stolen key's proposals must not mature into payments).
+   */
+  keeperTenure: number | bigint;
+  /** The policy it was proposed under (`SpendPolicy::generation`): closing that policy ends it. */
+  policyGeneration: number | bigint;
 };
 
 /** Gets the encoder for {@link PendingSpendArgs} account data. */
@@ -122,6 +136,8 @@ export function getPendingSpendEncoder(): Encoder<PendingSpendArgs> {
       ["expiresAt", getI64Encoder()],
       ["status", getPendingStatusEncoder()],
       ["bump", getU8Encoder()],
+      ["keeperTenure", getU64Encoder()],
+      ["policyGeneration", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: PENDING_SPEND_DISCRIMINATOR }),
   );
@@ -144,6 +160,8 @@ export function getPendingSpendDecoder(): Decoder<PendingSpend> {
     ["expiresAt", getI64Decoder()],
     ["status", getPendingStatusDecoder()],
     ["bump", getU8Decoder()],
+    ["keeperTenure", getU64Decoder()],
+    ["policyGeneration", getU64Decoder()],
   ]);
 }
 

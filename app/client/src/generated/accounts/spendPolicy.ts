@@ -73,6 +73,11 @@ export type SpendPolicy = {
   totalReceived: bigint;
   totalSpent: bigint;
   bump: number;
+  /**
+   * The treasury's policy count when this one was created: tells it apart from an earlier
+   * policy of the same asset that was closed.
+   */
+  generation: bigint;
 };
 
 export type SpendPolicyArgs = {
@@ -88,6 +93,11 @@ export type SpendPolicyArgs = {
   totalReceived: number | bigint;
   totalSpent: number | bigint;
   bump: number;
+  /**
+   * The treasury's policy count when this one was created: tells it apart from an earlier
+   * policy of the same asset that was closed.
+   */
+  generation: number | bigint;
 };
 
 /** Gets the encoder for {@link SpendPolicyArgs} account data. */
@@ -104,6 +114,7 @@ export function getSpendPolicyEncoder(): Encoder<SpendPolicyArgs> {
       ["totalReceived", getU64Encoder()],
       ["totalSpent", getU64Encoder()],
       ["bump", getU8Encoder()],
+      ["generation", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: SPEND_POLICY_DISCRIMINATOR }),
   );
@@ -122,6 +133,7 @@ export function getSpendPolicyDecoder(): Decoder<SpendPolicy> {
     ["totalReceived", getU64Decoder()],
     ["totalSpent", getU64Decoder()],
     ["bump", getU8Decoder()],
+    ["generation", getU64Decoder()],
   ]);
 }
 

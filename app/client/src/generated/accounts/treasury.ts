@@ -77,6 +77,18 @@ export type Treasury = {
   configTimelockSeconds: number;
   /** Next id for a queued config change. */
   nextConfigChangeId: bigint;
+  /** How many times the treasury was paused: a queued unpause answers one pause, not the next. */
+  pauseCount: bigint;
+  /**
+   * How many times the keeper key was replaced: marks and proposals of a rotated-out key no
+   * longer bind (see `ActionMarker`, `PendingSpend`).
+   */
+  keeperTenure: bigint;
+  /**
+   * How many policies were ever created: a pending spend belongs to the policy it was proposed
+   * under, not to one re-created after a close.
+   */
+  policyGeneration: bigint;
 };
 
 export type TreasuryArgs = {
@@ -98,6 +110,18 @@ export type TreasuryArgs = {
   configTimelockSeconds: number;
   /** Next id for a queued config change. */
   nextConfigChangeId: number | bigint;
+  /** How many times the treasury was paused: a queued unpause answers one pause, not the next. */
+  pauseCount: number | bigint;
+  /**
+   * How many times the keeper key was replaced: marks and proposals of a rotated-out key no
+   * longer bind (see `ActionMarker`, `PendingSpend`).
+   */
+  keeperTenure: number | bigint;
+  /**
+   * How many policies were ever created: a pending spend belongs to the policy it was proposed
+   * under, not to one re-created after a close.
+   */
+  policyGeneration: number | bigint;
 };
 
 /** Gets the encoder for {@link TreasuryArgs} account data. */
@@ -118,6 +142,9 @@ export function getTreasuryEncoder(): Encoder<TreasuryArgs> {
       ["vaultBump", getU8Encoder()],
       ["configTimelockSeconds", getU32Encoder()],
       ["nextConfigChangeId", getU64Encoder()],
+      ["pauseCount", getU64Encoder()],
+      ["keeperTenure", getU64Encoder()],
+      ["policyGeneration", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: TREASURY_DISCRIMINATOR }),
   );
@@ -140,6 +167,9 @@ export function getTreasuryDecoder(): Decoder<Treasury> {
     ["vaultBump", getU8Decoder()],
     ["configTimelockSeconds", getU32Decoder()],
     ["nextConfigChangeId", getU64Decoder()],
+    ["pauseCount", getU64Decoder()],
+    ["keeperTenure", getU64Decoder()],
+    ["policyGeneration", getU64Decoder()],
   ]);
 }
 

@@ -176,6 +176,18 @@ export const COVENANT_ERROR__CONFIG_CHANGE_MISMATCH = 0x17be; // 6078
 export const COVENANT_ERROR__ACTION_ALREADY_MARKED = 0x17bf; // 6079
 /** InvalidActionSequence: An action's sequence starts at 1 */
 export const COVENANT_ERROR__INVALID_ACTION_SEQUENCE = 0x17c0; // 6080
+/** ConfigChangeStale: The queued change was made against a state that has changed since (another pause, keeper, guardian, timelock, limits or terms): queue it again */
+export const COVENANT_ERROR__CONFIG_CHANGE_STALE = 0x17c1; // 6081
+/** ConfigChangeExpired: The queued change was not executed within 7 days of maturing: cancel it and queue it again */
+export const COVENANT_ERROR__CONFIG_CHANGE_EXPIRED = 0x17c2; // 6082
+/** InvalidGuardianOverride: A guardian override can only lift a pause or replace or remove the guardian, and needs a guardian to override */
+export const COVENANT_ERROR__INVALID_GUARDIAN_OVERRIDE = 0x17c3; // 6083
+/** GuardianCannotCancelOverride: A guardian override can be cancelled only by the operator */
+export const COVENANT_ERROR__GUARDIAN_CANNOT_CANCEL_OVERRIDE = 0x17c4; // 6084
+/** PendingSpendStale: The pending spend belongs to a rotated-out keeper (the operator must approve it) or to a closed policy */
+export const COVENANT_ERROR__PENDING_SPEND_STALE = 0x17c5; // 6085
+/** ProgramOwnedRecipient: Recipient is an account of this program: funds sent there would be counted as spent and lost */
+export const COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT = 0x17c6; // 6086
 
 export type CovenantError =
   | typeof COVENANT_ERROR__ACCOUNT_ALREADY_EXISTS
@@ -191,7 +203,9 @@ export type CovenantError =
   | typeof COVENANT_ERROR__CLAIM_ALREADY_SUBMITTED
   | typeof COVENANT_ERROR__CLAIM_MISMATCH
   | typeof COVENANT_ERROR__CLAIM_NOT_PENDING
+  | typeof COVENANT_ERROR__CONFIG_CHANGE_EXPIRED
   | typeof COVENANT_ERROR__CONFIG_CHANGE_MISMATCH
+  | typeof COVENANT_ERROR__CONFIG_CHANGE_STALE
   | typeof COVENANT_ERROR__CONFIG_TIMELOCK_ACTIVE
   | typeof COVENANT_ERROR__CONFIG_TIMELOCK_REQUIRED
   | typeof COVENANT_ERROR__COSIGN_REQUIRED
@@ -206,6 +220,7 @@ export type CovenantError =
   | typeof COVENANT_ERROR__GRANT_PAYEE_NOT_ALLOWED
   | typeof COVENANT_ERROR__GRANT_PER_TX_CAP_EXCEEDED
   | typeof COVENANT_ERROR__GRANT_RESTRICTED
+  | typeof COVENANT_ERROR__GUARDIAN_CANNOT_CANCEL_OVERRIDE
   | typeof COVENANT_ERROR__INSUFFICIENT_FUNDS
   | typeof COVENANT_ERROR__INVALID_ACTION_SEQUENCE
   | typeof COVENANT_ERROR__INVALID_ALLOCATION
@@ -215,6 +230,7 @@ export type CovenantError =
   | typeof COVENANT_ERROR__INVALID_GRANT_SCHEDULE
   | typeof COVENANT_ERROR__INVALID_GRANT_TERMS
   | typeof COVENANT_ERROR__INVALID_GUARDIAN
+  | typeof COVENANT_ERROR__INVALID_GUARDIAN_OVERRIDE
   | typeof COVENANT_ERROR__INVALID_KEEPER
   | typeof COVENANT_ERROR__INVALID_MINT_LIMITS
   | typeof COVENANT_ERROR__INVALID_PAYEE_CATEGORY
@@ -246,8 +262,10 @@ export type CovenantError =
   | typeof COVENANT_ERROR__PAYEE_NOT_ALLOWLISTED
   | typeof COVENANT_ERROR__PENDING_SPEND_EXPIRED
   | typeof COVENANT_ERROR__PENDING_SPEND_NOT_ACTIVE
+  | typeof COVENANT_ERROR__PENDING_SPEND_STALE
   | typeof COVENANT_ERROR__PENDING_SPEND_STILL_ACTIVE
   | typeof COVENANT_ERROR__POLICY_ASSET_MISMATCH
+  | typeof COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT
   | typeof COVENANT_ERROR__RECIPIENT_MISMATCH
   | typeof COVENANT_ERROR__RENT_RECIPIENT_MISMATCH
   | typeof COVENANT_ERROR__SUPPLY_CAP_EXCEEDED
@@ -276,7 +294,9 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__CLAIM_ALREADY_SUBMITTED]: `This wallet already claimed this bounty`,
     [COVENANT_ERROR__CLAIM_MISMATCH]: `Claim belongs to another bounty`,
     [COVENANT_ERROR__CLAIM_NOT_PENDING]: `The claim was already approved or rejected`,
+    [COVENANT_ERROR__CONFIG_CHANGE_EXPIRED]: `The queued change was not executed within 7 days of maturing: cancel it and queue it again`,
     [COVENANT_ERROR__CONFIG_CHANGE_MISMATCH]: `The queued config change is not this treasury's request for exactly this change`,
+    [COVENANT_ERROR__CONFIG_CHANGE_STALE]: `The queued change was made against a state that has changed since (another pause, keeper, guardian, timelock, limits or terms): queue it again`,
     [COVENANT_ERROR__CONFIG_TIMELOCK_ACTIVE]: `The queued config change's timelock has not elapsed`,
     [COVENANT_ERROR__CONFIG_TIMELOCK_REQUIRED]: `This change loosens the treasury's rules: queue it (queue_config_change) and execute it after the config timelock`,
     [COVENANT_ERROR__COSIGN_REQUIRED]: `Amount is above the co-sign threshold: propose a pending spend instead`,
@@ -291,6 +311,7 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__GRANT_PAYEE_NOT_ALLOWED]: `Recipient is not one of the grant's payees`,
     [COVENANT_ERROR__GRANT_PER_TX_CAP_EXCEEDED]: `Amount exceeds the grant's per-transaction cap`,
     [COVENANT_ERROR__GRANT_RESTRICTED]: `The grant may only pay its named payees: it never releases to the vault`,
+    [COVENANT_ERROR__GUARDIAN_CANNOT_CANCEL_OVERRIDE]: `A guardian override can be cancelled only by the operator`,
     [COVENANT_ERROR__INSUFFICIENT_FUNDS]: `Vault balance is too low for this amount`,
     [COVENANT_ERROR__INVALID_ACTION_SEQUENCE]: `An action's sequence starts at 1`,
     [COVENANT_ERROR__INVALID_ALLOCATION]: `Initial allocation is malformed: one (wallet, associated token account) pair per non-zero amount, at most 8`,
@@ -300,6 +321,7 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__INVALID_GRANT_SCHEDULE]: `Grant schedule is malformed: linear needs start < end; tranches need 1..=8 strictly increasing times with shares > 0 summing to 10000 bps`,
     [COVENANT_ERROR__INVALID_GRANT_TERMS]: `Grant terms are inconsistent: need an amount > 0, expiry in the future, at most 4 distinct payees, a per-tx cap > 0 only with payees`,
     [COVENANT_ERROR__INVALID_GUARDIAN]: `The guardian must not be the keeper or the default key`,
+    [COVENANT_ERROR__INVALID_GUARDIAN_OVERRIDE]: `A guardian override can only lift a pause or replace or remove the guardian, and needs a guardian to override`,
     [COVENANT_ERROR__INVALID_KEEPER]: `The keeper must be a key other than the operator and the default key`,
     [COVENANT_ERROR__INVALID_MINT_LIMITS]: `Mint limits are inconsistent: need 0 < period_cap <= supply_cap and 0 < period within bounds`,
     [COVENANT_ERROR__INVALID_PAYEE_CATEGORY]: `Payee category must be 1..=16 characters of a-z, 0-9, '-' or '_'`,
@@ -331,8 +353,10 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__PAYEE_NOT_ALLOWLISTED]: `Recipient is not on this treasury's payee allowlist`,
     [COVENANT_ERROR__PENDING_SPEND_EXPIRED]: `The pending spend was not executed within its grace period`,
     [COVENANT_ERROR__PENDING_SPEND_NOT_ACTIVE]: `The pending spend was already executed or cancelled`,
+    [COVENANT_ERROR__PENDING_SPEND_STALE]: `The pending spend belongs to a rotated-out keeper (the operator must approve it) or to a closed policy`,
     [COVENANT_ERROR__PENDING_SPEND_STILL_ACTIVE]: `Only executed, cancelled or expired pending spends can be closed`,
     [COVENANT_ERROR__POLICY_ASSET_MISMATCH]: `Spend policy is for another asset`,
+    [COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT]: `Recipient is an account of this program: funds sent there would be counted as spent and lost`,
     [COVENANT_ERROR__RECIPIENT_MISMATCH]: `Token account is not owned by the recipient`,
     [COVENANT_ERROR__RENT_RECIPIENT_MISMATCH]: `Rent must return to the account that paid it`,
     [COVENANT_ERROR__SUPPLY_CAP_EXCEEDED]: `Minting would take the token past its hard supply cap`,

@@ -30,8 +30,13 @@ import {
   type TransactionSigner,
   type WritableAccount,
 } from "@solana/kit";
+import { findVaultPda } from "../pdas";
 import { COVENANT_PROGRAM_ADDRESS } from "../programs";
-import { getAccountMetaFactory, type ResolvedAccount } from "../shared";
+import {
+  expectAddress,
+  getAccountMetaFactory,
+  type ResolvedAccount,
+} from "../shared";
 
 export const CLOSE_PENDING_DISCRIMINATOR = new Uint8Array([
   217, 72, 26, 104, 157, 214, 219, 199,
@@ -47,6 +52,7 @@ export type ClosePendingInstruction<
   TProgram extends string = typeof COVENANT_PROGRAM_ADDRESS,
   TAccountCranker extends string | AccountMeta<string> = string,
   TAccountTreasury extends string | AccountMeta<string> = string,
+  TAccountVault extends string | AccountMeta<string> = string,
   TAccountPending extends string | AccountMeta<string> = string,
   TAccountProposer extends string | AccountMeta<string> = string,
   TAccountEventAuthority extends string | AccountMeta<string> = string,
@@ -63,6 +69,9 @@ export type ClosePendingInstruction<
       TAccountTreasury extends string
         ? ReadonlyAccount<TAccountTreasury>
         : TAccountTreasury,
+      TAccountVault extends string
+        ? WritableAccount<TAccountVault>
+        : TAccountVault,
       TAccountPending extends string
         ? WritableAccount<TAccountPending>
         : TAccountPending,
@@ -106,9 +115,10 @@ export function getClosePendingInstructionDataCodec(): FixedSizeCodec<
   );
 }
 
-export type ClosePendingInput<
+export type ClosePendingAsyncInput<
   TAccountCranker extends string = string,
   TAccountTreasury extends string = string,
+  TAccountVault extends string = string,
   TAccountPending extends string = string,
   TAccountProposer extends string = string,
   TAccountEventAuthority extends string = string,
@@ -117,6 +127,110 @@ export type ClosePendingInput<
   /** Anyone may crank this: the rent only ever goes back to whoever paid it. */
   cranker: TransactionSigner<TAccountCranker>;
   treasury: Address<TAccountTreasury>;
+  /** Where lamports sent to the pending spend from outside go (not to the keeper that paid its rent). */
+  vault?: Address<TAccountVault>;
+  pending: Address<TAccountPending>;
+  proposer: Address<TAccountProposer>;
+  eventAuthority: Address<TAccountEventAuthority>;
+  program: Address<TAccountProgram>;
+};
+
+export async function getClosePendingInstructionAsync<
+  TAccountCranker extends string,
+  TAccountTreasury extends string,
+  TAccountVault extends string,
+  TAccountPending extends string,
+  TAccountProposer extends string,
+  TAccountEventAuthority extends string,
+  TAccountProgram extends string,
+  TProgramAddress extends Address = typeof COVENANT_PROGRAM_ADDRESS,
+>(
+  input: ClosePendingAsyncInput<
+    TAccountCranker,
+    TAccountTreasury,
+    TAccountVault,
+    TAccountPending,
+    TAccountProposer,
+    TAccountEventAuthority,
+    TAccountProgram
+  >,
+  config?: { programAddress?: TProgramAddress },
+): Promise<
+  ClosePendingInstruction<
+    TProgramAddress,
+    TAccountCranker,
+    TAccountTreasury,
+    TAccountVault,
+    TAccountPending,
+    TAccountProposer,
+    TAccountEventAuthority,
+    TAccountProgram
+  >
+> {
+  // Program address.
+  const programAddress = config?.programAddress ?? COVENANT_PROGRAM_ADDRESS;
+
+  // Original accounts.
+  const originalAccounts = {
+    cranker: { value: input.cranker ?? null, isWritable: false },
+    treasury: { value: input.treasury ?? null, isWritable: false },
+    vault: { value: input.vault ?? null, isWritable: true },
+    pending: { value: input.pending ?? null, isWritable: true },
+    proposer: { value: input.proposer ?? null, isWritable: true },
+    eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
+    program: { value: input.program ?? null, isWritable: false },
+  };
+  const accounts = originalAccounts as Record<
+    keyof typeof originalAccounts,
+    ResolvedAccount
+  >;
+
+  // Resolve default values.
+  if (!accounts.vault.value) {
+    accounts.vault.value = await findVaultPda({
+      treasury: expectAddress(accounts.treasury.value),
+    });
+  }
+
+  const getAccountMeta = getAccountMetaFactory(programAddress, "programId");
+  return Object.freeze({
+    accounts: [
+      getAccountMeta(accounts.cranker),
+      getAccountMeta(accounts.treasury),
+      getAccountMeta(accounts.vault),
+      getAccountMeta(accounts.pending),
+      getAccountMeta(accounts.proposer),
+      getAccountMeta(accounts.eventAuthority),
+      getAccountMeta(accounts.program),
+    ],
+    data: getClosePendingInstructionDataEncoder().encode({}),
+    programAddress,
+  } as ClosePendingInstruction<
+    TProgramAddress,
+    TAccountCranker,
+    TAccountTreasury,
+    TAccountVault,
+    TAccountPending,
+    TAccountProposer,
+    TAccountEventAuthority,
+    TAccountProgram
+  >);
+}
+
+export type ClosePendingInput<
+  TAccountCranker extends string = string,
+  TAccountTreasury extends string = string,
+  TAccountVault extends string = string,
+  TAccountPending extends string = string,
+  TAccountProposer extends string = string,
+  TAccountEventAuthority extends string = string,
+  TAccountProgram extends string = string,
+> = {
+  /** Anyone may crank this: the rent only ever goes back to whoever paid it. */
+  cranker: TransactionSigner<TAccountCranker>;
+  treasury: Address<TAccountTreasury>;
+  /** Where lamports sent to the pending spend from outside go (not to the keeper that paid its rent). */
+  vault: Address<TAccountVault>;
   pending: Address<TAccountPending>;
   proposer: Address<TAccountProposer>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -126,6 +240,7 @@ export type ClosePendingInput<
 export function getClosePendingInstruction<
   TAccountCranker extends string,
   TAccountTreasury extends string,
+  TAccountVault extends string,
   TAccountPending extends string,
   TAccountProposer extends string,
   TAccountEventAuthority extends string,
@@ -135,6 +250,7 @@ export function getClosePendingInstruction<
   input: ClosePendingInput<
     TAccountCranker,
     TAccountTreasury,
+    TAccountVault,
     TAccountPending,
     TAccountProposer,
     TAccountEventAuthority,
@@ -145,6 +261,7 @@ export function getClosePendingInstruction<
   TProgramAddress,
   TAccountCranker,
   TAccountTreasury,
+  TAccountVault,
   TAccountPending,
   TAccountProposer,
   TAccountEventAuthority,
@@ -157,6 +274,7 @@ export function getClosePendingInstruction<
   const originalAccounts = {
     cranker: { value: input.cranker ?? null, isWritable: false },
     treasury: { value: input.treasury ?? null, isWritable: false },
+    vault: { value: input.vault ?? null, isWritable: true },
     pending: { value: input.pending ?? null, isWritable: true },
     proposer: { value: input.proposer ?? null, isWritable: true },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
@@ -172,6 +290,7 @@ export function getClosePendingInstruction<
     accounts: [
       getAccountMeta(accounts.cranker),
       getAccountMeta(accounts.treasury),
+      getAccountMeta(accounts.vault),
       getAccountMeta(accounts.pending),
       getAccountMeta(accounts.proposer),
       getAccountMeta(accounts.eventAuthority),
@@ -183,6 +302,7 @@ export function getClosePendingInstruction<
     TProgramAddress,
     TAccountCranker,
     TAccountTreasury,
+    TAccountVault,
     TAccountPending,
     TAccountProposer,
     TAccountEventAuthority,
@@ -199,10 +319,12 @@ export type ParsedClosePendingInstruction<
     /** Anyone may crank this: the rent only ever goes back to whoever paid it. */
     cranker: TAccountMetas[0];
     treasury: TAccountMetas[1];
-    pending: TAccountMetas[2];
-    proposer: TAccountMetas[3];
-    eventAuthority: TAccountMetas[4];
-    program: TAccountMetas[5];
+    /** Where lamports sent to the pending spend from outside go (not to the keeper that paid its rent). */
+    vault: TAccountMetas[2];
+    pending: TAccountMetas[3];
+    proposer: TAccountMetas[4];
+    eventAuthority: TAccountMetas[5];
+    program: TAccountMetas[6];
   };
   data: ClosePendingInstructionData;
 };
@@ -215,7 +337,7 @@ export function parseClosePendingInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedClosePendingInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 6) {
+  if (instruction.accounts.length < 7) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -230,6 +352,7 @@ export function parseClosePendingInstruction<
     accounts: {
       cranker: getNextAccount(),
       treasury: getNextAccount(),
+      vault: getNextAccount(),
       pending: getNextAccount(),
       proposer: getNextAccount(),
       eventAuthority: getNextAccount(),

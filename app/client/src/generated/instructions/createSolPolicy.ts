@@ -73,7 +73,7 @@ export type CreateSolPolicyInstruction<
             AccountSignerMeta<TAccountOperator>
         : TAccountOperator,
       TAccountTreasury extends string
-        ? ReadonlyAccount<TAccountTreasury>
+        ? WritableAccount<TAccountTreasury>
         : TAccountTreasury,
       TAccountPolicy extends string
         ? WritableAccount<TAccountPolicy>
@@ -177,7 +177,7 @@ export async function getCreateSolPolicyInstructionAsync<
   // Original accounts.
   const originalAccounts = {
     operator: { value: input.operator ?? null, isWritable: true },
-    treasury: { value: input.treasury ?? null, isWritable: false },
+    treasury: { value: input.treasury ?? null, isWritable: true },
     policy: { value: input.policy ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
@@ -277,7 +277,7 @@ export function getCreateSolPolicyInstruction<
   // Original accounts.
   const originalAccounts = {
     operator: { value: input.operator ?? null, isWritable: true },
-    treasury: { value: input.treasury ?? null, isWritable: false },
+    treasury: { value: input.treasury ?? null, isWritable: true },
     policy: { value: input.policy ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },

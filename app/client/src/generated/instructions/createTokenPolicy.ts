@@ -80,7 +80,7 @@ export type CreateTokenPolicyInstruction<
             AccountSignerMeta<TAccountOperator>
         : TAccountOperator,
       TAccountTreasury extends string
-        ? ReadonlyAccount<TAccountTreasury>
+        ? WritableAccount<TAccountTreasury>
         : TAccountTreasury,
       TAccountVault extends string
         ? ReadonlyAccount<TAccountVault>
@@ -225,7 +225,7 @@ export async function getCreateTokenPolicyInstructionAsync<
   // Original accounts.
   const originalAccounts = {
     operator: { value: input.operator ?? null, isWritable: true },
-    treasury: { value: input.treasury ?? null, isWritable: false },
+    treasury: { value: input.treasury ?? null, isWritable: true },
     vault: { value: input.vault ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     vaultTokenAccount: {
@@ -386,7 +386,7 @@ export function getCreateTokenPolicyInstruction<
   // Original accounts.
   const originalAccounts = {
     operator: { value: input.operator ?? null, isWritable: true },
-    treasury: { value: input.treasury ?? null, isWritable: false },
+    treasury: { value: input.treasury ?? null, isWritable: true },
     vault: { value: input.vault ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     vaultTokenAccount: {

@@ -32,6 +32,7 @@ export * from "./mintMeme";
 export * from "./pause";
 export * from "./proposeSpend";
 export * from "./queueConfigChange";
+export * from "./queueGuardianOverride";
 export * from "./rejectClaim";
 export * from "./releaseGrant";
 export * from "./removePayee";

@@ -43,6 +43,7 @@ import {
   parsePauseInstruction,
   parseProposeSpendInstruction,
   parseQueueConfigChangeInstruction,
+  parseQueueGuardianOverrideInstruction,
   parseRejectClaimInstruction,
   parseReleaseGrantInstruction,
   parseRemovePayeeInstruction,
@@ -85,6 +86,7 @@ import {
   type ParsedPauseInstruction,
   type ParsedProposeSpendInstruction,
   type ParsedQueueConfigChangeInstruction,
+  type ParsedQueueGuardianOverrideInstruction,
   type ParsedRejectClaimInstruction,
   type ParsedReleaseGrantInstruction,
   type ParsedRemovePayeeInstruction,
@@ -253,6 +255,7 @@ export enum CovenantInstruction {
   Pause,
   ProposeSpend,
   QueueConfigChange,
+  QueueGuardianOverride,
   RejectClaim,
   ReleaseGrant,
   RemovePayee,
@@ -565,6 +568,17 @@ export function identifyCovenantInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([244, 133, 93, 59, 189, 204, 33, 220]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.QueueGuardianOverride;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([238, 185, 227, 8, 51, 188, 35, 182]),
       ),
       0,
@@ -824,6 +838,9 @@ export type ParsedCovenantInstruction<
       instructionType: CovenantInstruction.QueueConfigChange;
     } & ParsedQueueConfigChangeInstruction<TProgram>)
   | ({
+      instructionType: CovenantInstruction.QueueGuardianOverride;
+    } & ParsedQueueGuardianOverrideInstruction<TProgram>)
+  | ({
       instructionType: CovenantInstruction.RejectClaim;
     } & ParsedRejectClaimInstruction<TProgram>)
   | ({
@@ -1057,6 +1074,13 @@ export function parseCovenantInstruction<TProgram extends string>(
       return {
         instructionType: CovenantInstruction.QueueConfigChange,
         ...parseQueueConfigChangeInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.QueueGuardianOverride: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.QueueGuardianOverride,
+        ...parseQueueGuardianOverrideInstruction(instruction),
       };
     }
     case CovenantInstruction.RejectClaim: {

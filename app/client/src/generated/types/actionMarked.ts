@@ -32,6 +32,12 @@ export type ActionMarked = {
   sequence: bigint;
   /** The marker's sequence before (0: the key's first use). */
   previous: bigint;
+  /**
+   * The tenure of the key that marked `previous`; older than `tenure` means a rotated-out key's
+   * mark that no longer bound this one.
+   */
+  previousTenure: bigint;
+  tenure: bigint;
 };
 
 export type ActionMarkedArgs = {
@@ -41,6 +47,12 @@ export type ActionMarkedArgs = {
   sequence: number | bigint;
   /** The marker's sequence before (0: the key's first use). */
   previous: number | bigint;
+  /**
+   * The tenure of the key that marked `previous`; older than `tenure` means a rotated-out key's
+   * mark that no longer bound this one.
+   */
+  previousTenure: number | bigint;
+  tenure: number | bigint;
 };
 
 export function getActionMarkedEncoder(): FixedSizeEncoder<ActionMarkedArgs> {
@@ -50,6 +62,8 @@ export function getActionMarkedEncoder(): FixedSizeEncoder<ActionMarkedArgs> {
     ["key", fixEncoderSize(getBytesEncoder(), 32)],
     ["sequence", getU64Encoder()],
     ["previous", getU64Encoder()],
+    ["previousTenure", getU64Encoder()],
+    ["tenure", getU64Encoder()],
   ]);
 }
 
@@ -60,6 +74,8 @@ export function getActionMarkedDecoder(): FixedSizeDecoder<ActionMarked> {
     ["key", fixDecoderSize(getBytesDecoder(), 32)],
     ["sequence", getU64Decoder()],
     ["previous", getU64Decoder()],
+    ["previousTenure", getU64Decoder()],
+    ["tenure", getU64Decoder()],
   ]);
 }
 

@@ -36,6 +36,11 @@ export type BountyClosed = {
   surplus: bigint;
   approvedCount: number;
   rejectedCount: number;
+  /**
+   * For a token bounty: lamports its record and escrow token account held beyond their rent
+   * (sent from outside), swept to the vault rather than to whoever gets the rent.
+   */
+  surplusLamports: bigint;
 };
 
 export type BountyClosedArgs = {
@@ -52,6 +57,11 @@ export type BountyClosedArgs = {
   surplus: number | bigint;
   approvedCount: number;
   rejectedCount: number;
+  /**
+   * For a token bounty: lamports its record and escrow token account held beyond their rent
+   * (sent from outside), swept to the vault rather than to whoever gets the rent.
+   */
+  surplusLamports: number | bigint;
 };
 
 export function getBountyClosedEncoder(): FixedSizeEncoder<BountyClosedArgs> {
@@ -67,6 +77,7 @@ export function getBountyClosedEncoder(): FixedSizeEncoder<BountyClosedArgs> {
     ["surplus", getU64Encoder()],
     ["approvedCount", getU32Encoder()],
     ["rejectedCount", getU32Encoder()],
+    ["surplusLamports", getU64Encoder()],
   ]);
 }
 
@@ -83,6 +94,7 @@ export function getBountyClosedDecoder(): FixedSizeDecoder<BountyClosed> {
     ["surplus", getU64Decoder()],
     ["approvedCount", getU32Decoder()],
     ["rejectedCount", getU32Decoder()],
+    ["surplusLamports", getU64Decoder()],
   ]);
 }
 

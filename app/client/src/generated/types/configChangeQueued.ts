@@ -10,6 +10,8 @@ import {
   combineCodec,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getI64Decoder,
   getI64Encoder,
   getOptionDecoder,
@@ -39,6 +41,10 @@ export type ConfigChangeQueued = {
   old: Option<ConfigChange>;
   new: ConfigChange;
   executableAt: bigint;
+  /** A guardian override: only the operator can cancel it. */
+  overridesGuardian: boolean;
+  /** The pause it answers, for an unpause. */
+  pauseCount: bigint;
 };
 
 export type ConfigChangeQueuedArgs = {
@@ -48,6 +54,10 @@ export type ConfigChangeQueuedArgs = {
   old: OptionOrNullable<ConfigChangeArgs>;
   new: ConfigChangeArgs;
   executableAt: number | bigint;
+  /** A guardian override: only the operator can cancel it. */
+  overridesGuardian: boolean;
+  /** The pause it answers, for an unpause. */
+  pauseCount: number | bigint;
 };
 
 export function getConfigChangeQueuedEncoder(): Encoder<ConfigChangeQueuedArgs> {
@@ -58,6 +68,8 @@ export function getConfigChangeQueuedEncoder(): Encoder<ConfigChangeQueuedArgs> 
     ["old", getOptionEncoder(getConfigChangeEncoder())],
     ["new", getConfigChangeEncoder()],
     ["executableAt", getI64Encoder()],
+    ["overridesGuardian", getBooleanEncoder()],
+    ["pauseCount", getU64Encoder()],
   ]);
 }
 
@@ -69,6 +81,8 @@ export function getConfigChangeQueuedDecoder(): Decoder<ConfigChangeQueued> {
     ["old", getOptionDecoder(getConfigChangeDecoder())],
     ["new", getConfigChangeDecoder()],
     ["executableAt", getI64Decoder()],
+    ["overridesGuardian", getBooleanDecoder()],
+    ["pauseCount", getU64Decoder()],
   ]);
 }
 

@@ -33,6 +33,11 @@ export type GrantClosed = {
   ledger: GrantLedger;
   /** What the escrow held beyond its ledger (sent to it from outside), swept to the vault. */
   surplus: bigint;
+  /**
+   * For a token grant: lamports its record and escrow token account held beyond their rent,
+   * swept to the vault rather than to the donor.
+   */
+  surplusLamports: bigint;
 };
 
 export type GrantClosedArgs = {
@@ -42,6 +47,11 @@ export type GrantClosedArgs = {
   ledger: GrantLedgerArgs;
   /** What the escrow held beyond its ledger (sent to it from outside), swept to the vault. */
   surplus: number | bigint;
+  /**
+   * For a token grant: lamports its record and escrow token account held beyond their rent,
+   * swept to the vault rather than to the donor.
+   */
+  surplusLamports: number | bigint;
 };
 
 export function getGrantClosedEncoder(): FixedSizeEncoder<GrantClosedArgs> {
@@ -51,6 +61,7 @@ export function getGrantClosedEncoder(): FixedSizeEncoder<GrantClosedArgs> {
     ["donor", getAddressEncoder()],
     ["ledger", getGrantLedgerEncoder()],
     ["surplus", getU64Encoder()],
+    ["surplusLamports", getU64Encoder()],
   ]);
 }
 
@@ -61,6 +72,7 @@ export function getGrantClosedDecoder(): FixedSizeDecoder<GrantClosed> {
     ["donor", getAddressDecoder()],
     ["ledger", getGrantLedgerDecoder()],
     ["surplus", getU64Decoder()],
+    ["surplusLamports", getU64Decoder()],
   ]);
 }
 

@@ -12,6 +12,8 @@ import {
   getAddressEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   type Address,
   type FixedSizeCodec,
   type FixedSizeDecoder,
@@ -23,9 +25,18 @@ export type KeeperRotated = {
   operator: Address;
   oldKeeper: Address;
   newKeeper: Address;
+  /** The keeper tenure from now on (it grows with every new key). */
+  tenure: bigint;
 };
 
-export type KeeperRotatedArgs = KeeperRotated;
+export type KeeperRotatedArgs = {
+  treasury: Address;
+  operator: Address;
+  oldKeeper: Address;
+  newKeeper: Address;
+  /** The keeper tenure from now on (it grows with every new key). */
+  tenure: number | bigint;
+};
 
 export function getKeeperRotatedEncoder(): FixedSizeEncoder<KeeperRotatedArgs> {
   return getStructEncoder([
@@ -33,6 +44,7 @@ export function getKeeperRotatedEncoder(): FixedSizeEncoder<KeeperRotatedArgs> {
     ["operator", getAddressEncoder()],
     ["oldKeeper", getAddressEncoder()],
     ["newKeeper", getAddressEncoder()],
+    ["tenure", getU64Encoder()],
   ]);
 }
 
@@ -42,6 +54,7 @@ export function getKeeperRotatedDecoder(): FixedSizeDecoder<KeeperRotated> {
     ["operator", getAddressDecoder()],
     ["oldKeeper", getAddressDecoder()],
     ["newKeeper", getAddressDecoder()],
+    ["tenure", getU64Decoder()],
   ]);
 }
 

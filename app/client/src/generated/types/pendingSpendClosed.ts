@@ -31,6 +31,8 @@ export type PendingSpendClosed = {
   id: bigint;
   status: PendingStatus;
   rentTo: Address;
+  /** Lamports the account held beyond its rent (sent from outside), swept to the vault. */
+  surplusLamports: bigint;
 };
 
 export type PendingSpendClosedArgs = {
@@ -38,6 +40,8 @@ export type PendingSpendClosedArgs = {
   id: number | bigint;
   status: PendingStatusArgs;
   rentTo: Address;
+  /** Lamports the account held beyond its rent (sent from outside), swept to the vault. */
+  surplusLamports: number | bigint;
 };
 
 export function getPendingSpendClosedEncoder(): FixedSizeEncoder<PendingSpendClosedArgs> {
@@ -46,6 +50,7 @@ export function getPendingSpendClosedEncoder(): FixedSizeEncoder<PendingSpendClo
     ["id", getU64Encoder()],
     ["status", getPendingStatusEncoder()],
     ["rentTo", getAddressEncoder()],
+    ["surplusLamports", getU64Encoder()],
   ]);
 }
 
@@ -55,6 +60,7 @@ export function getPendingSpendClosedDecoder(): FixedSizeDecoder<PendingSpendClo
     ["id", getU64Decoder()],
     ["status", getPendingStatusDecoder()],
     ["rentTo", getAddressDecoder()],
+    ["surplusLamports", getU64Decoder()],
   ]);
 }
 

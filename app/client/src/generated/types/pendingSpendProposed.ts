@@ -45,6 +45,8 @@ export type PendingSpendProposed = {
   executableAt: bigint;
   expiresAt: bigint;
   decision: DecisionRecord;
+  keeperTenure: bigint;
+  policyGeneration: bigint;
 };
 
 export type PendingSpendProposedArgs = {
@@ -58,6 +60,8 @@ export type PendingSpendProposedArgs = {
   executableAt: number | bigint;
   expiresAt: number | bigint;
   decision: DecisionRecordArgs;
+  keeperTenure: number | bigint;
+  policyGeneration: number | bigint;
 };
 
 export function getPendingSpendProposedEncoder(): Encoder<PendingSpendProposedArgs> {
@@ -72,6 +76,8 @@ export function getPendingSpendProposedEncoder(): Encoder<PendingSpendProposedAr
     ["executableAt", getI64Encoder()],
     ["expiresAt", getI64Encoder()],
     ["decision", getDecisionRecordEncoder()],
+    ["keeperTenure", getU64Encoder()],
+    ["policyGeneration", getU64Encoder()],
   ]);
 }
 
@@ -87,6 +93,8 @@ export function getPendingSpendProposedDecoder(): Decoder<PendingSpendProposed> 
     ["executableAt", getI64Decoder()],
     ["expiresAt", getI64Decoder()],
     ["decision", getDecisionRecordDecoder()],
+    ["keeperTenure", getU64Decoder()],
+    ["policyGeneration", getU64Decoder()],
   ]);
 }
 

@@ -14,6 +14,8 @@ import {
   getI64Encoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   type Address,
   type Codec,
   type Decoder,
@@ -32,6 +34,8 @@ export type PolicyCreated = {
   tokenProgram: Address;
   limits: PolicyLimits;
   windowStart: bigint;
+  /** Pending spends proposed under an earlier policy of this asset do not run under this one. */
+  generation: bigint;
 };
 
 export type PolicyCreatedArgs = {
@@ -40,6 +44,8 @@ export type PolicyCreatedArgs = {
   tokenProgram: Address;
   limits: PolicyLimitsArgs;
   windowStart: number | bigint;
+  /** Pending spends proposed under an earlier policy of this asset do not run under this one. */
+  generation: number | bigint;
 };
 
 export function getPolicyCreatedEncoder(): Encoder<PolicyCreatedArgs> {
@@ -49,6 +55,7 @@ export function getPolicyCreatedEncoder(): Encoder<PolicyCreatedArgs> {
     ["tokenProgram", getAddressEncoder()],
     ["limits", getPolicyLimitsEncoder()],
     ["windowStart", getI64Encoder()],
+    ["generation", getU64Encoder()],
   ]);
 }
 
@@ -59,6 +66,7 @@ export function getPolicyCreatedDecoder(): Decoder<PolicyCreated> {
     ["tokenProgram", getAddressDecoder()],
     ["limits", getPolicyLimitsDecoder()],
     ["windowStart", getI64Decoder()],
+    ["generation", getU64Decoder()],
   ]);
 }
 

@@ -12,20 +12,33 @@ import {
   getAddressEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   type Address,
   type FixedSizeCodec,
   type FixedSizeDecoder,
   type FixedSizeEncoder,
 } from "@solana/kit";
 
-export type TreasuryPaused = { treasury: Address; by: Address };
+export type TreasuryPaused = {
+  treasury: Address;
+  by: Address;
+  /** Which pause this is: a queued unpause names the one it answers. */
+  pauseCount: bigint;
+};
 
-export type TreasuryPausedArgs = TreasuryPaused;
+export type TreasuryPausedArgs = {
+  treasury: Address;
+  by: Address;
+  /** Which pause this is: a queued unpause names the one it answers. */
+  pauseCount: number | bigint;
+};
 
 export function getTreasuryPausedEncoder(): FixedSizeEncoder<TreasuryPausedArgs> {
   return getStructEncoder([
     ["treasury", getAddressEncoder()],
     ["by", getAddressEncoder()],
+    ["pauseCount", getU64Encoder()],
   ]);
 }
 
@@ -33,6 +46,7 @@ export function getTreasuryPausedDecoder(): FixedSizeDecoder<TreasuryPaused> {
   return getStructDecoder([
     ["treasury", getAddressDecoder()],
     ["by", getAddressDecoder()],
+    ["pauseCount", getU64Decoder()],
   ]);
 }
 

@@ -99,3 +99,68 @@ fn payee_roles_and_timelock_changes_are_classified() {
         Err(crate::errors::CovenantError::InvalidConfigTimelock)
     );
 }
+
+proptest! {
+    /// A queued request never runs before its own maturity, nor before today's delay has passed
+    /// since it was queued (raising the timelock delays it), and never after its grace period.
+    #[test]
+    fn a_request_runs_only_between_its_maturity_under_todays_timelock_and_its_expiry(
+        queued_at in 0i64..1_000_000,
+        queued_timelock in 0u32..=30 * DAY,
+        timelock_now in 0u32..=30 * DAY,
+        overrides in any::<bool>(),
+        offset in 0i64..80 * i64::from(DAY),
+    ) {
+        let executable_at = queued_at + request_delay(queued_timelock, overrides);
+        let now = queued_at + offset;
+        let result = check_request_executable(queued_at, executable_at, timelock_now, overrides, now);
+        let longest = i64::from(queued_timelock.max(timelock_now))
+            + if overrides { crate::constants::GUARDIAN_OVERRIDE_DELAY_SECONDS } else { 0 };
+        let matures = queued_at + longest;
+        let expected = if now < matures {
+            Err(crate::errors::CovenantError::ConfigTimelockActive)
+        } else if now >= matures + crate::constants::CONFIG_CHANGE_GRACE_SECONDS {
+            Err(crate::errors::CovenantError::ConfigChangeExpired)
+        } else {
+            Ok(())
+        };
+        prop_assert_eq!(result, expected);
+    }
+
+    /// Within a tenure marks only move forward; a rotated-out tenure's marks never block.
+    #[test]
+    fn a_marker_blocks_only_its_own_tenures_past(
+        last in any::<u64>(),
+        marked_tenure in 0u64..4,
+        tenure in 0u64..4,
+        sequence in 1u64..=u64::MAX,
+    ) {
+        prop_assume!(marked_tenure <= tenure);
+        let accepted = marker_accepts(last, marked_tenure, sequence, tenure);
+        prop_assert_eq!(accepted, marked_tenure < tenure || sequence > last);
+        prop_assert!(!marker_accepts(last, marked_tenure, 0, tenure), "sequence 0 never");
+    }
+}
+
+#[test]
+fn only_an_escape_from_a_guardian_overrides_it() {
+    let guardian = Some(Pubkey::new_unique());
+    let other = Some(Pubkey::new_unique());
+    assert_eq!(check_guardian_override(&ConfigChange::Unpause, guardian, true), Ok(()));
+    assert!(check_guardian_override(&ConfigChange::Unpause, guardian, false).is_err());
+    assert!(check_guardian_override(&ConfigChange::Unpause, None, true).is_err());
+    assert_eq!(check_guardian_override(&ConfigChange::SetGuardian { guardian: None }, guardian, false), Ok(()));
+    assert_eq!(check_guardian_override(&ConfigChange::SetGuardian { guardian: other }, guardian, true), Ok(()));
+    assert!(check_guardian_override(&ConfigChange::SetGuardian { guardian }, guardian, true).is_err());
+    let keeper = ConfigChange::SetKeeper { keeper: Pubkey::new_unique() };
+    assert!(check_guardian_override(&keeper, guardian, true).is_err());
+}
+
+#[test]
+fn a_pending_spend_runs_only_under_its_policy_and_its_tenure_or_an_approval() {
+    use crate::errors::CovenantError::PendingSpendStale;
+    assert_eq!(check_pending_current(PendingStatus::Proposed, 1, 2, 1, 2), Ok(()));
+    assert_eq!(check_pending_current(PendingStatus::Proposed, 0, 2, 1, 2), Err(PendingSpendStale));
+    assert_eq!(check_pending_current(PendingStatus::Approved, 0, 2, 1, 2), Ok(()));
+    assert_eq!(check_pending_current(PendingStatus::Approved, 1, 1, 1, 2), Err(PendingSpendStale));
+}
