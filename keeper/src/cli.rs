@@ -102,11 +102,19 @@ pub enum Command {
         #[arg(long, value_name = "SIGNER")]
         authority: Option<String>,
     },
-    /// Unpause (operator key).
+    /// Lift a pause (operator key). Under a config timelock: executes a matured unpause request
+    /// for this pause if one is queued, else queues one and says when it can run.
     Unpause {
         /// The operator's key (overrides keys.operator).
         #[arg(long, value_name = "SIGNER")]
         operator: Option<String>,
+        /// Queue an unpause the guardian cannot cancel (config timelock + 7 days): the way out
+        /// when the guardian cancels every ordinary unpause.
+        #[arg(long = "override", conflicts_with = "request")]
+        guardian_override: bool,
+        /// Execute this queued unpause request (what an offline signer must name).
+        #[arg(long, value_name = "ID")]
+        request: Option<u64>,
     },
     /// Donate SOL to the treasury's vault.
     Donate {

@@ -50,7 +50,8 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
     let t = treasury(config, &cli.config).with_context(|| format!("config file {}", cli.config.display()))?;
     if let Command::Status = cli.command {
         let snapshot = crate::observe::observe(chain, &t, &config.sol_wallets()).await?;
-        return Ok(Done { text: status::render(&snapshot), json: status::json(&snapshot) });
+        let alarms = snapshot.marker_alarms(config);
+        return Ok(Done { text: status::render(&snapshot, &alarms), json: status::json(&snapshot, &alarms) });
     }
     let mut loader = SignerLoader::new(&cli.offline, base);
     let fee_payer = cli.offline.fee_payer.as_deref().map(|uri| loader.load("fee payer", uri)).transpose()?;
@@ -73,11 +74,13 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
                 (format!("paused ({signature})"), serde_json::json!({"action": "pause", "treasury": treasury}))
             }))
         }
-        Command::Unpause { operator } => {
+        Command::Unpause { operator, guardian_override, request } => {
             let operator = loader.load("operator", operator_uri(operator, config)?)?;
-            let sent = sender.send(&loader, &[covenant::sdk::unpause(&t)], operator.as_ref(), &[]).await?;
+            let offline = cli.offline.blockhash.is_some();
+            let (ix, action) = unpause_step(chain, &t, *request, *guardian_override, offline).await?;
+            let sent = sender.send(&loader, &[ix], operator.as_ref(), &[]).await?;
             Ok(sent.done(|signature| {
-                (format!("unpaused ({signature})"), serde_json::json!({"action": "unpause", "treasury": treasury}))
+                (format!("{} ({signature})", action.text), serde_json::json!({"action": action.name, "treasury": treasury, "request": action.request, "executable_at": action.executable_at}))
             }))
         }
         Command::Donate { from, amount, memo } => {
@@ -219,6 +222,81 @@ impl Sent {
             }
         }
     }
+}
+
+/// What `unpause` does this time.
+struct UnpauseStep {
+    name: &'static str,
+    text: String,
+    request: Option<u64>,
+    executable_at: Option<i64>,
+}
+
+/// The next step towards lifting the pause: the direct instruction without a config timelock,
+/// else the queued request for this pause once it has matured, else a new request (or, with
+/// `--override`, a guardian override). Offline, only `--request` or the direct form.
+async fn unpause_step(
+    chain: &dyn Chain,
+    t: &TreasuryAddresses,
+    request: Option<u64>,
+    guardian_override: bool,
+    offline: bool,
+) -> anyhow::Result<(Instruction, UnpauseStep)> {
+    use covenant::policy::ConfigChange::Unpause;
+    let execute = |id: u64| {
+        let step = UnpauseStep {
+            name: "unpause",
+            text: format!("unpaused by request {id}"),
+            request: Some(id),
+            executable_at: None,
+        };
+        (covenant::sdk::execute_config_change(t, id, &Unpause), step)
+    };
+    if let Some(id) = request {
+        return Ok(execute(id));
+    }
+    if offline {
+        if guardian_override {
+            bail!("unpause --override reads the treasury's next request id: queue it online (the operator key may be usb://ledger)");
+        }
+        let step = UnpauseStep { name: "unpause", text: "unpaused".into(), request: None, executable_at: None };
+        return Ok((covenant::sdk::unpause(t), step));
+    }
+    let snapshot = crate::observe::observe(chain, t, &[]).await?;
+    let state = &snapshot.treasury;
+    if !state.paused {
+        bail!("the treasury is not paused");
+    }
+    let next = state.next_config_change_id;
+    let delay = covenant::policy::request_delay(state.config_timelock_seconds, guardian_override);
+    let queued = |ix: Instruction, name: &'static str, what: &str| {
+        let at = snapshot.now.saturating_add(delay);
+        let text = format!("{what} queued as request {next}, executable at {at}: run `unpause --request {next}` then");
+        (ix, UnpauseStep { name, text, request: Some(next), executable_at: Some(at) })
+    };
+    if guardian_override {
+        let ix = covenant::sdk::queue_guardian_override(t, next, Unpause);
+        return Ok(queued(ix, "queue_guardian_override", "a guardian override (only the operator can cancel it)"));
+    }
+    if state.config_timelock_seconds == 0 {
+        let step = UnpauseStep { name: "unpause", text: "unpaused".into(), request: None, executable_at: None };
+        return Ok((covenant::sdk::unpause(t), step));
+    }
+    let mut waiting = None;
+    for (_, request) in snapshot.config_changes.iter().filter(|(_, request)| request.change == Unpause) {
+        match snapshot.request_state(request) {
+            (crate::observe::RequestState::Executable, _) => return Ok(execute(request.id)),
+            (crate::observe::RequestState::Waiting, at) => waiting = Some((request.id, at)),
+            _ => {}
+        }
+    }
+    if let Some((id, at)) = waiting {
+        bail!(
+            "unpause request {id} for this pause is executable at {at} (now {}): run `unpause` again then",
+            snapshot.now
+        );
+    }
+    Ok(queued(covenant::sdk::queue_config_change(t, next, Unpause), "queue_unpause", "an unpause"))
 }
 
 struct Sender<'a> {

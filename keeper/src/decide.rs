@@ -11,6 +11,7 @@ use covenant::state::Bounty;
 use serde::Serialize;
 
 use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
+use crate::exactly_once::{progress, Progress};
 use crate::model::{FeatureRow, Score, FEATURE_COUNT};
 use crate::observe::Snapshot;
 use crate::proofs::{ProofJob, ProofOutcome, RejectReason};
@@ -354,7 +355,9 @@ pub fn candidates(
         let live = now < pending.expires_at;
         let ready = pending.status == PendingStatus::Approved
             || (pending.status == PendingStatus::Proposed && now >= pending.executable_at);
-        if live && ready {
+        // A rotated-out key's proposal waits for the operator; one under a closed policy never runs.
+        let current = snapshot.pending_is_current(pending);
+        if live && ready && current {
             found.push(Candidate::new(
                 format!("execute:{}", pending.id),
                 Kind::Execute,
@@ -369,9 +372,17 @@ pub fn candidates(
         }
     }
 
-    // Settled here, in flight, or (whatever this keeper's journal says) marked done on chain.
+    // Settled here, in flight, or (whatever this keeper's journal says) marked done on chain; a
+    // schedule whose marker is ahead of it under this key is not tried (the chain would refuse it:
+    // `exactly_once::alarms` reports it instead).
+    let tenure = snapshot.treasury.keeper_tenure;
     found.retain(|candidate| {
-        !settled.contains(&candidate.key) && !crate::exactly_once::is_done(&candidate.key, &snapshot.markers)
+        let schedule = match &candidate.intent {
+            Intent::Pay { schedule, .. } => config.schedule(schedule),
+            _ => None,
+        };
+        !settled.contains(&candidate.key)
+            && progress(&candidate.key, &snapshot.markers, tenure, schedule) == Progress::Due
     });
     found
 }

@@ -10,8 +10,8 @@ use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
 use covenant::policy::{
-    check_approval, check_executable, enforce_keeper_spend, enforce_mint, enforce_payee, enforce_spend,
-    keeper_headroom, mint_headroom, payee_headroom, requires_cosign, ClaimStatus, PendingStatus,
+    check_approval, check_executable, check_pending_current, enforce_keeper_spend, enforce_mint, enforce_payee,
+    enforce_spend, keeper_headroom, mint_headroom, payee_headroom, requires_cosign, ClaimStatus, PendingStatus,
 };
 use serde::Serialize;
 
@@ -337,6 +337,14 @@ impl Guard {
         let Some(policy) = self.state.policies.get(&pending.asset).cloned() else {
             return refuse_other("NoPolicy", "the pending spend's asset has no policy".into());
         };
+        let tenure = self.state.treasury.keeper_tenure;
+        check!(check_pending_current(
+            pending.status,
+            pending.keeper_tenure,
+            pending.policy_generation,
+            tenure,
+            policy.generation
+        ));
         let window = check!(enforce_spend(&policy.limits, policy.window, pending.amount, now));
         if let Err(verdict) = self.payee_room(&pending.recipient, &pending.asset, policy.limits.allowlist_required) {
             return verdict;

@@ -28,9 +28,13 @@ const COUNTERS: [(&str, &str); 4] = [
     ("covenant_keeper_ticks_total", "Ticks by outcome (ok, observe_failed)"),
 ];
 
-const GAUGES: [(&str, &str); 8] = [
+const GAUGES: [(&str, &str); 9] = [
     ("covenant_keeper_open_intents", "Transactions sent but not yet settled"),
     ("covenant_keeper_config_changes_queued", "Loosening config changes waiting out the timelock"),
+    (
+        "covenant_keeper_marker_alarms",
+        "Payment schedules whose exactly-once marker is ahead of them (a stolen keeper key)",
+    ),
     ("covenant_keeper_proof_read_seconds", "Time the last tick spent reading claim proofs"),
     ("covenant_keeper_last_successful_tick_timestamp_seconds", "Chain time of the last tick that completed"),
     ("covenant_keeper_fee_payer_lamports", "Lamports of the keeper's fee-paying key"),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use covenant::constants::SOL_ASSET;
-use covenant::policy::{roll_window, window_resets_at};
+use covenant::policy::{roll_window, window_resets_at, ConfigChange};
 use covenant::sdk::{TokenMint, TreasuryAddresses};
 use covenant::state::{
     ActionMarker, Bounty, Claim, ConfigChangeRequest, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
@@ -20,6 +20,31 @@ use crate::chain::{Chain, ChainError, ChainResult, Memcmp};
 const TREASURY_OFFSET: usize = 8;
 /// A claim starts with its bounty.
 const BOUNTY_OFFSET: usize = 8;
+
+/// A queued config change as the program would judge it now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// Its timelock (as the treasury's timelock is now) has not passed.
+    Waiting,
+    Executable,
+    /// Its 7-day grace period after maturing passed: only cancelling it remains.
+    Expired,
+    /// What it would replace has changed since it was queued (or, for an unpause, the treasury
+    /// was paused again): it can never execute.
+    Stale,
+}
+
+impl RequestState {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Executable => "executable",
+            Self::Expired => "expired",
+            Self::Stale => "stale",
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -48,12 +73,75 @@ pub struct Snapshot {
     /// Loosening operator changes waiting out the config timelock, by id. They bind nothing
     /// until executed, so the guard checks against the rules in force; status shows them.
     pub config_changes: Vec<(Pubkey, ConfigChangeRequest)>,
-    /// Exactly-once markers (`exactly_once`): marker key → highest sequence done.
-    pub markers: BTreeMap<[u8; 32], u64>,
+    /// Exactly-once markers (`exactly_once`): marker key → what was marked, by which tenure, when.
+    pub markers: BTreeMap<[u8; 32], crate::exactly_once::MarkerView>,
 }
 
 impl Snapshot {
     /// `policy`'s window as of this snapshot: (spent in the current period, seconds until it resets).
+    /// Whether a pending spend may still run as things stand: proposed by the current keeper
+    /// tenure (or approved by the operator) under the asset's current policy.
+    pub fn pending_is_current(&self, pending: &PendingSpend) -> bool {
+        self.policies.get(&pending.asset).is_some_and(|policy| {
+            covenant::policy::check_pending_current(
+                pending.status,
+                pending.keeper_tenure,
+                pending.policy_generation,
+                self.treasury.keeper_tenure,
+                policy.generation,
+            )
+            .is_ok()
+        })
+    }
+
+    /// What `change` would replace as things stand (the shape a queued request records as its
+    /// basis), so a request can be told stale before it is tried.
+    pub fn request_basis(&self, change: &ConfigChange) -> Option<ConfigChange> {
+        let t = &self.treasury;
+        match change {
+            ConfigChange::SetKeeper { .. } => Some(ConfigChange::SetKeeper { keeper: t.keeper }),
+            ConfigChange::SetGuardian { .. } => Some(ConfigChange::SetGuardian { guardian: t.guardian }),
+            ConfigChange::SetConfigTimelock { .. } => {
+                Some(ConfigChange::SetConfigTimelock { seconds: t.config_timelock_seconds })
+            }
+            ConfigChange::UpdatePolicy { asset, .. } => self
+                .policies
+                .get(asset)
+                .map(|policy| ConfigChange::UpdatePolicy { asset: *asset, limits: policy.limits }),
+            ConfigChange::UpdatePayee { recipient, .. } => self.payees.get(recipient).map(Payee::as_change),
+            ConfigChange::Unpause | ConfigChange::CreatePolicy { .. } | ConfigChange::AddPayee { .. } => None,
+        }
+    }
+
+    /// Where a queued request stands now, by the program's own rules, and when it matures.
+    pub fn request_state(&self, request: &ConfigChangeRequest) -> (RequestState, i64) {
+        let t = &self.treasury;
+        let window = covenant::policy::request_window(
+            request.queued_at,
+            request.executable_at,
+            t.config_timelock_seconds,
+            request.overrides_guardian,
+        );
+        let Ok((matures_at, expires_at)) = window else { return (RequestState::Expired, request.executable_at) };
+        let answered = request.change != ConfigChange::Unpause || request.pause_count == t.pause_count;
+        let state = if request.basis != self.request_basis(&request.change) || !answered {
+            RequestState::Stale
+        } else if self.now >= expires_at {
+            RequestState::Expired
+        } else if self.now < matures_at {
+            RequestState::Waiting
+        } else {
+            RequestState::Executable
+        };
+        (state, matures_at)
+    }
+
+    /// Schedules whose on-chain marker is ahead of them (see `exactly_once`).
+    pub fn marker_alarms(&self, config: &crate::config::KeeperConfig) -> Vec<crate::exactly_once::MarkerAlarm> {
+        let schedules = config.payments.iter().filter_map(|p| Some((p.name.as_str(), config.schedule(&p.name)?)));
+        crate::exactly_once::alarms(schedules, &self.markers, self.treasury.keeper_tenure)
+    }
+
     pub fn window_now(&self, policy: &SpendPolicy) -> Option<(u64, i64)> {
         let period = policy.limits.period_seconds;
         let spent = roll_window(policy.window, period, self.now).ok()?.spent;
@@ -216,7 +304,12 @@ pub async fn observe_many(
             memes: memes.remove(&key).unwrap_or_default().into_iter().map(|(_, m)| (m.mint, m)).collect(),
             wallet_lamports: BTreeMap::new(),
             config_changes,
-            markers: markers.remove(&key).unwrap_or_default().into_iter().map(|(_, m)| (m.key, m.last)).collect(),
+            markers: markers
+                .remove(&key)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, m)| (m.key, crate::exactly_once::MarkerView::of(&m)))
+                .collect(),
         });
     }
     let all: Vec<Pubkey> = reads.iter().flat_map(|(tokens, wallets)| tokens.iter().chain(wallets)).copied().collect();

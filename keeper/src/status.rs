@@ -7,6 +7,7 @@ use covenant::constants::SOL_ASSET;
 use covenant::policy::{ConfigChange, PayeeBudget};
 
 use crate::decide::asset_name;
+use crate::exactly_once::MarkerAlarm;
 use crate::observe::Snapshot;
 
 fn short(text: &str) -> String {
@@ -68,7 +69,7 @@ fn ui(snapshot: &Snapshot, asset: &Pubkey, value: u64) -> String {
 /// A plain-text report: roles, balances and windows per asset, payees, pending spends, grants,
 /// bounties and claims, meme tokens. Amounts are in SOL and token units; `--output json` has
 /// them in base units.
-pub fn render(snapshot: &Snapshot) -> String {
+pub fn render(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> String {
     let mut out = String::new();
     let t = &snapshot.treasury;
     let now = snapshot.now;
@@ -89,13 +90,25 @@ pub fn render(snapshot: &Snapshot) -> String {
     );
     let _ = writeln!(out, "config timelock {} s", t.config_timelock_seconds);
     let _ = writeln!(out, "clock     {now} (slot {})\n", snapshot.slot);
+    for alarm in alarms {
+        let _ = writeln!(out, "ALARM  {}", alarm.line());
+    }
+    if !alarms.is_empty() {
+        let _ = writeln!(out);
+    }
     if !snapshot.config_changes.is_empty() {
-        let _ = writeln!(out, "queued config changes (the guardian or the operator can cancel each until it runs)");
-        let _ = writeln!(out, "{:<4} {:<56} {:>14}", "id", "change", "executable in");
+        let _ = writeln!(
+            out,
+            "queued config changes (the guardian or the operator can cancel each until it runs; an override, the operator only)"
+        );
+        let _ = writeln!(out, "{:<4} {:<56} {:<10} {:>14}", "id", "change", "state", "executable in");
         for (_, request) in &snapshot.config_changes {
-            let wait = request.executable_at - now;
+            let (state, matures_at) = snapshot.request_state(request);
+            let wait = matures_at - now;
             let when = if wait > 0 { format!("{wait}s") } else { "now".into() };
-            let _ = writeln!(out, "{:<4} {:<56} {:>14}", request.id, describe_change(&request.change), when);
+            let what =
+                describe_change(&request.change) + if request.overrides_guardian { " (guardian override)" } else { "" };
+            let _ = writeln!(out, "{:<4} {:<56} {:<10} {:>14}", request.id, what, state.name(), when);
         }
         let _ = writeln!(out);
     }
@@ -157,11 +170,14 @@ pub fn render(snapshot: &Snapshot) -> String {
             "pending", "status", "amount", "recipient", "executable in"
         );
         for (_, pending) in &snapshot.pendings {
+            // A rotated-out keeper's proposal, or one under a closed policy: the keeper will not run it.
+            let status =
+                if snapshot.pending_is_current(pending) { format!("{:?}", pending.status) } else { "Stale".into() };
             let _ = writeln!(
                 out,
                 "{:<7} {:<10} {:>14} {:<14} {:>13}s",
                 pending.id,
-                format!("{:?}", pending.status),
+                status,
                 format!("{} {}", ui(snapshot, &pending.asset, pending.amount), short(&asset_name(&pending.asset))),
                 short(&pending.recipient.to_string()),
                 (pending.executable_at - now).max(0)
@@ -242,7 +258,7 @@ pub fn render(snapshot: &Snapshot) -> String {
 
 /// `status --output json`: the same facts as `render`, as data (amounts in base units, addresses in
 /// base58, times in unix seconds).
-pub fn json(snapshot: &Snapshot) -> serde_json::Value {
+pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
     use serde_json::json;
     let t = &snapshot.treasury;
     let policies: Vec<_> = snapshot
@@ -291,6 +307,7 @@ pub fn json(snapshot: &Snapshot) -> serde_json::Value {
                 "asset": asset_name(&pending.asset),
                 "amount": pending.amount,
                 "status": format!("{:?}", pending.status),
+                "current": snapshot.pending_is_current(pending),
                 "executable_at": pending.executable_at,
                 "expires_at": pending.expires_at,
             })
@@ -348,11 +365,14 @@ pub fn json(snapshot: &Snapshot) -> serde_json::Value {
         .config_changes
         .iter()
         .map(|(key, request)| {
+            let (state, matures_at) = snapshot.request_state(request);
             json!({
                 "address": key.to_string(),
                 "id": request.id,
                 "change": describe_change(&request.change),
-                "executable_at": request.executable_at,
+                "executable_at": matures_at,
+                "state": state,
+                "guardian_override": request.overrides_guardian,
             })
         })
         .collect();
@@ -374,6 +394,9 @@ pub fn json(snapshot: &Snapshot) -> serde_json::Value {
         "grants": grants,
         "bounties": bounties,
         "queued_config_changes": changes,
+        "marker_alarms": alarms,
+        "pause_count": t.pause_count,
+        "keeper_tenure": t.keeper_tenure,
         "memes": snapshot.memes.iter().map(|(mint, meme)| json!({"mint": mint.to_string(), "minted": meme.total_minted, "supply_cap": meme.supply_cap, "renounced": meme.renounced})).collect::<Vec<_>>(),
     })
 }

@@ -238,7 +238,7 @@ async fn queued_config_changes_show_in_status_and_metrics_and_bind_nothing_until
     assert!(keeper.metrics().render().contains("covenant_keeper_config_changes_queued 1"));
     let snapshot = keeper.observe().await.expect("observe");
     assert_eq!(snapshot.treasury.keeper, world.keeper.pubkey(), "queued, the rotation binds nothing");
-    let status = covenant_keeper::status::render(&snapshot);
+    let status = covenant_keeper::status::render(&snapshot, &[]);
     assert!(status.contains("config timelock 3600 s"), "{status}");
     assert!(status.contains("queued config changes"), "{status}");
     let short = &thief.to_string()[..6];

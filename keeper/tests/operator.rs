@@ -193,3 +193,42 @@ async fn status_needs_no_key_and_never_opens_the_operators() {
     config.keys.operator = Some(world.operator.pubkey().to_string());
     run(&world, &config, world.chain.as_ref(), &["status"]).await.expect("a public key names the treasury");
 }
+
+#[tokio::test]
+async fn unpause_under_a_timelock_queues_then_executes_the_request_for_this_pause() {
+    let world = World::new("", 10 * SOL).await;
+    write_key(world.dir.path(), "operator.json", &world.operator);
+    let mut config = world.config.clone();
+    config.keys.operator = Some("operator.json".into());
+    let chain = world.chain.as_ref();
+    let timelock = covenant::sdk::set_config_timelock(&world.t, 3_600);
+    ops::submit(chain, &[timelock], &world.operator, &[]).await.expect("timelock raised");
+    run(&world, &config, chain, &["pause", "--authority", "operator.json"]).await.expect("paused");
+
+    let queued = run(&world, &config, chain, &["--output", "json", "unpause"]).await.expect("queued");
+    assert_eq!((queued.json["action"].as_str(), queued.json["request"].as_u64()), (Some("queue_unpause"), Some(0)));
+    let early = run(&world, &config, chain, &["unpause"]).await.expect_err("not yet");
+    assert!(early.to_string().contains("request 0 for this pause is executable at"), "{early}");
+    world.chain.warp_seconds(3_600).await.expect("warp");
+    let done = run(&world, &config, chain, &["--output", "json", "unpause"]).await.expect("executed");
+    assert_eq!((done.json["action"].as_str(), done.json["request"].as_u64()), (Some("unpause"), Some(0)));
+    assert!(!world.account::<Treasury>(world.t.treasury).await.paused);
+
+    // The escape from a guardian that cancels every unpause: only the operator can cancel it.
+    // Without a guardian there is nothing to override, and the refusal names the rule.
+    run(&world, &config, chain, &["pause", "--authority", "operator.json"]).await.expect("paused again");
+    let none = run(&world, &config, chain, &["unpause", "--override"]).await.expect_err("no guardian");
+    assert!(none.to_string().contains("(InvalidGuardianOverride)"), "{none}");
+    let guardian = Keypair::new().pubkey();
+    let add = covenant::sdk::set_guardian(&world.t, Some(guardian));
+    ops::submit(chain, &[add], &world.operator, &[]).await.expect("adding a guardian is immediate");
+    let escape = run(&world, &config, chain, &["--output", "json", "unpause", "--override"]).await.expect("queued");
+    assert_eq!(escape.json["action"], "queue_guardian_override");
+    let now = world.now().await;
+    assert_eq!(escape.json["executable_at"].as_i64(), Some(now + 3_600 + 7 * 86_400));
+    let status = run(&world, &config, chain, &["--output", "json", "status"]).await.expect("status");
+    let change = &status.json["queued_config_changes"][0];
+    assert_eq!((change["guardian_override"].as_bool(), change["state"].as_str()), (Some(true), Some("waiting")));
+    let refused = run(&world, &config, chain, &["unpause", "--override", "--request", "1"]).await;
+    assert!(refused.is_err(), "--override and --request are one or the other");
+}

@@ -124,7 +124,7 @@ async fn proofs_that_cannot_be_judged_are_rejected_with_their_own_codes_and_noth
     assert_eq!(paid(&world, bounty).await, SOL / 10);
     // `status --output json` names each rejected claim's reason.
     let snapshot = world.keeper().observe().await.expect("observe");
-    let status = covenant_keeper::status::json(&snapshot);
+    let status = covenant_keeper::status::json(&snapshot, &[]);
     let claims = status["bounties"][0]["claims"].as_array().expect("claims listed");
     assert_eq!(claims.len(), 9);
     let reasons: Vec<&str> = claims.iter().filter_map(|claim| claim["reason"].as_str()).collect();

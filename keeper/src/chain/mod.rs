@@ -43,10 +43,15 @@ pub enum ChainError {
     BlockhashExpired,
     #[error("the transaction was already processed")]
     AlreadyProcessed,
-    #[error("the transaction failed: {error}")]
+    #[error("the transaction failed: {error}{}", program_error_suffix(error))]
     Rejected { error: TransactionError, logs: Vec<String> },
     #[error("unexpected answer from the cluster: {0}")]
     Other(String),
+}
+
+/// ` (ExceedsPeriodCap)` after a refusal by the program, so that one line names the rule.
+fn program_error_suffix(error: &TransactionError) -> String {
+    crate::errors::transaction_error_name(error).map_or_else(String::new, |name| format!(" ({name})"))
 }
 
 impl ChainError {

@@ -467,6 +467,12 @@ impl KeeperConfig {
         self.bounties.iter().find(|bounty| bounty.id == bounty_id).map(|bounty| &bounty.proof)
     }
 
+    /// The payment schedule named `name`, as its exactly-once marks count periods.
+    pub fn schedule(&self, name: &str) -> Option<crate::exactly_once::Schedule> {
+        let payment = self.payments.iter().find(|payment| payment.name == name)?;
+        Some(crate::exactly_once::Schedule { start: payment.start, every: payment.every_seconds })
+    }
+
     /// Every wallet the keeper may pay SOL to (their balances matter for rent).
     pub fn sol_wallets(&self) -> Vec<Pubkey> {
         self.payments.iter().filter_map(|payment| parse_pubkey(&payment.recipient).ok()).collect()

@@ -25,6 +25,7 @@ use crate::observe::Snapshot;
 use crate::proofs::{ProofOutcome, ProofReader};
 
 mod send;
+mod watch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeeperError {
@@ -167,8 +168,8 @@ pub struct Keeper {
     metrics: Arc<Metrics>,
     dry_run: bool,
     tick: u64,
-    /// Queued config changes already reported (treasury, id), so each is logged once.
-    config_changes_seen: std::collections::BTreeSet<(Pubkey, u64)>,
+    /// Queued config changes and marker alarms already reported, so each is logged once.
+    seen: watch::Seen,
 }
 
 impl Keeper {
@@ -208,7 +209,7 @@ impl Keeper {
             metrics: Arc::default(),
             dry_run,
             tick: 0,
-            config_changes_seen: Default::default(),
+            seen: Default::default(),
         })
     }
 
@@ -283,23 +284,7 @@ impl Keeper {
         let now = snapshots.first().map_or(0, |snapshot| snapshot.now);
         report.now = now;
         self.report_balances(&snapshots).await;
-        let queued: usize = snapshots.iter().map(|snapshot| snapshot.config_changes.len()).sum();
-        self.metrics.set_gauge("covenant_keeper_config_changes_queued", queued as f64);
-        for snapshot in &snapshots {
-            let treasury = snapshot.addresses.treasury;
-            for (_, request) in &snapshot.config_changes {
-                if self.config_changes_seen.insert((treasury, request.id)) {
-                    // Loud on purpose: a loosening change nobody expected is how a stolen operator key shows.
-                    tracing::warn!(
-                        %treasury,
-                        id = request.id,
-                        executable_at = request.executable_at,
-                        change = %crate::status::describe_change(&request.change),
-                        "queued config change: cancel it with the guardian key if nobody meant it"
-                    );
-                }
-            }
-        }
+        self.watch(&snapshots);
         // What the journal holds, split by treasury (a fleet's keys are `<treasury>/<key>`).
         let settled = by_treasury(self.journal.settled_or_open(), self.own);
         let none = HashSet::new();

@@ -25,3 +25,4 @@ mod token_bounties;
 mod token_grants;
 mod tokens;
 mod treasury;
+mod worst_case;
