@@ -185,6 +185,9 @@ fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now: i64
         vault_bump: 255,
         config_timelock_seconds: 0,
         next_config_change_id: 0,
+        pause_count: 0,
+        keeper_tenure: 0,
+        policy_generation: 1,
     };
     put(t.treasury, &|data| treasury.try_serialize(data).expect("treasury"), Treasury::INIT_SPACE);
     let policy = SpendPolicy {
@@ -204,6 +207,7 @@ fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now: i64
         total_received: 0,
         total_spent: 0,
         bump: 255,
+        generation: 1,
     };
     put(t.policy(&SOL_ASSET), &|data| policy.try_serialize(data).expect("policy"), SpendPolicy::INIT_SPACE);
     chain.insert(t.vault, Account { lamports: 50 * SOL, ..Account::default() });

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anchor_lang::prelude::Pubkey;
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use covenant::policy::ReleaseSchedule;
 use covenant::sdk::TreasuryAddresses;
 use solana_instruction::Instruction;
@@ -14,10 +14,11 @@ use solana_signer::Signer;
 
 use crate::chain::Chain;
 use crate::cli::{Cli, Command};
-use crate::config::{parse_pubkey, KeeperConfig};
+use crate::config::KeeperConfig;
+use crate::context::treasury;
 use crate::output::{sol, Output};
 use crate::signers::{self, SignerLoader, OFFLINE_COMPUTE_UNITS};
-use crate::{ops, setup, status};
+use crate::{ops, status};
 
 /// What a command did: a line for people, an object for `--output json`.
 #[derive(Debug)]
@@ -26,31 +27,13 @@ pub struct Done {
     pub json: serde_json::Value,
 }
 
-/// The treasury's addresses from public keys alone: `treasury.operator`, or the public key of
-/// `keys.operator` when that is a key file or a public key. A prompt or a device is never opened
-/// for this, so `run` and `status` work on a machine that has no operator key.
-pub fn treasury(config: &KeeperConfig, config_path: &Path) -> anyhow::Result<TreasuryAddresses> {
-    let operator = match (&config.treasury.operator, &config.keys.operator) {
-        (Some(text), _) => parse_pubkey(text).map_err(|error| anyhow!("treasury.operator: {error}"))?,
-        (None, Some(uri)) => match parse_pubkey(uri) {
-            Ok(pubkey) => pubkey,
-            Err(_) if !uri.contains(':') && uri != "ASK" => {
-                setup::read_keypair(&setup::relative_to(config_path, Path::new(uri)))?.pubkey()
-            }
-            Err(_) => bail!("keys.operator is {uri}: set treasury.operator to its public key"),
-        },
-        (None, None) => bail!("set treasury.operator (the operator's public key) or keys.operator"),
-    };
-    Ok(TreasuryAddresses::new(operator, config.treasury.id))
-}
-
 /// Runs a one-shot command against `chain` (never touched by `--sign-only`).
 pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> anyhow::Result<Done> {
     let base = cli.config.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let t = treasury(config, &cli.config).with_context(|| format!("config file {}", cli.config.display()))?;
     if let Command::Status = cli.command {
         let snapshot = crate::observe::observe(chain, &t, &config.sol_wallets()).await?;
-        let alarms = snapshot.marker_alarms(config);
+        let alarms = status::marker_alarms(&snapshot, config);
         return Ok(Done { text: status::render(&snapshot, &alarms), json: status::json(&snapshot, &alarms) });
     }
     let mut loader = SignerLoader::new(&cli.offline, base);
@@ -168,10 +151,10 @@ fn authority_uri<'a>(flag: &'a Option<String>, config: &'a KeeperConfig) -> anyh
 
 /// `treasury.keeper`, or the public key of the keeper's key file.
 fn keeper_pubkey(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Pubkey> {
-    if let Some(text) = &config.treasury.keeper {
-        return parse_pubkey(text).map_err(|error| anyhow!("treasury.keeper: {error}"));
+    if let Some(keeper) = config.treasury.keeper {
+        return Ok(keeper);
     }
-    Ok(crate::cli::keeper_keypair(cli, config)?.pubkey())
+    Ok(crate::context::keeper_keypair(cli, config)?.pubkey())
 }
 
 async fn init(

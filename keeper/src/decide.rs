@@ -10,7 +10,7 @@ use covenant::policy::{roll_window, ClaimStatus, PendingStatus};
 use covenant::state::Bounty;
 use serde::Serialize;
 
-use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
+use crate::config::KeeperConfig;
 use crate::exactly_once::{progress, Progress};
 use crate::model::{FeatureRow, Score, FEATURE_COUNT};
 use crate::observe::Snapshot;
@@ -305,9 +305,7 @@ pub fn candidates(
     }
 
     for payment in &config.payments {
-        let (Ok(recipient), Ok(asset)) = (parse_pubkey(&payment.recipient), parse_asset(&payment.asset)) else {
-            continue;
-        };
+        let (recipient, asset) = (payment.recipient, payment.asset);
         if now < payment.start || payment.end.is_some_and(|end| now >= end) {
             continue;
         }
@@ -332,18 +330,17 @@ pub fn candidates(
     }
 
     for airdrop in &config.airdrops {
-        let Ok(mint) = parse_pubkey(&airdrop.mint) else { continue };
+        let mint = airdrop.mint;
         let Some(meme) = snapshot.memes.get(&mint) else { continue };
         let used =
             roll_window(meme.window, meme.limits.period_seconds, now).map_or(meme.limits.period_cap, |w| w.spent);
-        for text in &airdrop.recipients {
-            let Ok(recipient) = parse_pubkey(text) else { continue };
+        for &recipient in &airdrop.recipients {
             let mut features = row(Kind::Airdrop);
             features[4] = ratio(airdrop.amount, meme.limits.period_cap);
             features[5] = ratio(used, meme.limits.period_cap);
             features[9] = 1.0;
             found.push(Candidate::new(
-                format!("airdrop:{}:{text}", airdrop.name),
+                format!("airdrop:{}:{recipient}", airdrop.name),
                 Kind::Airdrop,
                 features,
                 Intent::Airdrop { airdrop: airdrop.name.clone(), mint, recipient, amount: airdrop.amount },

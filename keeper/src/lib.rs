@@ -2,11 +2,13 @@
 //! the program's own policy functions → act (idempotently) → report.
 
 pub mod act;
+pub mod app;
 pub mod chain;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod decide;
 pub mod errors;
 pub mod exactly_once;
@@ -24,4 +26,5 @@ pub mod setup;
 pub mod signers;
 pub mod sim;
 pub mod status;
+pub mod units;
 pub mod x402;

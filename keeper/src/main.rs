@@ -28,7 +28,7 @@ async fn main() -> std::process::ExitCode {
         // Colour codes only where a person reads them, never in a pipe or a log file.
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
-    match covenant_keeper::cli::run(cli).await {
+    match covenant_keeper::app::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

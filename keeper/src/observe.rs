@@ -136,12 +136,6 @@ impl Snapshot {
         (state, matures_at)
     }
 
-    /// Schedules whose on-chain marker is ahead of them (see `exactly_once`).
-    pub fn marker_alarms(&self, config: &crate::config::KeeperConfig) -> Vec<crate::exactly_once::MarkerAlarm> {
-        let schedules = config.payments.iter().filter_map(|p| Some((p.name.as_str(), config.schedule(&p.name)?)));
-        crate::exactly_once::alarms(schedules, &self.markers, self.treasury.keeper_tenure)
-    }
-
     pub fn window_now(&self, policy: &SpendPolicy) -> Option<(u64, i64)> {
         let period = policy.limits.period_seconds;
         let spent = roll_window(policy.window, period, self.now).ok()?.spent;

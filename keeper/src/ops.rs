@@ -13,7 +13,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 
 use crate::chain::{Chain, ChainError};
-use crate::config::{parse_asset, parse_pubkey, KeeperConfig};
+use crate::config::KeeperConfig;
 
 /// Signs with `payer` (fee payer) and `signers`, sends and confirms.
 pub async fn submit(
@@ -48,7 +48,7 @@ pub async fn init_steps(
     keeper: Pubkey,
 ) -> Result<Vec<InitStep>, String> {
     let t = TreasuryAddresses::new(operator, config.treasury.id);
-    let guardian = config.treasury.guardian.as_deref().map(parse_pubkey).transpose()?;
+    let guardian = config.treasury.guardian;
     let mut steps = vec![InitStep {
         what: format!("treasury {} (id {})", t.treasury, config.treasury.id),
         account: Some(t.treasury),
@@ -58,7 +58,7 @@ pub async fn init_steps(
         )],
     }];
     for policy in &config.policies {
-        let asset = parse_asset(&policy.asset)?;
+        let asset = policy.asset;
         let limits = config.limits(policy);
         let instruction = if asset == SOL_ASSET {
             sdk::create_sol_policy(&t, limits)
@@ -69,17 +69,15 @@ pub async fn init_steps(
             sdk::create_token_policy(&t, asset, program, limits)
         };
         steps.push(InitStep {
-            what: format!("{} spend policy", policy.asset),
+            what: format!("{} spend policy", crate::decide::asset_name(&asset)),
             account: Some(t.policy(&asset)),
             instructions: vec![instruction],
         });
     }
     for payee in &config.payees {
-        let recipient = parse_pubkey(&payee.recipient)?;
+        let recipient = payee.recipient;
         let budget = match payee.budget {
-            Some(amount) => {
-                Some(PayeeBudget { asset: parse_asset(payee.budget_asset.as_deref().unwrap_or("SOL"))?, amount })
-            }
+            Some(amount) => Some(PayeeBudget { asset: payee.budget_asset.unwrap_or(SOL_ASSET), amount }),
             None => None,
         };
         let args = AddPayeeArgs {

@@ -61,7 +61,7 @@ pub fn describe_change(change: &ConfigChange) -> String {
 /// decimals the policy or meme records), base units only where the decimals are unknown.
 fn ui(snapshot: &Snapshot, asset: &Pubkey, value: u64) -> String {
     match snapshot.decimals(asset) {
-        Some(decimals) => crate::sim::report::amount(value, decimals),
+        Some(decimals) => crate::units::amount(value, decimals),
         None => format!("{value} units"),
     }
 }
@@ -248,12 +248,18 @@ pub fn render(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> String {
             out,
             "\nmeme {}  minted {} of cap {}{}",
             mint,
-            crate::sim::report::amount(meme.total_minted, meme.decimals),
-            crate::sim::report::amount(meme.supply_cap, meme.decimals),
+            crate::units::amount(meme.total_minted, meme.decimals),
+            crate::units::amount(meme.supply_cap, meme.decimals),
             if meme.renounced { "  (renounced)" } else { "" }
         );
     }
     out
+}
+
+/// The configured schedules whose on-chain marker is ahead of them (see `exactly_once`).
+pub fn marker_alarms(snapshot: &Snapshot, config: &crate::config::KeeperConfig) -> Vec<MarkerAlarm> {
+    let schedules = config.payments.iter().filter_map(|p| Some((p.name.as_str(), config.schedule(&p.name)?)));
+    crate::exactly_once::alarms(schedules, &snapshot.markers, snapshot.treasury.keeper_tenure)
 }
 
 /// `status --output json`: the same facts as `render`, as data (amounts in base units, addresses in

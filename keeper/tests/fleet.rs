@@ -100,12 +100,7 @@ impl Chain for View {
 /// The operator launches a meme token and `fans` are to get 1,000 each.
 async fn launch_with_airdrop(world: &mut World, fans: &[Pubkey]) -> Pubkey {
     let mint = world.launch_meme(0, 1_000_000).await;
-    world.config.airdrops.push(AirdropConfig {
-        name: "fans".into(),
-        mint: mint.to_string(),
-        recipients: fans.iter().map(Pubkey::to_string).collect(),
-        amount: 1_000,
-    });
+    world.config.airdrops.push(AirdropConfig { name: "fans".into(), mint, recipients: fans.to_vec(), amount: 1_000 });
     mint
 }
 

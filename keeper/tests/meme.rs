@@ -35,8 +35,8 @@ async fn the_keeper_airdrops_the_launched_meme_token_within_its_period_cap() {
     let fans: Vec<Pubkey> = (0..4).map(|_| Pubkey::new_unique()).collect();
     world.config.airdrops.push(AirdropConfig {
         name: "launch".into(),
-        mint: mint.to_string(),
-        recipients: fans.iter().map(Pubkey::to_string).collect(),
+        mint,
+        recipients: fans.to_vec(),
         amount: 400_000,
     });
     let mut keeper = world.keeper();

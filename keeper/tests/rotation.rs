@@ -42,7 +42,7 @@ async fn a_schedule_marked_ahead_is_an_alarm_and_the_rotated_keeper_pays_it_agai
     assert_eq!(world.lamports(provider).await, SOL / 10, "blocked, and not counted as paid");
     assert_eq!(alarms_gauge(&keeper), "covenant_keeper_marker_alarms 1.0");
     let snapshot = covenant_keeper::observe::observe(world.chain.as_ref(), &world.t, &[]).await.expect("observe");
-    let alarms = snapshot.marker_alarms(&world.config);
+    let alarms = covenant_keeper::status::marker_alarms(&snapshot, &world.config);
     let status = covenant_keeper::status::render(&snapshot, &alarms);
     assert!(status.contains("ALARM") && status.contains("until the operator rotates the key"), "{status}");
     drop(keeper);
@@ -76,7 +76,7 @@ async fn a_schedule_marked_ahead_is_an_alarm_and_the_rotated_keeper_pays_it_agai
     assert_eq!(world.lamports(provider).await, 2 * SOL / 10);
     assert_eq!(world.lamports(thief.pubkey()).await, thief_before, "the thief's matured proposal did not run");
     let snapshot = covenant_keeper::observe::observe(world.chain.as_ref(), &world.t, &[]).await.expect("observe");
-    let alarms = snapshot.marker_alarms(&world.config);
+    let alarms = covenant_keeper::status::marker_alarms(&snapshot, &world.config);
     assert!(alarms.is_empty(), "the new keeper's mark replaced the thief's: {alarms:?}");
     assert!(covenant_keeper::status::render(&snapshot, &alarms).contains("Stale"), "the thief's proposal");
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::model::Device;
 
+mod address;
 mod text;
 mod validate;
 mod x402;
@@ -65,8 +66,8 @@ pub struct KeeperConfig {
 #[serde(deny_unknown_fields)]
 pub struct FleetConfig {
     /// Treasury addresses.
-    #[serde(default)]
-    pub treasuries: Vec<String>,
+    #[serde(default, deserialize_with = "address::pubkeys")]
+    pub treasuries: Vec<Pubkey>,
     /// Every treasury whose keeper is this key (one filtered scan at start).
     #[serde(default)]
     pub all: bool,
@@ -109,11 +110,14 @@ pub struct KeysConfig {
 pub struct TreasuryConfig {
     /// The operator's public key. Unset: the public key of `keys.operator`, when that is a file
     /// or a public key (never a prompt or a device: `run` and `status` must not ask for the cold key).
-    pub operator: Option<String>,
+    #[serde(default, deserialize_with = "address::optional")]
+    pub operator: Option<Pubkey>,
     /// The keeper's public key, for `init` on a machine without the keeper's key file.
-    pub keeper: Option<String>,
+    #[serde(default, deserialize_with = "address::optional")]
+    pub keeper: Option<Pubkey>,
     pub id: u64,
-    pub guardian: Option<String>,
+    #[serde(default, deserialize_with = "address::optional")]
+    pub guardian: Option<Pubkey>,
     /// How long a loosening change (a new payee, a higher cap, a new keeper...) waits in the
     /// on-chain queue, where the guardian can cancel it; `init` sets it last. 0: no delay.
     #[serde(default)]
@@ -124,7 +128,8 @@ pub struct TreasuryConfig {
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
     /// "SOL" or a mint address.
-    pub asset: String,
+    #[serde(deserialize_with = "address::asset")]
+    pub asset: Pubkey,
     pub per_tx_max: u64,
     pub period_seconds: u32,
     pub period_cap: u64,
@@ -138,12 +143,14 @@ pub struct PolicyConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PayeeConfig {
-    pub recipient: String,
+    #[serde(deserialize_with = "address::pubkey")]
+    pub recipient: Pubkey,
     pub label: String,
     pub category: String,
     /// Budget in the base units of `budget_asset` ("SOL" unless given).
     pub budget: Option<u64>,
-    pub budget_asset: Option<String>,
+    #[serde(default, deserialize_with = "address::optional_asset")]
+    pub budget_asset: Option<Pubkey>,
     pub expires_at: Option<i64>,
 }
 
@@ -152,9 +159,10 @@ pub struct PayeeConfig {
 #[serde(deny_unknown_fields)]
 pub struct PaymentSchedule {
     pub name: String,
-    pub recipient: String,
-    #[serde(default = "defaults::sol")]
-    pub asset: String,
+    #[serde(deserialize_with = "address::pubkey")]
+    pub recipient: Pubkey,
+    #[serde(default = "defaults::sol", deserialize_with = "address::asset")]
+    pub asset: Pubkey,
     pub amount: u64,
     pub every_seconds: u32,
     /// Periods count from here (unix seconds; default 0).
@@ -174,8 +182,10 @@ pub struct PaymentSchedule {
 #[serde(deny_unknown_fields)]
 pub struct AirdropConfig {
     pub name: String,
-    pub mint: String,
-    pub recipients: Vec<String>,
+    #[serde(deserialize_with = "address::pubkey")]
+    pub mint: Pubkey,
+    #[serde(deserialize_with = "address::pubkeys")]
+    pub recipients: Vec<Pubkey>,
     pub amount: u64,
 }
 
@@ -351,8 +361,8 @@ mod defaults {
     pub fn timeout_seconds() -> u64 {
         30
     }
-    pub fn sol() -> String {
-        "SOL".into()
+    pub fn sol() -> Pubkey {
+        SOL_ASSET
     }
     pub fn purpose() -> String {
         "scheduled payment".into()
@@ -444,7 +454,10 @@ impl KeeperConfig {
         let mut table: toml::Table = toml::from_str(text).map_err(|error| toml_error(text, &error))?;
         // Parsed again from the text when nothing was in SOL, so that errors keep their line.
         let config: Self = if sol_amounts(&mut table)? {
-            table.try_into().map_err(|error: toml::de::Error| toml_error(text, &error))?
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|error| {
+                let path = error.path().to_string();
+                format!("{path}: {}", error.into_inner().message())
+            })?
         } else {
             toml::from_str(text).map_err(|error| toml_error(text, &error))?
         };
@@ -475,6 +488,6 @@ impl KeeperConfig {
 
     /// Every wallet the keeper may pay SOL to (their balances matter for rent).
     pub fn sol_wallets(&self) -> Vec<Pubkey> {
-        self.payments.iter().filter_map(|payment| parse_pubkey(&payment.recipient).ok()).collect()
+        self.payments.iter().map(|payment| payment.recipient).collect()
     }
 }

@@ -26,7 +26,7 @@ pub(super) fn sol_amounts(table: &mut toml::Table) -> Result<bool, String> {
                 if !asset.eq_ignore_ascii_case("sol") {
                     return Err(format!("{at}: {text:?} is in SOL but the asset is a token: give base units"));
                 }
-                let lamports = crate::output::parse_sol(sol).map_err(|error| format!("{at}: {error}"))?;
+                let lamports = crate::units::parse_sol(sol).map_err(|error| format!("{at}: {error}"))?;
                 let lamports = i64::try_from(lamports).map_err(|_| format!("{at}: {text:?} is too large"))?;
                 entry.insert(field.to_string(), toml::Value::Integer(lamports));
                 changed = true;

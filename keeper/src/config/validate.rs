@@ -1,6 +1,6 @@
 //! Every check a config must pass before anything touches the chain; each error names its field.
 
-use super::{parse_asset, parse_pubkey, KeeperConfig};
+use super::KeeperConfig;
 
 impl KeeperConfig {
     pub(super) fn validate(&self) -> Result<(), String> {
@@ -10,27 +10,11 @@ impl KeeperConfig {
         if let Some(commitment) = &self.cluster.commitment {
             crate::cluster::resolve_commitment(commitment).map_err(|error| format!("cluster.commitment: {error}"))?;
         }
-        if let Some(operator) = &self.treasury.operator {
-            parse_pubkey(operator).map_err(|error| format!("treasury.operator: {error}"))?;
-        }
-        if let Some(keeper) = &self.treasury.keeper {
-            parse_pubkey(keeper).map_err(|error| format!("treasury.keeper: {error}"))?;
-        }
-        if let Some(guardian) = &self.treasury.guardian {
-            parse_pubkey(guardian).map_err(|error| format!("treasury.guardian: {error}"))?;
-        }
         covenant::policy::validate_config_timelock(self.treasury.config_timelock_seconds)
             .map_err(|error| format!("treasury.config_timelock_seconds: {error}"))?;
         for (i, policy) in self.policies.iter().enumerate() {
-            parse_asset(&policy.asset).map_err(|error| format!("policy[{i}].asset: {error}"))?;
             covenant::policy::validate_limits(&self.limits(policy))
-                .map_err(|error| format!("policy[{i}] ({}): {error}", policy.asset))?;
-        }
-        for (i, payee) in self.payees.iter().enumerate() {
-            parse_pubkey(&payee.recipient).map_err(|error| format!("payee[{i}].recipient: {error}"))?;
-            if let Some(asset) = &payee.budget_asset {
-                parse_asset(asset).map_err(|error| format!("payee[{i}].budget_asset: {error}"))?;
-            }
+                .map_err(|error| format!("policy[{i}] ({}): {error}", crate::decide::asset_name(&policy.asset)))?;
         }
         let mut names = std::collections::HashSet::new();
         for (i, call) in self.x402.calls.iter().enumerate() {
@@ -47,17 +31,11 @@ impl KeeperConfig {
             }
         }
         for (i, payment) in self.payments.iter().enumerate() {
-            parse_pubkey(&payment.recipient).map_err(|error| format!("payment[{i}].recipient: {error}"))?;
-            parse_asset(&payment.asset).map_err(|error| format!("payment[{i}].asset: {error}"))?;
             if payment.amount == 0 || payment.every_seconds == 0 {
                 return Err(format!("payment[{i}] ({}): amount and every_seconds must be positive", payment.name));
             }
         }
         for (i, airdrop) in self.airdrops.iter().enumerate() {
-            parse_pubkey(&airdrop.mint).map_err(|error| format!("airdrop[{i}].mint: {error}"))?;
-            for recipient in &airdrop.recipients {
-                parse_pubkey(recipient).map_err(|error| format!("airdrop[{i}].recipients: {error}"))?;
-            }
             if airdrop.amount == 0 {
                 return Err(format!("airdrop[{i}] ({}): amount must be positive", airdrop.name));
             }
@@ -102,9 +80,6 @@ impl KeeperConfig {
         }
         if self.run.attempts == 0 || self.run.max_actions_per_tick == 0 || self.run.max_in_flight == 0 {
             return Err("loop: attempts, max_actions_per_tick and max_in_flight must be positive".into());
-        }
-        for (i, treasury) in self.fleet.treasuries.iter().enumerate() {
-            parse_pubkey(treasury).map_err(|error| format!("fleet.treasuries[{i}]: {error}"))?;
         }
         if let Some(shard) = &self.fleet.shard {
             shard.parse::<crate::fleet::Shard>().map_err(|error| format!("fleet.shard: {error}"))?;

@@ -36,7 +36,7 @@ impl Keeper {
                     );
                 }
             }
-            for alarm in snapshot.marker_alarms(&self.config) {
+            for alarm in crate::status::marker_alarms(snapshot, &self.config) {
                 alarms += 1;
                 let seen = (treasury, alarm.schedule.clone(), alarm.marked, alarm.marked_at);
                 if self.seen.marker_alarms.insert(seen) {

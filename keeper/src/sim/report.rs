@@ -133,18 +133,7 @@ pub struct ClaimLine {
     pub review: crate::keeper::ClaimReview,
 }
 
-/// Base units as a decimal for people: SOL with 9 decimals, tokens with theirs.
-pub fn amount(value: u64, decimals: u8) -> String {
-    // More decimals than a u64 can scale by: every unit is a fraction, shown in base units.
-    let Some(scale) = 10u64.checked_pow(u32::from(decimals)) else { return format!("{value}e-{decimals}") };
-    let whole = value / scale;
-    let fraction = value % scale;
-    if decimals == 0 || fraction == 0 {
-        return whole.to_string();
-    }
-    let digits = format!("{fraction:0width$}", width = usize::from(decimals));
-    format!("{whole}.{}", digits.trim_end_matches('0'))
-}
+pub use crate::units::amount;
 
 impl Report {
     fn decimals(&self, asset: &str) -> u8 {

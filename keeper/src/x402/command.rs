@@ -8,7 +8,8 @@ use anyhow::{bail, Context};
 
 use super::client::{Request, X402Client};
 use crate::chain::Chain;
-use crate::cli::{Cli, Settings};
+use crate::cli::Cli;
+use crate::context::Settings;
 use crate::output::Output;
 
 pub struct FetchArgs {
@@ -95,8 +96,8 @@ pub async fn run_due(
 
 pub async fn fetch(cli: &Cli, settings: Settings, chain: &dyn Chain, args: FetchArgs) -> anyhow::Result<()> {
     let request = request(&args)?;
-    let keeper = crate::cli::keeper_keypair(cli, &settings.config)?;
-    let treasury = crate::commands::treasury(&settings.config, &cli.config)
+    let keeper = crate::context::keeper_keypair(cli, &settings.config)?;
+    let treasury = crate::context::treasury(&settings.config, &cli.config)
         .with_context(|| format!("config file {}", cli.config.display()))?;
     let network = network(&settings.config.x402, &settings.url).await?;
     let log = args.decision_log.clone().unwrap_or_else(|| settings.config.run.decision_log.clone());
