@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Builds keeper/model/default.onnx, the keeper's default decision model, and default.weights.json.
 
-The model scores the candidate actions of one keeper tick (contract `covenant.candidates.v2`, see
-keeper/MODEL.md): input `features` float32 [N, 15]; outputs `approve` float32 [N, 1] (probability
+The model scores the candidate actions of one keeper tick (contract `covenant.candidates.v3`, see
+keeper/MODEL.md): input `features` float32 [N, 24]; outputs `approve` float32 [N, 1] (probability
 that the action should be taken) and `amount_scale` float32 [N, 1] (multiplier on the requested
-amount; this model always says 1). It is a 15 -> 16 -> 1 MLP trained with numpy on labels from
+amount; this model always says 1). It is a 24 -> 24 -> 1 MLP trained with numpy on labels from
 plain rules (approve claims whose photo was read and matches the bounty's proof rule, with text
 detected confidently, while the bounty has room; release
-grants that have something due; pay scheduled payments and airdrops while the window is below 90 %).
+grants that have something due; pay scheduled payments and airdrops while the window is below 90 %;
+pay an agent's request when it fits the per-transaction max, the window and the payee's budget,
+goes to a known payee unless it is small, and the agent has asked fewer than 60 times in the hour).
 
 Deterministic: the same numpy version gives byte-identical files. Needs `pip install numpy onnx`.
 Run: python3 keeper/model/make_default_model.py
@@ -24,24 +26,27 @@ FEATURES = [
     "amount_vs_tx_limit", "window_used", "payee_budget_used", "claim_age_days",
     "bounty_fill", "due_fraction", "proof_read", "proof_match", "proof_det_confidence",
     "proof_text_regions", "proof_megapixels",
+    "kind_request", "request_window_left", "request_payee_known", "request_payee_budget_left",
+    "request_category_inference", "request_category_dev", "request_agent_recent",
+    "request_hour_sin", "request_hour_cos",
 ]
-CONTRACT = "covenant.candidates.v2"
-VERSION = "default-2"
-HIDDEN = 16
+CONTRACT = "covenant.candidates.v3"
+VERSION = "default-3"
+HIDDEN = 24
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def synthetic(rng, n):
     x = np.zeros((n, len(FEATURES)), dtype=np.float32)
-    kind = rng.integers(0, 4, n)
-    x[np.arange(n), kind] = 1.0
+    kind = rng.integers(0, 5, n)
+    x[np.arange(n), np.where(kind == 4, 15, kind)] = 1.0
     x[:, 4] = rng.uniform(0, 2, n)
     x[:, 5] = rng.uniform(0, 1.2, n)
     x[:, 6] = rng.uniform(0, 1.2, n) * (rng.random(n) < 0.7)
     claim = kind == 0
     x[:, 7] = np.where(claim, rng.uniform(0, 1, n), 0)
     x[:, 8] = np.where(claim, rng.choice([0, 0.25, 0.5, 0.9, 1.0], n), 0)
-    x[:, 9] = np.where(kind == 1, rng.uniform(0, 1, n) * (rng.random(n) < 0.8), np.where(kind >= 2, 1.0, 0))
+    x[:, 9] = np.where(kind == 1, rng.uniform(0, 1, n) * (rng.random(n) < 0.8), np.where((kind >= 2) & (kind <= 3), 1.0, 0))
     # What the proof reader saw: the rule's match score (mostly near 1 or low, some in between),
     # the detector's confidence, text regions / 16 and megapixels.
     read = claim & (rng.random(n) < 0.95)
@@ -53,13 +58,31 @@ def synthetic(rng, n):
     x[:, 12] = np.where(read & (regions > 0), rng.uniform(0.55, 1.0, n), 0)
     x[:, 13] = np.where(read, np.minimum(regions / 16.0, 1.0), 0)
     x[:, 14] = np.where(read, rng.uniform(0.05, 4.0, n), 0)
+    # An agent's request: where it would leave the window and the payee's budget, whom it pays,
+    # how often the agent asked in the last hour (/ 100) and the hour of day.
+    request = kind == 4
+    known = request & (rng.random(n) < 0.7)
+    budgeted = known & (rng.random(n) < 0.5)
+    x[:, 16] = np.where(request, x[:, 5] * -1 + 1 - np.minimum(x[:, 4], 1.5) * rng.uniform(0.1, 0.6, n), 0)
+    x[:, 16] = np.clip(x[:, 16], -1, 1)
+    x[:, 17] = known
+    x[:, 18] = np.where(request, np.where(budgeted, rng.uniform(-0.5, 1.0, n), 1.0), 0)
+    category = rng.integers(0, 3, n)
+    x[:, 19] = known & (category == 0)
+    x[:, 20] = known & (category == 1)
+    x[:, 21] = np.where(request, np.minimum(rng.exponential(0.3, n), 1.0), 0)
+    hour = rng.uniform(0, 2 * np.pi, n)
+    x[:, 22] = np.where(request, np.sin(hour), 0)
+    x[:, 23] = np.where(request, np.cos(hour), 0)
     y = np.select(
-        [kind == 0, kind == 1, kind == 2, kind == 3],
+        [kind == 0, kind == 1, kind == 2, kind == 3, kind == 4],
         [
             (x[:, 10] > 0.5) & (x[:, 11] >= 0.8) & (x[:, 12] > 0.5) & (x[:, 8] < 1.0),
             x[:, 9] > 0.0,
             (x[:, 5] < 0.9) & (x[:, 6] < 1.0),
             x[:, 5] < 0.9,
+            (x[:, 4] <= 1.0) & (x[:, 16] >= 0.0) & (x[:, 18] >= 0.0) & (x[:, 21] < 0.6)
+            & ((x[:, 17] > 0.5) | (x[:, 4] <= 0.25)),
         ],
     ).astype(np.float32)
     return x, y[:, None]
@@ -71,9 +94,9 @@ def forward(params, x):
     return h, 1 / (1 + np.exp(-(h @ w2 + b2)))
 
 
-def train(seed=7, steps=6000, lr=0.01):
+def train(seed=7, steps=8000, lr=0.01):
     rng = np.random.default_rng(seed)
-    x, y = synthetic(rng, 20000)
+    x, y = synthetic(rng, 40000)
     params = [
         rng.normal(0, 0.4, (len(FEATURES), HIDDEN)).astype(np.float32),
         np.zeros(HIDDEN, np.float32),
@@ -122,7 +145,7 @@ def build_onnx(params):
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="covenant")
     model.ir_version = 8
-    model.doc_string = "Covenant keeper default model: scores claims, grant releases, scheduled payments, airdrops"
+    model.doc_string = "Covenant keeper default model: scores claims, grant releases, scheduled payments, airdrops, agents' requests"
     for key, value in [("covenant.contract", CONTRACT), ("covenant.features", ",".join(FEATURES)),
                        ("covenant.model_version", VERSION)]:
         entry = model.metadata_props.add()

@@ -17,6 +17,13 @@ use crate::config::FeeConfig;
 use crate::decide::Intent;
 use crate::observe::Snapshot;
 
+/// SPL Memo: a payment's memo (an agent's, an x402 server's) rides in the same transaction.
+pub const MEMO_PROGRAM: Pubkey = Pubkey::from_str_const("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
+
+pub fn memo(text: &str) -> Instruction {
+    Instruction { program_id: MEMO_PROGRAM, accounts: vec![], data: text.as_bytes().to_vec() }
+}
+
 /// Simulation cannot meter a natively built program; never ask for less than this.
 const MIN_COMPUTE_UNITS: u32 = 30_000;
 pub const MAX_COMPUTE_UNITS: u32 = 1_400_000;

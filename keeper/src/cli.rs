@@ -190,6 +190,34 @@ pub enum Command {
         #[arg(long, hide = true)]
         unguarded: bool,
     },
+    /// Serve the agents' door: an MCP server whose tools (treasury status, payments, paid HTTP
+    /// calls, claims) are bounded by the chain. Over stdio for one agent (what a desktop MCP
+    /// client starts), or `--http` for many, each with its bearer token (`[[mcp.agent]]`).
+    Mcp {
+        /// Streamable HTTP on mcp.bind (default 127.0.0.1:8765) instead of stdio.
+        #[arg(long)]
+        http: bool,
+        /// Listen here (overrides mcp.bind).
+        #[arg(long, value_name = "HOST:PORT")]
+        bind: Option<String>,
+        /// Over stdio: which `[[mcp.agent]]` is connecting (default: the only one, else `agent`).
+        #[arg(long, value_name = "ID")]
+        agent: Option<String>,
+        /// Serve a scenario's treasury on an in-process bank with virtual funds instead of a
+        /// cluster: the demo's (no argument), or a scenario file. No validator, no key files.
+        #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "demo")]
+        simulate: Option<String>,
+        /// The journal (overrides loop.decision_log): one per process.
+        #[arg(long, env = "COVENANT_DECISION_LOG", value_name = "PATH")]
+        decision_log: Option<PathBuf>,
+    },
+    /// Print a new bearer token for an agent, and the `token_sha256` line keeper.toml keeps.
+    McpToken,
+    /// Ask for a payment as an agent does, through the same core as the MCP tool
+    /// `request_payment` (keeper key): model, guard, chain.
+    RequestPayment(PaymentArgs),
+    /// The checks of `request-payment`, nothing signed (the MCP tool `check_payment`).
+    CheckPayment(PaymentArgs),
     /// Cancel a pending spend (guardian or operator key).
     CancelPending {
         #[arg(long)]
@@ -198,4 +226,29 @@ pub enum Command {
         #[arg(long, value_name = "SIGNER")]
         authority: Option<String>,
     },
+}
+
+/// A payment as an agent asks for it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PaymentArgs {
+    /// The recipient's wallet.
+    #[arg(long)]
+    pub to: String,
+    /// In the asset's units (e.g. 0.1 SOL).
+    #[arg(long)]
+    pub amount: String,
+    /// SOL (default) or a token's mint.
+    #[arg(long)]
+    pub asset: Option<String>,
+    /// What it is for (1 to 64 bytes).
+    #[arg(long)]
+    pub purpose: String,
+    #[arg(long)]
+    pub memo: Option<String>,
+    /// A retry with the same key never pays twice (default: a new key each time).
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// The journal (overrides loop.decision_log).
+    #[arg(long, env = "COVENANT_DECISION_LOG", value_name = "PATH")]
+    pub decision_log: Option<PathBuf>,
 }

@@ -130,6 +130,10 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         | Command::CheckModel
         | Command::Demo { .. }
         | Command::Simulate { .. }
+        | Command::Mcp { .. }
+        | Command::McpToken
+        | Command::RequestPayment(_)
+        | Command::CheckPayment(_)
         | Command::Fetch { .. } => {
             bail!("not a one-shot command")
         }

@@ -114,6 +114,8 @@ pub enum Kind {
     Airdrop,
     /// Executing a matured pending spend: decided when it was proposed, so not scored again.
     Execute,
+    /// An agent's payment request (`requests`): scored by a v3 model, guarded like a payment.
+    Request,
 }
 
 #[derive(Clone, Debug)]
@@ -130,6 +132,9 @@ pub struct Candidate {
     /// a claim that waits (`wait` says why).
     pub by_rule: bool,
     pub wait: Option<&'static str>,
+    /// For an agent's request: what it asked (agent, tool, arguments, purpose), in the decision
+    /// record so the on-chain decision hash names what the agent asked for and why.
+    pub asked: Option<serde_json::Value>,
 }
 
 impl Candidate {
@@ -138,7 +143,12 @@ impl Candidate {
     }
 
     fn new(key: String, kind: Kind, features: FeatureRow, intent: Intent) -> Self {
-        Self { key, kind, features, intent, proof: None, by_rule: false, wait: None }
+        Self { key, kind, features, intent, proof: None, by_rule: false, wait: None, asked: None }
+    }
+
+    /// An agent's request (`requests::candidate`); `by_rule` when the model cannot score requests.
+    pub fn request(key: String, features: FeatureRow, intent: Intent, by_rule: bool, asked: serde_json::Value) -> Self {
+        Self { by_rule, asked: Some(asked), ..Self::new(key, Kind::Request, features, intent) }
     }
 }
 
@@ -149,7 +159,7 @@ pub enum Proposal {
     Hold(&'static str),
 }
 
-fn ratio(part: u64, whole: u64) -> f32 {
+pub(crate) fn ratio(part: u64, whole: u64) -> f32 {
     if whole == 0 {
         return if part == 0 { 0.0 } else { 4.0 };
     }
@@ -163,6 +173,7 @@ fn row(kind: Kind) -> FeatureRow {
         Kind::GrantRelease => features[1] = 1.0,
         Kind::Payment => features[2] = 1.0,
         Kind::Airdrop => features[3] = 1.0,
+        Kind::Request => features[15] = 1.0,
         Kind::Execute => {}
     }
     features
@@ -397,6 +408,10 @@ pub fn propose(candidate: &Candidate, score: Option<Score>, config: &KeeperConfi
         return Proposal::Hold("model output is not a number");
     }
     if score.approve >= config.model.approve_threshold {
+        // An agent asked for an exact amount: the model says yes or no to it, never how much.
+        if candidate.kind == Kind::Request {
+            return Proposal::Act(candidate.intent.clone());
+        }
         return Proposal::Act(scale(&candidate.intent, score.amount_scale));
     }
     match &candidate.intent {

@@ -32,6 +32,12 @@ pub fn covenant_error_name(code: u32) -> Option<&'static str> {
     names().get(&code).map(String::as_str)
 }
 
+/// The program error named in a failure's description (`describe`: "instruction 1: Name (6017)").
+pub fn program_error_in(detail: &str) -> Option<&'static str> {
+    let code = detail.rsplit_once('(')?.1.split_once(')')?.0;
+    covenant_error_name(code.trim().parse().ok()?)
+}
+
 /// The program error a failed transaction carries, by name (`None` for other failures).
 pub fn transaction_error_name(error: &solana_transaction_error::TransactionError) -> Option<&'static str> {
     match error {

@@ -31,7 +31,7 @@ pub fn marker_of(key: &str) -> Option<([u8; 32], u64)> {
         let period: u64 = period.parse().ok()?;
         return Some((schedule_key(schedule), period.checked_add(1)?));
     }
-    if key.starts_with("airdrop:") {
+    if key.starts_with("airdrop:") || key.starts_with("request:") {
         return Some((hash(&format!("covenant:{key}")), 1));
     }
     None
@@ -193,7 +193,7 @@ pub fn done_elsewhere(key: &str, error: &solana_transaction_error::TransactionEr
         return false;
     };
     let done = match key.split(':').next() {
-        Some("pay" | "airdrop") => CovenantError::ActionAlreadyMarked,
+        Some("pay" | "airdrop" | "request") => CovenantError::ActionAlreadyMarked,
         Some("claim") => CovenantError::ClaimNotPending,
         Some("release") => CovenantError::NothingDue,
         Some("execute") => CovenantError::PendingSpendNotActive,

@@ -44,6 +44,7 @@ fn refuse_other(code: &str, detail: String) -> Verdict {
     Verdict::Refused { code: code.into(), detail }
 }
 
+#[derive(Clone)]
 pub struct Guard {
     state: Snapshot,
     next_pending_id: u64,

@@ -35,8 +35,22 @@ pub enum Settlement {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Entry {
     Decision(Box<serde_json::Value>),
-    Intent { key: String, signature: String, transaction: String },
-    Outcome { key: String, signature: String, settlement: Settlement, detail: Option<String> },
+    Intent {
+        key: String,
+        signature: String,
+        transaction: String,
+    },
+    Outcome {
+        key: String,
+        signature: String,
+        settlement: Settlement,
+        detail: Option<String>,
+    },
+    /// What an agent was answered for a request key: a retry gets the same answer.
+    Answer {
+        key: String,
+        answer: serde_json::Value,
+    },
 }
 
 /// An intent without its outcome.
@@ -51,8 +65,10 @@ pub struct OpenIntent {
 pub struct Journal {
     path: PathBuf,
     file: File,
-    landed: HashSet<String>,
+    /// Landed keys and their transactions.
+    landed: HashMap<String, String>,
     open: HashMap<String, OpenIntent>,
+    answers: HashMap<String, serde_json::Value>,
 }
 
 impl Journal {
@@ -76,8 +92,9 @@ impl Journal {
             }
             Err(std::fs::TryLockError::Error(error)) => return Err(io(error)),
         }
-        let mut landed = HashSet::new();
+        let mut landed = HashMap::new();
         let mut open = HashMap::new();
+        let mut answers = HashMap::new();
         {
             let reader = BufReader::new(File::open(path).map_err(io)?);
             for (index, line) in reader.lines().enumerate() {
@@ -100,13 +117,16 @@ impl Journal {
                             open.remove(&key);
                         }
                         if settlement == Settlement::Landed {
-                            landed.insert(key);
+                            landed.insert(key, signature);
                         }
+                    }
+                    Entry::Answer { key, answer } => {
+                        answers.insert(key, answer);
                     }
                 }
             }
         }
-        Ok(Self { path: path.to_path_buf(), file, landed, open })
+        Ok(Self { path: path.to_path_buf(), file, landed, open, answers })
     }
 
     pub fn path(&self) -> &Path {
@@ -115,7 +135,7 @@ impl Journal {
 
     /// Keys that must not be decided again: landed, or still in flight.
     pub fn settled_or_open(&self) -> HashSet<String> {
-        self.landed.iter().cloned().chain(self.open.keys().cloned()).collect()
+        self.landed.keys().cloned().chain(self.open.keys().cloned()).collect()
     }
 
     pub fn open_intents(&self) -> Vec<OpenIntent> {
@@ -125,7 +145,29 @@ impl Journal {
     }
 
     pub fn is_landed(&self, key: &str) -> bool {
-        self.landed.contains(key)
+        self.landed.contains_key(key)
+    }
+
+    /// The transaction that landed `key`, if one did.
+    pub fn landed_signature(&self, key: &str) -> Option<&str> {
+        self.landed.get(key).map(String::as_str)
+    }
+
+    /// Whether `key` is in flight (signed and sent, not yet settled).
+    pub fn is_open(&self, key: &str) -> bool {
+        self.open.contains_key(key)
+    }
+
+    /// What an agent was answered for `key`, if anything final was.
+    pub fn answer(&self, key: &str) -> Option<&serde_json::Value> {
+        self.answers.get(key)
+    }
+
+    /// Records the final answer for an agent's request key (on disk at the next sync).
+    pub fn record_answer(&mut self, key: &str, answer: serde_json::Value) -> Result<(), JournalError> {
+        self.append(&Entry::Answer { key: key.into(), answer: answer.clone() }, false)?;
+        self.answers.insert(key.into(), answer);
+        Ok(())
     }
 
     /// Appends `entry`; `durable` waits for the disk. Only intents need that: a decision line sits
@@ -198,7 +240,7 @@ impl Journal {
             self.open.remove(key);
         }
         if settlement == Settlement::Landed {
-            self.landed.insert(key.into());
+            self.landed.insert(key.into(), signature.into());
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! the program's own policy functions → act (idempotently) → report.
 
 pub mod act;
+pub mod agent;
 pub mod app;
 pub mod chain;
 pub mod cli;
@@ -16,12 +17,14 @@ pub mod fleet;
 pub mod guard;
 pub mod journal;
 pub mod keeper;
+pub mod mcp;
 pub mod metrics;
 pub mod model;
 pub mod observe;
 pub mod ops;
 pub mod output;
 pub mod proofs;
+pub mod requests;
 pub mod setup;
 pub mod signers;
 pub mod sim;

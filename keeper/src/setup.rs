@@ -89,6 +89,15 @@ pub fn rpc_chain(url: &str, commitment: CommitmentConfig, config: &KeeperConfig)
 /// print to stdout too (on chain they go to the transaction log), so fd 1 is pointed at /dev/null
 /// and the story keeps a duplicate of the original.
 pub fn stdout_without_program_logs() -> Box<dyn std::io::Write> {
+    match detach_stdout() {
+        Some(file) => Box::new(std::io::LineWriter::new(file)),
+        None => Box::new(std::io::stdout()),
+    }
+}
+
+/// The original stdout as a file of its own, with fd 1 pointed at /dev/null: a protocol on stdout
+/// (MCP over stdio) then carries only its own messages, whatever else in the process prints.
+pub fn detach_stdout() -> Option<std::fs::File> {
     #[cfg(unix)]
     {
         use std::io::Write;
@@ -100,9 +109,9 @@ pub fn stdout_without_program_logs() -> Box<dyn std::io::Write> {
             let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
             if saved >= 0 && null >= 0 && libc::dup2(null, 1) >= 0 {
                 libc::close(null);
-                return Box::new(std::io::LineWriter::new(std::fs::File::from_raw_fd(saved)));
+                return Some(std::fs::File::from_raw_fd(saved));
             }
         }
     }
-    Box::new(std::io::stdout())
+    None
 }

@@ -279,7 +279,9 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
                 "period_seconds": policy.limits.period_seconds,
                 "period_cap": policy.limits.period_cap,
                 "window_spent": spent,
+                "window_left": policy.limits.period_cap.saturating_sub(spent),
                 "window_resets_in": resets_in,
+                "window_resets_at": snapshot.now.saturating_add(resets_in),
                 "cosign_threshold": policy.limits.cosign_threshold,
                 "timelock_seconds": policy.limits.timelock_seconds,
                 "allowlist_required": policy.limits.allowlist_required,
@@ -297,6 +299,8 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
                 "label": payee.label,
                 "category": payee.category,
                 "budget": payee.terms.budget.map(|budget| budget.amount),
+                "budget_asset": payee.terms.budget.map(|budget| asset_name(&budget.asset)),
+                "budget_left": payee.terms.budget.map(|budget| budget.amount.saturating_sub(payee.terms.spent)),
                 "spent": payee.terms.spent,
                 "expires_at": payee.terms.expires_at,
             })

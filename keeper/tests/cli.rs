@@ -104,7 +104,7 @@ fn a_missing_or_foreign_model_is_named() {
         .expect("binary runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("model ok: version default-2") && stdout.contains("provider CPU"), "{stdout}");
+    assert!(stdout.contains("model ok: version default-3") && stdout.contains("provider CPU"), "{stdout}");
     assert!(stdout.contains("proof reader ok: PP-OCRv4 detection sha256 d2a7720d"), "{stdout}");
 }
 

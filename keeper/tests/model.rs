@@ -65,7 +65,8 @@ fn onnx_runtime_agrees_with_numpy_on_the_generators_probe_rows() {
 fn the_default_model_reports_its_hash_version_and_provider() {
     let model = common::default_model();
     assert_eq!(model.info().hash, covenant_keeper::model::file_hash(setup::DEFAULT_MODEL));
-    assert_eq!(model.info().version, "default-2");
+    assert_eq!(model.info().version, "default-3");
+    assert!(model.scores_requests(), "contract v3");
     assert_eq!(model.info().provider, "CPU");
 }
 
@@ -86,7 +87,7 @@ fn models_that_break_the_contract_are_refused_with_a_clear_error() {
     std::fs::write(&v1, V1_MODEL).unwrap();
     let error = load(&v1, Device::Cpu).err().expect("a v1 model is refused");
     let text = error.to_string();
-    assert!(text.contains("covenant.candidates.v1") && text.contains("covenant.candidates.v2"), "{text}");
+    assert!(text.contains("covenant.candidates.v1") && text.contains("covenant.candidates.v3"), "{text}");
     assert!(!text.contains('\n'), "one line: {text}");
 
     let garbage = dir.path().join("garbage.onnx");
@@ -106,4 +107,21 @@ fn cuda_asked_for_explicitly_is_an_error_and_auto_falls_back_to_cpu() {
     assert!(matches!(error, ModelError::CudaUnavailable(_)), "{error}");
     let auto = OnnxModel::from_bytes(setup::DEFAULT_MODEL, "default", &library, Device::Auto).expect("auto works");
     assert_eq!(auto.info().provider, "CPU");
+}
+
+#[test]
+fn a_v2_model_still_scores_what_it_knows_and_leaves_requests_to_the_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.onnx");
+    std::fs::write(&path, include_bytes!("fixtures/v2_default.onnx")).unwrap();
+    let v2 = load(&path, Device::Cpu).expect("a v2 model loads");
+    assert_eq!((v2.width(), v2.scores_requests()), (covenant_keeper::model::FEATURE_COUNT_V2, false));
+    // It reads the first 15 features: what follows them changes nothing.
+    let mut rows = rows(8);
+    let before = v2.score(&rows).expect("scores");
+    for row in &mut rows {
+        row[FEATURE_COUNT - 1] = 0.9;
+        row[15] = 1.0;
+    }
+    assert_eq!(v2.score(&rows).expect("scores"), before);
 }

@@ -11,9 +11,11 @@ use serde::Deserialize;
 use crate::model::Device;
 
 mod address;
+mod mcp;
 mod text;
 mod validate;
 mod x402;
+pub use mcp::{AgentConfig, McpConfig, DEFAULT_TOOLS, TOOLS};
 use text::sol_amounts;
 pub use text::toml_error;
 pub use x402::{PaidCall, X402Config};
@@ -58,6 +60,8 @@ pub struct KeeperConfig {
     pub fleet: FleetConfig,
     #[serde(default)]
     pub x402: X402Config,
+    #[serde(default)]
+    pub mcp: McpConfig,
 }
 
 /// A keeper process for many treasuries: `[treasury]`, the `treasuries` listed here and, with

@@ -84,6 +84,7 @@ impl KeeperConfig {
         if let Some(shard) = &self.fleet.shard {
             shard.parse::<crate::fleet::Shard>().map_err(|error| format!("fleet.shard: {error}"))?;
         }
+        self.mcp.validate()?;
         if self.run.retry_base_ms > self.run.retry_max_ms {
             return Err("loop: retry_base_ms must not exceed retry_max_ms".into());
         }

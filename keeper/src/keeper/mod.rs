@@ -24,6 +24,7 @@ use crate::model::{Model, ModelError, Score};
 use crate::observe::Snapshot;
 use crate::proofs::{ProofOutcome, ProofReader};
 
+mod requests;
 mod send;
 mod watch;
 
@@ -65,6 +66,8 @@ pub struct TickReport {
     pub intents: BTreeMap<String, Intent>,
     /// Each claim decided this tick: what its photo showed and what was decided.
     pub claims: BTreeMap<String, ClaimReview>,
+    /// The transaction of each landed key.
+    pub signatures: BTreeMap<String, String>,
 }
 
 /// One claim's review, for reports: what was read and why it went the way it did.
@@ -124,6 +127,9 @@ struct DecisionInput<'a> {
     /// SHA-256 of the text detection and recognition models that read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     proof_models: Option<[String; 2]>,
+    /// An agent's request: who asked, through which tool, with what arguments and purpose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<&'a serde_json::Value>,
 }
 
 pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
@@ -233,6 +239,11 @@ impl Keeper {
     /// The journal, for what the loop does beside the ticks (paid calls, `x402::schedule`).
     pub fn journal_mut(&mut self) -> &mut Journal {
         &mut self.journal
+    }
+
+    /// The keeper's key and journal together, for a door that signs and journals by itself (x402).
+    pub fn signer_and_journal(&mut self) -> (&Keypair, &mut Journal) {
+        (&self.keeper, &mut self.journal)
     }
 
     pub fn journal(&self) -> &Journal {
@@ -368,7 +379,14 @@ impl Keeper {
                 continue;
             }
             sent[*index] += 1;
-            actions.push(send::Action { action: candidate.key.clone(), key, intent, snapshot, decision: record });
+            actions.push(send::Action {
+                action: candidate.key.clone(),
+                key,
+                intent,
+                snapshot,
+                decision: record,
+                memo: None,
+            });
         }
         self.act_all(actions, &mut report).await?;
         // Held and refused decisions, and outcomes, reach the disk once per tick.
@@ -410,6 +428,23 @@ impl Keeper {
         verdict: Option<&Verdict>,
         held_because: &str,
     ) -> Result<DecisionRecord, KeeperError> {
+        let (line, record) = self.decision_line(snapshot, candidate, score, verdict, held_because);
+        let outcome = line["outcome"].as_str().unwrap_or_default();
+        let labels = [("kind", kind_label(candidate.kind)), ("verdict", outcome)];
+        self.metrics.count("covenant_keeper_decisions_total", &labels);
+        self.journal.decision(line)?;
+        Ok(record)
+    }
+
+    /// A decision's log line and the record that goes on chain (`decision_hash` over its `input`).
+    fn decision_line(
+        &self,
+        snapshot: &Snapshot,
+        candidate: &crate::decide::Candidate,
+        score: Option<Score>,
+        verdict: Option<&Verdict>,
+        held_because: &str,
+    ) -> (serde_json::Value, DecisionRecord) {
         let outcome = match verdict {
             Some(Verdict::Pass { .. }) => "pass",
             Some(Verdict::Clamped { .. }) => "clamped",
@@ -417,7 +452,6 @@ impl Keeper {
             None => "hold",
         };
         let (key, kind) = (candidate.key.as_str(), candidate.kind);
-        self.metrics.count("covenant_keeper_decisions_total", &[("kind", kind_label(kind)), ("verdict", outcome)]);
         let proof = candidate.proof.as_ref();
         let proof_models = proof.and(self.proofs.as_ref()).map(|reader| {
             let info = reader.info();
@@ -433,10 +467,11 @@ impl Keeper {
             held_because: verdict.is_none().then_some(held_because),
             proof,
             proof_models,
+            request: candidate.asked.as_ref(),
         };
         let input = serde_json::to_value(&input).unwrap_or_default();
         let hash = decision_hash(&input);
-        self.journal.decision(serde_json::json!({
+        let line = serde_json::json!({
             "tick": self.tick,
             "time": snapshot.now,
             "treasury": snapshot.addresses.treasury.to_string(),
@@ -448,8 +483,8 @@ impl Keeper {
             // (and no auditor recomputing hashes) takes them for actions taken.
             "dry_run": self.dry_run,
             "input": input,
-        }))?;
-        Ok(DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
+        });
+        (line, DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
     }
 }
 
@@ -460,6 +495,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Payment => "payment",
         Kind::Airdrop => "airdrop",
         Kind::Execute => "execute_pending",
+        Kind::Request => "request",
     }
 }
 

@@ -26,6 +26,8 @@ pub(super) struct Action<'a> {
     pub intent: Intent,
     pub snapshot: &'a Snapshot,
     pub decision: DecisionRecord,
+    /// An agent's memo, sent with the action as an SPL Memo instruction.
+    pub memo: Option<String>,
 }
 
 /// An action's transaction, or why there is none.
@@ -170,6 +172,7 @@ impl Keeper {
                 let (key, signature) = (action.key.as_str(), tx.signatures[0].to_string());
                 match sent {
                     Sent::Landed => {
+                        report.signatures.insert(key.into(), signature.clone());
                         self.journal.outcome(key, &signature, Settlement::Landed, None)?;
                         self.metrics.count("covenant_keeper_transactions_total", &[("outcome", "landed")]);
                         report.landed.push(key.into());
@@ -208,6 +211,10 @@ impl Keeper {
             .map(|action| {
                 act::instructions(&action.intent, action.snapshot, &keeper, action.decision)
                     .map(|ixs| crate::exactly_once::marked(&action.action, &action.snapshot.addresses, &keeper, ixs))
+                    .map(|mut ixs| {
+                        ixs.extend(action.memo.as_deref().map(act::memo));
+                        ixs
+                    })
                     .map_err(|error| error.to_string())
             })
             .collect();

@@ -11,7 +11,13 @@ pub use reference::ReferenceMlp;
 use sha2::{Digest, Sha256};
 
 /// The contract name in the model's metadata (`covenant.contract`).
-pub const CONTRACT: &str = "covenant.candidates.v2";
+pub const CONTRACT: &str = "covenant.candidates.v3";
+/// The contract before agents could ask for payments: its first 15 features are v3's first 15,
+/// so such a model still scores claims, grant releases, payments and airdrops; an agent's request
+/// is then decided by the chain's policy alone (the guard), with no model score.
+pub const CONTRACT_V2: &str = "covenant.candidates.v2";
+/// How many features a v2 model takes.
+pub const FEATURE_COUNT_V2: usize = 15;
 /// The first contract, whose claim features were the proof's URI scheme and whether a hash was
 /// set: such a model never saw a photo, so this keeper refuses it.
 pub const CONTRACT_V1: &str = "covenant.candidates.v1";
@@ -36,8 +42,18 @@ pub const FEATURES: [&str; FEATURE_COUNT] = [
     "proof_det_confidence",
     "proof_text_regions",
     "proof_megapixels",
+    // v3: an agent's payment request.
+    "kind_request",
+    "request_window_left",
+    "request_payee_known",
+    "request_payee_budget_left",
+    "request_category_inference",
+    "request_category_dev",
+    "request_agent_recent",
+    "request_hour_sin",
+    "request_hour_cos",
 ];
-pub const FEATURE_COUNT: usize = 15;
+pub const FEATURE_COUNT: usize = 24;
 
 pub type FeatureRow = [f32; FEATURE_COUNT];
 
@@ -77,8 +93,19 @@ pub enum ModelError {
 pub trait Model: Send + Sync + 'static {
     fn info(&self) -> &ModelInfo;
 
-    /// Scores every row; one call per keeper tick (batched).
+    /// Scores every row; one call per keeper tick (batched). A v2 model reads each row's first
+    /// `FEATURE_COUNT_V2` features.
     fn score(&self, rows: &[FeatureRow]) -> Result<Vec<Score>, ModelError>;
+
+    /// How many features the model reads: `FEATURE_COUNT` (v3) or `FEATURE_COUNT_V2`.
+    fn width(&self) -> usize {
+        FEATURE_COUNT
+    }
+
+    /// Whether it scores agents' payment requests (contract v3).
+    fn scores_requests(&self) -> bool {
+        self.width() >= FEATURE_COUNT
+    }
 }
 
 pub fn file_hash(bytes: &[u8]) -> [u8; 32] {

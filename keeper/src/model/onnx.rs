@@ -12,8 +12,8 @@ use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
 use super::{
-    file_hash, FeatureRow, Model, ModelError, ModelInfo, Score, CONTRACT, CONTRACT_V1, FEATURES, FEATURE_COUNT, INPUT,
-    OUTPUT_AMOUNT_SCALE, OUTPUT_APPROVE,
+    file_hash, FeatureRow, Model, ModelError, ModelInfo, Score, CONTRACT, CONTRACT_V1, CONTRACT_V2, FEATURES,
+    FEATURE_COUNT, FEATURE_COUNT_V2, INPUT, OUTPUT_AMOUNT_SCALE, OUTPUT_APPROVE,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, serde::Serialize)]
@@ -49,6 +49,8 @@ fn runtime(library: &Path) -> Result<&'static Environment, ModelError> {
 pub struct OnnxModel {
     session: Mutex<Session>,
     info: ModelInfo,
+    /// Features the model reads (v3: all of them; v2: the first 15).
+    width: usize,
 }
 
 impl OnnxModel {
@@ -65,10 +67,12 @@ impl OnnxModel {
         let environment = runtime(library)?;
         let (session, provider) = build_session(environment, bytes, device, 1)
             .map_err(|detail| ModelError::File { path: path.clone(), detail })?;
-        let version = check_contract(&session).map_err(|detail| ModelError::Contract { path: path.clone(), detail })?;
+        let (version, width) =
+            check_contract(&session).map_err(|detail| ModelError::Contract { path: path.clone(), detail })?;
         let provider = provider?;
-        tracing::info!(model = %path, version = %version, provider = %provider, requested = ?device, "inference provider");
-        Ok(Self { session: Mutex::new(session), info: ModelInfo { version, hash: file_hash(bytes), provider } })
+        tracing::info!(model = %path, version = %version, provider = %provider, requested = ?device, width, "inference provider");
+        let info = ModelInfo { version, hash: file_hash(bytes), provider };
+        Ok(Self { session: Mutex::new(session), info, width })
     }
 }
 
@@ -142,8 +146,9 @@ fn cuda_session(_environment: &Environment, _bytes: &[u8]) -> Result<Session, St
     Err("this keeper was built without the `cuda` feature".into())
 }
 
-/// Checks names, types, shapes and metadata against the contract; returns the model's version.
-fn check_contract(session: &Session) -> Result<String, String> {
+/// Checks names, types, shapes and metadata against the contract (v3, or v2 which reads the first
+/// 15 features); returns the model's version and width.
+fn check_contract(session: &Session) -> Result<(String, usize), String> {
     // The contract name first: a model written for another contract is named as such, not by the
     // first shape that happens to differ.
     let metadata = session.metadata().map_err(|error| error.to_string())?;
@@ -153,14 +158,16 @@ fn check_contract(session: &Session) -> Result<String, String> {
             "it follows {CONTRACT_V1}, which never sees the claim's photo; this keeper needs {CONTRACT} (keeper/MODEL.md; rebuild with keeper/model/make_default_model.py)"
         ));
     }
-    if contract != CONTRACT {
-        return Err(format!("metadata covenant.contract is {contract:?}"));
-    }
+    let width = match contract.as_str() {
+        CONTRACT => FEATURE_COUNT,
+        CONTRACT_V2 => FEATURE_COUNT_V2,
+        _ => return Err(format!("metadata covenant.contract is {contract:?}")),
+    };
     let inputs = session.inputs();
     let [input] = inputs else {
         return Err(format!("expected one input `{INPUT}`, found {}", inputs.len()));
     };
-    expect_float_matrix(input.name(), input.dtype(), INPUT, Some(FEATURE_COUNT))?;
+    expect_float_matrix(input.name(), input.dtype(), INPUT, Some(width))?;
     for expected in [OUTPUT_APPROVE, OUTPUT_AMOUNT_SCALE] {
         let output = session
             .outputs()
@@ -170,10 +177,12 @@ fn check_contract(session: &Session) -> Result<String, String> {
         expect_float_matrix(output.name(), output.dtype(), expected, Some(1))?;
     }
     let features = metadata.custom("covenant.features").unwrap_or_default();
-    if features != FEATURES.join(",") {
-        return Err(format!("metadata covenant.features is {features:?}, expected {:?}", FEATURES.join(",")));
+    let expected = FEATURES[..width].join(",");
+    if features != expected {
+        return Err(format!("metadata covenant.features is {features:?}, expected {expected:?}"));
     }
-    metadata.custom("covenant.model_version").ok_or_else(|| "metadata covenant.model_version is missing".into())
+    let version = metadata.custom("covenant.model_version").ok_or("metadata covenant.model_version is missing")?;
+    Ok((version, width))
 }
 
 fn expect_float_matrix(name: &str, dtype: &ValueType, expected: &str, columns: Option<usize>) -> Result<(), String> {
@@ -200,8 +209,8 @@ impl Model for OnnxModel {
             return Ok(Vec::new());
         }
         let inference = |error: ort::Error| ModelError::Inference(error.to_string());
-        let flat: Vec<f32> = rows.iter().flatten().copied().collect();
-        let batch = Array2::from_shape_vec((rows.len(), FEATURE_COUNT), flat)
+        let flat: Vec<f32> = rows.iter().flat_map(|row| row[..self.width].iter().copied()).collect();
+        let batch = Array2::from_shape_vec((rows.len(), self.width), flat)
             .map_err(|error| ModelError::Inference(error.to_string()))?;
         let mut session = self.session.lock().map_err(|_| ModelError::Inference("session lock poisoned".into()))?;
         let input = TensorRef::from_array_view(batch.view()).map_err(inference)?;
@@ -219,5 +228,9 @@ impl Model for OnnxModel {
         let approve = column(OUTPUT_APPROVE)?;
         let scale = column(OUTPUT_AMOUNT_SCALE)?;
         Ok(approve.into_iter().zip(scale).map(|(approve, amount_scale)| Score { approve, amount_scale }).collect())
+    }
+
+    fn width(&self) -> usize {
+        self.width
     }
 }

@@ -1,11 +1,12 @@
-//! The default model recomputed without ONNX Runtime: a 15 -> 16 -> 1 MLP read from the weights file
-//! that `make_default_model.py` writes next to the `.onnx`. Tests check ort's outputs against it.
+//! The default model recomputed without ONNX Runtime: an MLP (24 features, or a v2 model's 15 ->
+//! hidden -> 1) read from the weights file that `make_default_model.py` writes next to the `.onnx`.
+//! Tests check ort's outputs against it.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{file_hash, FeatureRow, Model, ModelError, ModelInfo, Score, FEATURE_COUNT};
+use super::{file_hash, FeatureRow, Model, ModelError, ModelInfo, Score, FEATURE_COUNT, FEATURE_COUNT_V2};
 
 #[derive(Deserialize)]
 struct Weights {
@@ -35,15 +36,16 @@ impl ReferenceMlp {
         let file_error = |detail: String| ModelError::File { path: label.to_string(), detail };
         let weights: Weights = serde_json::from_slice(bytes).map_err(|error| file_error(error.to_string()))?;
         let hidden = weights.b1.len();
-        let shapes_agree = weights.w1.len() == FEATURE_COUNT
+        let width = weights.w1.len();
+        let shapes_agree = (width == FEATURE_COUNT || width == FEATURE_COUNT_V2)
             && weights.w1.iter().all(|row| row.len() == hidden)
             && weights.w2.len() == hidden
             && weights.w2.iter().all(|row| row.len() == 1)
             && weights.b2.len() == 1
-            && weights.scale_w.len() == FEATURE_COUNT
+            && weights.scale_w.len() == width
             && weights.scale_b.len() == 1;
         if !shapes_agree {
-            return Err(file_error("weight shapes do not match a 15 -> hidden -> 1 MLP".into()));
+            return Err(file_error("weight shapes do not match a 24 (or 15) -> hidden -> 1 MLP".into()));
         }
         let info =
             ModelInfo { version: weights.model_version.clone(), hash: file_hash(bytes), provider: "reference".into() };
@@ -69,5 +71,9 @@ impl Model for ReferenceMlp {
 
     fn score(&self, rows: &[FeatureRow]) -> Result<Vec<Score>, ModelError> {
         Ok(rows.iter().map(|row| self.score_row(row)).collect())
+    }
+
+    fn width(&self) -> usize {
+        self.weights.w1.len()
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod chart;
 mod events;
+mod open;
 pub mod report;
 pub mod scenario;
 
@@ -26,6 +27,8 @@ use crate::model::Model;
 use crate::observe::Snapshot;
 use crate::ops;
 use crate::proofs::ProofReader;
+use open::start_bank;
+pub use open::{open_treasury, OpenTreasury};
 use report::{amount, AssetFlows, ClaimLine, Counts, DecisionLine, MemeSummary, Report, Sample, StepMark, WindowUsage};
 use scenario::{Event, Scenario, SIM_EPOCH};
 
@@ -121,26 +124,10 @@ pub async fn run(
     let config = scenario.keeper_config(&decision_log, &proofs_dir)?;
     let reader = reader(&config)?;
     let (operator, keeper_key) = (scenario.wallet("operator"), scenario.wallet("keeper"));
-    let mut funded = vec![
-        (operator.pubkey(), 1_000 * SOL + scenario.vault_lamports),
-        (keeper_key.pubkey(), 10 * SOL),
-        (scenario.address("guardian"), SOL),
-        (scenario.address("crowd"), 100 * SOL),
-    ];
-    let donors: BTreeSet<&str> = scenario
-        .events
-        .iter()
-        .filter_map(|event| match &event.event {
-            Event::Donation { from, .. } | Event::Grant { from, .. } => Some(from.as_str()),
-            _ => None,
-        })
-        .collect();
-    funded.extend(donors.iter().map(|donor| (scenario.address(donor), 1_000 * SOL)));
-    let chain = Arc::new(BankChain::start(&funded).await);
-    let genesis = chain.clock().await?.unix_timestamp;
-    chain.warp_seconds(SIM_EPOCH - genesis).await?;
+    let chain = start_bank(scenario).await?;
 
     let addresses = TreasuryAddresses::new(operator.pubkey(), config.treasury.id);
+
     let mut sandbox = Sandbox {
         scenario: scenario.clone(),
         chain: chain.clone(),

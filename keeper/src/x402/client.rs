@@ -2,14 +2,12 @@
 //! with it, read the settlement. Nothing is signed that the guard refuses, and the decision line
 //! (with the hashes that go on chain) is on disk before the payment leaves the machine.
 
-use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::sdk::{self, TreasuryAddresses};
 use covenant::state::DecisionRecord;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
-use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
@@ -23,7 +21,6 @@ use crate::journal::{Journal, JournalError};
 use crate::observe::{observe, Snapshot};
 
 /// SPL Memo: a nonce (or the server's reference) so that two payments of one amount differ.
-const MEMO_PROGRAM: Pubkey = Pubkey::from_str_const("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
 /// The reference client's limit on a server's `extra.memo`.
 const MAX_MEMO_BYTES: usize = 256;
 /// The facilitator checks the compute budget it would pay for; natively nothing is metered, and
@@ -297,7 +294,7 @@ impl X402Client<'_> {
             ComputeBudgetInstruction::set_compute_unit_limit(COMPUTE_UNITS),
             ComputeBudgetInstruction::set_compute_unit_price(self.settings.compute_unit_price),
             sdk::spend_token(&self.treasury, self.keeper.pubkey(), token, offer.pay_to, offer.amount, decision),
-            Instruction { program_id: MEMO_PROGRAM, accounts: vec![], data: memo.into_bytes() },
+            crate::act::memo(&memo),
         ];
         let blockhash = self.chain.latest_blockhash().await?;
         let message = solana_message::Message::new_with_blockhash(&instructions, Some(&offer.fee_payer), &blockhash);

@@ -19,6 +19,8 @@ use crate::output::emit;
 use crate::sim::scenario::Scenario;
 use crate::{setup, sim};
 
+mod agents;
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::CheckModel => {
@@ -47,6 +49,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             scenario.seed = *seed;
             return sandbox(&cli, scenario, None, out, true).await;
         }
+        Command::Mcp { http, bind, agent, simulate, decision_log } => {
+            let args = agents::McpArgs {
+                http: *http,
+                bind: bind.clone(),
+                agent: agent.clone(),
+                simulate: simulate.clone(),
+                decision_log: decision_log.clone(),
+            };
+            return agents::mcp(&cli, args).await;
+        }
+        Command::McpToken => {
+            let (token, hash) = crate::mcp::new_token();
+            println!("token (give it to the agent; it is not kept anywhere): {token}");
+            println!("keeper.toml, in its [[mcp.agent]]: token_sha256 = \"{hash}\"");
+            return Ok(());
+        }
+        Command::RequestPayment(args) => return agents::payment(&cli, args.clone(), false).await,
+        Command::CheckPayment(args) => return agents::payment(&cli, args.clone(), true).await,
         Command::Simulate { scenario: path, ticks, seed, out, quiet } => {
             let mut scenario = Scenario::load(path)?;
             scenario.ticks = ticks.unwrap_or(scenario.ticks);
@@ -96,7 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The demo's story, compiled in so `demo` runs from anywhere.
-pub const DEMO_SCENARIO: &str = include_str!("../scenarios/demo.toml");
+pub const DEMO_SCENARIO: &str = include_str!("../../scenarios/demo.toml");
 
 /// Runs a scenario in the sandbox, narrating when `narrate`, then prints the report and writes
 /// `report.json` and `chart.svg` next to the decision log.
@@ -212,7 +232,7 @@ async fn run_loop(
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
