@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::Agent;
+
 use crate::observe::Snapshot;
 use crate::requests::{check_text, AgentRequest};
 
@@ -58,25 +59,27 @@ pub struct PaymentAsk {
 }
 
 impl PaymentAsk {
-    /// Checked against the snapshot's policies (the asset's decimals), typed, with everything the
+    /// The asset it names ("SOL" when none).
+    pub(super) fn asset(&self) -> Result<Pubkey, String> {
+        match &self.asset {
+            Some(text) => crate::config::parse_asset(text).map_err(|error| format!("asset: {error}")),
+            None => Ok(SOL_ASSET),
+        }
+    }
+
+    /// Checked, typed (the amount in base units of an asset with `decimals`), with everything the
     /// decision record must hold.
     pub(super) fn into_request(
         self,
         agent: &Agent,
         treasury: Pubkey,
-        snapshot: &Snapshot,
+        decimals: u8,
         tool: &str,
         recent: u32,
     ) -> Result<AgentRequest, String> {
         check_text(&self.idempotency_key, &self.purpose, self.memo.as_deref())?;
         let to = crate::config::parse_pubkey(&self.to).map_err(|error| format!("to: {error}"))?;
-        let asset = match &self.asset {
-            Some(text) => crate::config::parse_asset(text).map_err(|error| format!("asset: {error}"))?,
-            None => SOL_ASSET,
-        };
-        let decimals = snapshot.decimals(&asset).ok_or_else(|| {
-            format!("asset: the treasury has no spend policy for {}", crate::decide::asset_name(&asset))
-        })?;
+        let asset = self.asset()?;
         let amount =
             crate::units::parse_amount(&self.amount.text(), decimals).map_err(|error| format!("amount: {error}"))?;
         if amount == 0 {

@@ -100,6 +100,8 @@ pub struct AgentCore {
     jobs: mpsc::Sender<Job>,
     /// Each agent's recent calls: the rate limit and the model's `request_agent_recent`.
     calls: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Decimals of (treasury, asset) already read.
+    decimals: Mutex<HashMap<(Pubkey, Pubkey), u8>>,
 }
 
 const HOUR: Duration = Duration::from_secs(3_600);
@@ -146,6 +148,27 @@ impl AgentCore {
         let recent = u32::try_from(times.len()).unwrap_or(u32::MAX);
         times.push_back(now);
         Ok(recent)
+    }
+
+    /// The decimals of an asset the treasury has a policy for (a mint's never change, so each is
+    /// read once; SOL's are 9): amounts are parsed without observing the chain per request.
+    async fn decimals(&self, t: &TreasuryAddresses, asset: &Pubkey) -> Result<u8, Answer> {
+        if *asset == covenant::constants::SOL_ASSET {
+            return Ok(crate::units::SOL_DECIMALS);
+        }
+        let key = (t.treasury, *asset);
+        if let Some(decimals) = self.decimals.lock().ok().and_then(|known| known.get(&key).copied()) {
+            return Ok(decimals);
+        }
+        let snapshot = self.snapshot(t).await?;
+        let decimals = snapshot.decimals(asset).ok_or_else(|| {
+            let name = crate::decide::asset_name(asset);
+            Answer::refused("BadArguments", format!("asset: the treasury has no spend policy for {name}"))
+        })?;
+        if let Ok(mut known) = self.decimals.lock() {
+            known.insert(key, decimals);
+        }
+        Ok(decimals)
     }
 
     async fn snapshot(&self, t: &TreasuryAddresses) -> Result<crate::observe::Snapshot, Answer> {
@@ -195,10 +218,9 @@ impl AgentCore {
         let run = async {
             let recent = self.admit(agent, tool)?;
             let t = self.treasury(agent, ask.treasury.as_deref())?;
-            let snapshot = self.snapshot(&t).await?;
-            let request = ask
-                .into_request(agent, t.treasury, &snapshot, tool, recent)
-                .map_err(|message| Answer::refused("BadArguments", message))?;
+            let bad = |message: String| Answer::refused("BadArguments", message);
+            let decimals = self.decimals(&t, &ask.asset().map_err(bad)?).await?;
+            let request = ask.into_request(agent, t.treasury, decimals, tool, recent).map_err(bad)?;
             let outcomes = self.submit(vec![request], dry_run).await?;
             let outcome = outcomes.into_iter().next().ok_or_else(|| Answer::refused("Internal", "no answer"))?;
             Ok(Answer::outcome(&outcome))

@@ -21,7 +21,7 @@ pub fn spawn(keeper: Keeper, chain: Arc<dyn Chain>, config: KeeperConfig) -> Age
     let treasuries = keeper.treasuries().to_vec();
     let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
     tokio::spawn(work(keeper, chain.clone(), config.clone(), receiver));
-    AgentCore { chain, config, treasuries, jobs, calls: Mutex::default() }
+    AgentCore { chain, config, treasuries, jobs, calls: Mutex::default(), decimals: Mutex::default() }
 }
 
 type Replies = Vec<(oneshot::Sender<Result<Vec<RequestOutcome>, String>>, usize)>;
@@ -73,7 +73,10 @@ async fn answer_batch(keeper: &mut Keeper, requests: Vec<AgentRequest>, replies:
     if requests.is_empty() {
         return;
     }
-    match keeper.handle_requests(&requests, dry_run).await {
+    let started = std::time::Instant::now();
+    let decided = keeper.handle_requests(&requests, dry_run).await;
+    tracing::debug!(requests = requests.len(), dry_run, seconds = started.elapsed().as_secs_f64(), "batch decided");
+    match decided {
         Ok(outcomes) => {
             let mut outcomes = outcomes.into_iter();
             for (reply, count) in replies {

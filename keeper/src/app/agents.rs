@@ -19,6 +19,9 @@ use crate::sim::scenario::Scenario;
 /// Virtual funds in a simulated treasury's vault (20 SOL, the demo's first donation).
 const SIMULATED_VAULT: u64 = 20_000_000_000;
 
+/// Transactions in flight at once on the simulated bank.
+const SIMULATED_WAVE: usize = 1;
+
 /// What `mcp` was asked for.
 pub struct McpArgs {
     pub http: bool,
@@ -44,9 +47,10 @@ fn start(
 
 /// `mcp`: the server, on a cluster or (`--simulate`) on a scenario's treasury in a bank.
 pub async fn mcp(cli: &Cli, args: McpArgs) -> anyhow::Result<()> {
-    // Over stdio, stdout carries the protocol alone: natively run, the program's `msg!` lines
-    // (and anything else) would go there, so fd 1 points at /dev/null from here on.
-    let protocol_out = if args.http { None } else { crate::setup::detach_stdout() };
+    // Natively run (`--simulate`), the program prints its `msg!` lines to stdout: over stdio they
+    // would corrupt the protocol, over HTTP fill a pipe nobody reads until the bank blocks on it.
+    // So fd 1 points at /dev/null from here on; over stdio the protocol keeps the real stdout.
+    let protocol_out = crate::setup::detach_stdout();
     let (core, config, own, simulated) = match &args.simulate {
         Some(name) => {
             let scenario = match name.as_str() {
@@ -55,7 +59,10 @@ pub async fn mcp(cli: &Cli, args: McpArgs) -> anyhow::Result<()> {
             };
             let dir = tempfile_dir()?;
             let log = args.decision_log.clone().unwrap_or_else(|| dir.join("decisions.jsonl"));
-            let open = crate::sim::open_treasury(&scenario, &log, &dir.join("proofs"), SIMULATED_VAULT).await?;
+            let mut open = crate::sim::open_treasury(&scenario, &log, &dir.join("proofs"), SIMULATED_VAULT).await?;
+            // The bank ages a blockhash out in about a second of wall time and processes one
+            // transaction at a time: small waves keep every signed transaction fresh.
+            open.config.run.max_in_flight = open.config.run.max_in_flight.min(SIMULATED_WAVE);
             let chain: Arc<dyn Chain> = open.chain.clone();
             let names: Vec<String> = open.wallets.iter().map(|(name, key)| format!("{name}={key}")).collect();
             tracing::warn!(treasury = %open.addresses.treasury, wallets = %names.join(" "), "serving a simulated treasury with virtual funds");
@@ -97,6 +104,7 @@ pub async fn mcp(cli: &Cli, args: McpArgs) -> anyhow::Result<()> {
             agent.with_context(|| format!("no [[mcp.agent]] with id {:?}", args.agent.clone().unwrap_or_default()))?;
         return crate::mcp::serve_stdio(core, agent, protocol_out).await;
     }
+    drop(protocol_out);
     let mut tokens: Vec<([u8; 32], Agent)> = agents
         .into_iter()
         .filter_map(|(hash, agent)| Some((crate::mcp::token_hash(hash.as_deref()?)?, agent)))

@@ -22,7 +22,19 @@ pub struct BankChain {
     /// The bank has no account index, so `program_accounts` scans every key this chain has sent a
     /// transaction for (on a bank only this chain writes to, that is every account there is).
     known: StdMutex<BTreeSet<Pubkey>>,
+    /// Transactions sent in the current slot. A validator moves to a new block every 400 ms; the
+    /// bank only when told, and a block holds at most 12M compute units of writes to one account
+    /// (the vault, say). A transaction over that budget is never recorded, and program-test then
+    /// waits for it forever, so the bank moves to a new slot every `SLOT_BUDGET` transactions.
+    /// (Sends are also one at a time: program-test processes what arrives together as one entry,
+    /// and drops, unrecorded, a transaction whose accounts another in that entry locks.)
+    sent_in_slot: std::sync::atomic::AtomicU32,
 }
+
+/// Transactions per slot: far below the per-account write budget at the keeper's CU limits.
+const SLOT_BUDGET: u32 = 64;
+/// How long a transaction may take to process on the bank (milliseconds when all is well).
+const PROCESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl BankChain {
     /// A fresh bank; each `(key, lamports)` starts funded.
@@ -31,7 +43,11 @@ impl BankChain {
         for (key, lamports) in funded {
             program_test.add_account(*key, Account { lamports: *lamports, ..Account::default() });
         }
-        Self { ctx: Mutex::new(program_test.start_with_context().await), known: StdMutex::new(BTreeSet::new()) }
+        Self {
+            ctx: Mutex::new(program_test.start_with_context().await),
+            known: StdMutex::new(BTreeSet::new()),
+            sent_in_slot: std::sync::atomic::AtomicU32::new(0),
+        }
     }
 
     /// Moves unix time forward by `seconds`, on a new slot.
@@ -118,14 +134,35 @@ impl Chain for BankChain {
 
     async fn send_and_confirm(&self, tx: &Transaction) -> ChainResult<Signature> {
         self.remember(tx);
-        let client = self.ctx.lock().await.banks_client.clone();
+        let mut ctx = self.ctx.lock().await;
+        let sent = self.sent_in_slot.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if sent >= SLOT_BUDGET {
+            let clock: Clock = ctx.banks_client.get_sysvar().await.map_err(banks_error)?;
+            ctx.warp_to_slot(clock.slot + 1).map_err(|error| ChainError::Other(format!("warp: {error:?}")))?;
+            let mut next: Clock = ctx.banks_client.get_sysvar().await.map_err(banks_error)?;
+            next.unix_timestamp = clock.unix_timestamp;
+            ctx.set_sysvar(&next);
+            self.sent_in_slot.store(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        let client = ctx.banks_client.clone();
         // program-test's send path overflows (debug panic) on a blockhash older than 150 blocks that
         // is still in the queue; simulation answers `BlockhashNotFound` for it, as a validator would.
         let probe = client.simulate_transaction(tx.clone()).await.map_err(banks_error)?;
         if let Some(Err(TransactionError::BlockhashNotFound)) = probe.result {
             return Err(ChainError::BlockhashExpired);
         }
-        client.process_transaction(tx.clone()).await.map_err(banks_error)?;
+        // The bank registers a new blockhash every few milliseconds of wall time but never ends a
+        // block on its own, so a transaction whose blockhash aged out between the check above and
+        // processing is dropped unrecorded and program-test waits for it until its deadline. It
+        // can never land: say so, as a validator would once the block height passes it.
+        match tokio::time::timeout(PROCESS_TIMEOUT, client.process_transaction(tx.clone())).await {
+            Ok(result) => result.map_err(banks_error)?,
+            Err(_) => match client.get_transaction_status(tx.signatures[0]).await.map_err(banks_error)? {
+                Some(status) => status.err.map_or(Ok(()), |error| Err(ChainError::from_transaction_error(error, Vec::new())))?,
+                None => return Err(ChainError::BlockhashExpired),
+            },
+        }
+        drop(ctx);
         Ok(tx.signatures[0])
     }
 

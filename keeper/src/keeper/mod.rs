@@ -386,6 +386,7 @@ impl Keeper {
                 snapshot,
                 decision: record,
                 memo: None,
+                ordered: true,
             });
         }
         self.act_all(actions, &mut report).await?;

@@ -129,6 +129,7 @@ impl Keeper {
                         snapshot,
                         decision: record,
                         memo: p.request.memo.clone(),
+                        ordered: matches!(intent, Intent::Propose { .. }),
                     });
                     decided.push((p.index, intent, record));
                 }

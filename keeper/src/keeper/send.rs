@@ -28,6 +28,10 @@ pub(super) struct Action<'a> {
     pub decision: DecisionRecord,
     /// An agent's memo, sent with the action as an SPL Memo instruction.
     pub memo: Option<String>,
+    /// Sent in order with the treasury's other ordered actions (proposals take the treasury's
+    /// next pending id; a tick keeps all of its actions in order). An agent's plain payment is
+    /// not: the guard already counted the batch against the window, so many go out at once.
+    pub ordered: bool,
 }
 
 /// An action's transaction, or why there is none.
@@ -71,6 +75,10 @@ impl Keeper {
         let mut queues: Vec<VecDeque<Action>> = Vec::new();
         let mut queue_of: HashMap<Pubkey, usize> = HashMap::new();
         for action in actions {
+            if !action.ordered {
+                queues.push(VecDeque::from([action]));
+                continue;
+            }
             let index = *queue_of.entry(action.snapshot.addresses.treasury).or_insert_with(|| {
                 queues.push(VecDeque::new());
                 queues.len() - 1
