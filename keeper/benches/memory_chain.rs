@@ -6,14 +6,21 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use anchor_lang::prelude::Pubkey;
+use anchor_lang::prelude::{Pubkey, Rent};
+use anchor_lang::{AccountSerialize, Space};
 use async_trait::async_trait;
+use covenant::constants::SOL_ASSET;
+use covenant::policy::{PolicyLimits, SpendWindow};
+use covenant::sdk::TreasuryAddresses;
+use covenant::state::{SpendPolicy, Treasury};
 use covenant_keeper::chain::{Chain, ChainResult, Memcmp, Simulation};
 use solana_account::Account;
 use solana_hash::Hash;
 use solana_signature::Signature;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
+
+const SOL: u64 = 1_000_000_000;
 
 #[derive(Default)]
 pub struct MemoryChain {
@@ -90,4 +97,60 @@ impl Chain for MemoryChain {
     async fn minimum_balance(&self, data_len: usize) -> ChainResult<u64> {
         Ok(anchor_lang::prelude::Rent::default().minimum_balance(data_len))
     }
+}
+
+/// Treasury, vault and SOL policy for treasury `id` of a fresh operator, as the program writes them.
+pub fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now: i64) -> Pubkey {
+    let operator = Pubkey::new_unique();
+    let t = TreasuryAddresses::new(operator, id);
+    let rent = Rent::default();
+    let mut put = |key: Pubkey, value: &dyn Fn(&mut Vec<u8>), space: usize| {
+        let mut data = Vec::with_capacity(8 + space);
+        value(&mut data);
+        chain.insert(
+            key,
+            Account { lamports: rent.minimum_balance(data.len()), data, owner: covenant::ID, ..Account::default() },
+        );
+    };
+    let treasury = Treasury {
+        operator,
+        keeper,
+        guardian: None,
+        treasury_id: id,
+        paused: false,
+        next_pending_id: 0,
+        next_bounty_id: 0,
+        donation_count: 0,
+        created_at: now,
+        bump: 255,
+        vault_bump: 255,
+        config_timelock_seconds: 0,
+        next_config_change_id: 0,
+        pause_count: 0,
+        keeper_tenure: 0,
+        policy_generation: 1,
+    };
+    put(t.treasury, &|data| treasury.try_serialize(data).expect("treasury"), Treasury::INIT_SPACE);
+    let policy = SpendPolicy {
+        treasury: t.treasury,
+        asset: SOL_ASSET,
+        token_program: SOL_ASSET,
+        decimals: 9,
+        limits: PolicyLimits {
+            per_tx_max: 2 * SOL,
+            period_seconds: 86_400,
+            period_cap: 1_000 * SOL,
+            cosign_threshold: None,
+            timelock_seconds: 0,
+            allowlist_required: false,
+        },
+        window: SpendWindow::anchored_at(now),
+        total_received: 0,
+        total_spent: 0,
+        bump: 255,
+        generation: 1,
+    };
+    put(t.policy(&SOL_ASSET), &|data| policy.try_serialize(data).expect("policy"), SpendPolicy::INIT_SPACE);
+    chain.insert(t.vault, Account { lamports: 50 * SOL, ..Account::default() });
+    operator
 }

@@ -19,9 +19,6 @@ use crate::sim::scenario::Scenario;
 /// Virtual funds in a simulated treasury's vault (20 SOL, the demo's first donation).
 const SIMULATED_VAULT: u64 = 20_000_000_000;
 
-/// Transactions in flight at once on the simulated bank.
-const SIMULATED_WAVE: usize = 1;
-
 /// What `mcp` was asked for.
 pub struct McpArgs {
     pub http: bool,
@@ -59,10 +56,7 @@ pub async fn mcp(cli: &Cli, args: McpArgs) -> anyhow::Result<()> {
             };
             let dir = tempfile_dir()?;
             let log = args.decision_log.clone().unwrap_or_else(|| dir.join("decisions.jsonl"));
-            let mut open = crate::sim::open_treasury(&scenario, &log, &dir.join("proofs"), SIMULATED_VAULT).await?;
-            // The bank ages a blockhash out in about a second of wall time and processes one
-            // transaction at a time: small waves keep every signed transaction fresh.
-            open.config.run.max_in_flight = open.config.run.max_in_flight.min(SIMULATED_WAVE);
+            let open = crate::sim::open_treasury(&scenario, &log, &dir.join("proofs"), SIMULATED_VAULT).await?;
             let chain: Arc<dyn Chain> = open.chain.clone();
             let names: Vec<String> = open.wallets.iter().map(|(name, key)| format!("{name}={key}")).collect();
             tracing::warn!(treasury = %open.addresses.treasury, wallets = %names.join(" "), "serving a simulated treasury with virtual funds");

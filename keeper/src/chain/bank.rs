@@ -158,7 +158,9 @@ impl Chain for BankChain {
         match tokio::time::timeout(PROCESS_TIMEOUT, client.process_transaction(tx.clone())).await {
             Ok(result) => result.map_err(banks_error)?,
             Err(_) => match client.get_transaction_status(tx.signatures[0]).await.map_err(banks_error)? {
-                Some(status) => status.err.map_or(Ok(()), |error| Err(ChainError::from_transaction_error(error, Vec::new())))?,
+                Some(status) => {
+                    status.err.map_or(Ok(()), |error| Err(ChainError::from_transaction_error(error, Vec::new())))?
+                }
                 None => return Err(ChainError::BlockhashExpired),
             },
         }
