@@ -30,6 +30,16 @@ pub struct MemoryChain {
 }
 
 impl MemoryChain {
+    /// The clock sysvar at `now`.
+    pub fn insert_clock(&mut self, now: i64) {
+        let clock = solana_clock::Clock { unix_timestamp: now, ..Default::default() };
+        let data = bincode::serialize(&clock).expect("clock");
+        self.insert(
+            solana_sdk_ids::sysvar::clock::ID,
+            Account { data, owner: solana_sdk_ids::sysvar::ID, ..Account::default() },
+        );
+    }
+
     pub fn insert(&mut self, key: Pubkey, account: Account) {
         if account.owner == covenant::ID && account.data.len() >= 40 {
             let parent: [u8; 32] = account.data[8..40].try_into().unwrap_or_default();

@@ -171,15 +171,7 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
         let rss_before = rss_mib();
         let now = 1_893_456_000;
         let mut chain = MemoryChain::default();
-        let clock = solana_clock::Clock { unix_timestamp: now, ..Default::default() };
-        chain.insert(
-            solana_sdk_ids::sysvar::clock::ID,
-            Account {
-                data: bincode::serialize(&clock).expect("clock"),
-                owner: solana_sdk_ids::sysvar::ID,
-                ..Account::default()
-            },
-        );
+        chain.insert_clock(now);
         let operators: Vec<Pubkey> =
             (0..count).map(|id| synthetic_treasury(&mut chain, keeper.pubkey(), id as u64, now)).collect();
         let chain = Arc::new(chain);

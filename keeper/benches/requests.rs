@@ -115,6 +115,7 @@ async fn run() {
     // 1. Request to signed transaction on the memory chain, against bare build + sign.
     let mut memory = MemoryChain::default();
     let now = 1_900_000_000;
+    memory.insert_clock(now);
     let operator = synthetic_treasury(&mut memory, keeper.pubkey(), 0, now);
     let t = TreasuryAddresses::new(operator, 0);
     let memory: Arc<dyn Chain> = Arc::new(memory);

@@ -27,6 +27,9 @@ pub fn spawn(keeper: Keeper, chain: Arc<dyn Chain>, config: KeeperConfig) -> Age
 type Replies = Vec<(oneshot::Sender<Result<Vec<RequestOutcome>, String>>, usize)>;
 
 async fn work(mut keeper: Keeper, chain: Arc<dyn Chain>, config: KeeperConfig, mut receiver: mpsc::Receiver<Job>) {
+    if let Err(error) = keeper.settle_in_flight().await {
+        tracing::warn!(%error, "what an earlier run left in flight is not settled yet");
+    }
     let mut network: Option<String> = None;
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];

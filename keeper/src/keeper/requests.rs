@@ -170,6 +170,16 @@ impl Keeper {
             .collect())
     }
 
+    /// Settles what an earlier run left in flight (its signatures' statuses), as a tick does first:
+    /// a request sent just before a crash is then answered `paid` (or decided afresh), never left
+    /// `unsettled` for good.
+    pub async fn settle_in_flight(&mut self) -> Result<(), KeeperError> {
+        let mut report = TickReport::default();
+        self.reconcile(&mut report).await?;
+        self.journal.sync()?;
+        Ok(())
+    }
+
     /// The answer given for `request`'s key (`request_status`), if any was.
     pub fn request_answer(&self, request: &AgentRequest) -> Option<RequestOutcome> {
         self.answered(request, &self.scoped(&request.treasury, &request.key()))
