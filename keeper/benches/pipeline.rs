@@ -38,7 +38,6 @@ use covenant_keeper::setup;
 use memory_chain::{synthetic_treasury, MemoryChain};
 use ndarray::Array2;
 use ort::value::TensorRef;
-use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -42,6 +42,7 @@ fn request(t: &TreasuryAddresses, to: Pubkey, n: usize) -> AgentRequest {
         tool: "request_payment".into(),
         arguments: serde_json::json!({"to": to.to_string(), "amount": "0.01"}),
         recent: 0,
+        bounty: None,
     }
 }
 

@@ -96,6 +96,17 @@ pub fn instructions(
                 sdk::mint_meme(t, *keeper, *mint, *recipient, *amount, decision),
             ]
         }
+        Intent::CreateBounty { asset, reward, max_claims, deadline, description, bounty_id } => {
+            let token = token(snapshot, asset, "bounty")?;
+            let args = covenant::instructions::CreateBountyArgs {
+                reward: *reward,
+                max_claims: *max_claims,
+                deadline: *deadline,
+                description: description.clone(),
+                decision,
+            };
+            vec![sdk::create_bounty(t, *keeper, token, *bounty_id, args)]
+        }
         Intent::ExecutePending { pending_id, recipient, asset, .. } => match token(snapshot, asset, "execution")? {
             None => vec![sdk::execute_pending_sol(t, *keeper, *pending_id, *recipient)],
             Some(token) => vec![

@@ -84,6 +84,18 @@ pub enum Intent {
         asset: Pubkey,
         amount: u64,
     },
+    /// An agent's bounty (where the operator lets it open one): `reward × max_claims` leaves the
+    /// vault for the bounty's escrow as one keeper spend.
+    CreateBounty {
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
+        reward: u64,
+        max_claims: u32,
+        deadline: i64,
+        description: String,
+        /// The treasury's next bounty id (the guard numbers a batch's bounties in order).
+        bounty_id: u64,
+    },
 }
 
 /// How intents' keys read in logs, reports and decision hashes (unchanged since they were strings).

@@ -48,6 +48,7 @@ fn refuse_other(code: &str, detail: String) -> Verdict {
 pub struct Guard {
     state: Snapshot,
     next_pending_id: u64,
+    next_bounty_id: u64,
 }
 
 /// `?` for policy results inside a function returning `Verdict`.
@@ -62,7 +63,11 @@ macro_rules! check {
 
 impl Guard {
     pub fn new(snapshot: &Snapshot) -> Self {
-        Self { next_pending_id: snapshot.treasury.next_pending_id, state: snapshot.clone() }
+        Self {
+            next_pending_id: snapshot.treasury.next_pending_id,
+            next_bounty_id: snapshot.treasury.next_bounty_id,
+            state: snapshot.clone(),
+        }
     }
 
     pub fn check(&mut self, intent: &Intent) -> Verdict {
@@ -79,6 +84,9 @@ impl Guard {
             Intent::ReleaseGrant { grant, asset, .. } => self.release_grant(grant, asset),
             Intent::Airdrop { airdrop, mint, recipient, amount } => self.airdrop(airdrop, mint, recipient, *amount),
             Intent::ExecutePending { pending_id, .. } => self.execute_pending(intent, *pending_id),
+            Intent::CreateBounty { asset, reward, max_claims, .. } => {
+                self.create_bounty(intent, asset, *reward, *max_claims)
+            }
         }
     }
 
@@ -326,6 +334,34 @@ impl Guard {
                 reason: "clamped to the mint's period cap and supply cap".into(),
             }
         }
+    }
+
+    /// A keeper's bounty: the escrow (`reward × max_claims`) is one keeper spend under the policy,
+    /// and under an allowlist only the operator may open one (anyone can claim it).
+    fn create_bounty(&mut self, intent: &Intent, asset: &Pubkey, reward: u64, max_claims: u32) -> Verdict {
+        let Some(policy) = self.state.policies.get(asset).cloned() else {
+            return refuse_other("NoPolicy", format!("the treasury has no spend policy for {}", asset_name(asset)));
+        };
+        if policy.limits.allowlist_required {
+            return refuse(CovenantError::BountyNeedsOperator);
+        }
+        let Some(total) = reward.checked_mul(u64::from(max_claims)).filter(|total| *total > 0) else {
+            return refuse(CovenantError::InvalidBountyTerms);
+        };
+        let window = check!(enforce_keeper_spend(&policy.limits, policy.window, total, self.state.now));
+        if total > self.balance(asset) {
+            return refuse(CovenantError::InsufficientFunds);
+        }
+        if let Some(policy) = self.state.policies.get_mut(asset) {
+            policy.window = window;
+        }
+        self.debit(asset, total);
+        let mut intent = intent.clone();
+        if let Intent::CreateBounty { bounty_id, .. } = &mut intent {
+            *bounty_id = self.next_bounty_id;
+            self.next_bounty_id = self.next_bounty_id.saturating_add(1);
+        }
+        Verdict::Pass { intent }
     }
 
     fn execute_pending(&mut self, intent: &Intent, pending_id: u64) -> Verdict {

@@ -76,10 +76,7 @@ pub async fn init_steps(
     }
     for payee in &config.payees {
         let recipient = payee.recipient;
-        let budget = match payee.budget {
-            Some(amount) => Some(PayeeBudget { asset: payee.budget_asset.unwrap_or(SOL_ASSET), amount }),
-            None => None,
-        };
+        let budget = payee.budget.map(|amount| PayeeBudget { asset: payee.budget_asset.unwrap_or(SOL_ASSET), amount });
         let args = AddPayeeArgs {
             recipient,
             label: payee.label.clone(),

@@ -40,6 +40,17 @@ pub struct AgentRequest {
     pub arguments: serde_json::Value,
     /// How many requests this agent made in the hour before this one.
     pub recent: u32,
+    /// For `create_bounty`: the bounty's terms (`to` is then unused and `amount` is the reward).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounty: Option<BountyTerms>,
+}
+
+/// A bounty an agent asks to open: `amount` to each of `max_claims` claimants until `deadline`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BountyTerms {
+    pub max_claims: u32,
+    pub deadline: i64,
+    pub description: String,
 }
 
 fn as_text<S: serde::Serializer>(key: &Pubkey, serializer: S) -> Result<S::Ok, S::Error> {
@@ -59,6 +70,16 @@ impl AgentRequest {
     /// As a payment the guard checks (`schedule` names the agent; above the co-sign threshold it
     /// becomes a proposal).
     pub fn intent(&self) -> Intent {
+        if let Some(bounty) = &self.bounty {
+            return Intent::CreateBounty {
+                asset: self.asset,
+                reward: self.amount,
+                max_claims: bounty.max_claims,
+                deadline: bounty.deadline,
+                description: bounty.description.clone(),
+                bounty_id: 0,
+            };
+        }
         Intent::Pay {
             schedule: format!("agent:{}", self.agent),
             recipient: self.to,
@@ -102,10 +123,13 @@ pub fn features(snapshot: &Snapshot, request: &AgentRequest) -> FeatureRow {
     let mut row = [0.0f32; FEATURE_COUNT];
     row[15] = 1.0;
     let room = Headroom::of(snapshot, &request.asset, &request.to);
+    // A bounty's escrow leaves the vault as one spend of reward × claims.
+    let claims = request.bounty.as_ref().map_or(1, |bounty| u64::from(bounty.max_claims));
+    let amount = request.amount.saturating_mul(claims);
     if let Some(policy) = &room.policy {
-        row[4] = ratio(request.amount, policy.per_tx_max);
+        row[4] = ratio(amount, policy.per_tx_max);
         row[5] = ratio(policy.window_used, policy.window_cap);
-        let after = policy.window_left as f64 - request.amount as f64;
+        let after = policy.window_left as f64 - amount as f64;
         row[16] = (after / policy.window_cap.max(1) as f64).clamp(-1.0, 1.0) as f32;
     } else {
         (row[4], row[5], row[16]) = (4.0, 1.0, -1.0);
@@ -117,7 +141,7 @@ pub fn features(snapshot: &Snapshot, request: &AgentRequest) -> FeatureRow {
         row[18] = match (payee.budget, payee.budget_left) {
             (Some(budget), Some(left)) => {
                 row[6] = ratio(budget.saturating_sub(left), budget);
-                ((left as f64 - request.amount as f64) / budget.max(1) as f64).clamp(-1.0, 1.0) as f32
+                ((left as f64 - amount as f64) / budget.max(1) as f64).clamp(-1.0, 1.0) as f32
             }
             _ => 1.0,
         };

@@ -204,3 +204,35 @@ async fn a_v2_model_leaves_requests_to_the_guard() {
     let line = decisions.iter().find(|d| d["input"]["key"] == "request:artist:v2-1").expect("logged");
     assert!(line["input"]["approve"].is_null(), "not scored: {line}");
 }
+
+#[tokio::test]
+async fn an_agent_the_operator_allows_opens_a_bounty_once() {
+    let (world, _) = world().await;
+    let core = core(&world, default_model());
+    let bounty = |key: &str| agent::BountyAsk {
+        reward: Amount::Text("0.1".into()),
+        asset: None,
+        max_claims: 5,
+        open_for_seconds: 86_400,
+        description: "a photo of our poster".into(),
+        idempotency_key: key.into(),
+        treasury: None,
+    };
+    assert_eq!(error_of(&core.create_bounty(&artist(&world), bounty("poster")).await.value), "ToolNotAllowed");
+    let mut curator = artist(&world);
+    curator.tools.push("create_bounty".into());
+    let vault_before = world.lamports(world.t.vault).await;
+    let opened = core.create_bounty(&curator, bounty("poster")).await;
+    assert_eq!(opened.value["status"], "opened", "{}", opened.line);
+    let escrow: covenant::state::Bounty = world.account(world.t.bounty(0)).await;
+    assert_eq!((escrow.reward, escrow.max_claims, escrow.funded), (SOL / 10, 5, SOL / 2));
+    assert_eq!(escrow.creator, world.keeper.pubkey());
+    assert_eq!(vault_before - world.lamports(world.t.vault).await, SOL / 2, "one spend of reward x claims");
+    let again = core.create_bounty(&curator, bounty("poster")).await;
+    assert_eq!(again.value["signature"], opened.value["signature"]);
+    let treasury: covenant::state::Treasury = world.account(world.t.treasury).await;
+    assert_eq!(treasury.next_bounty_id, 1, "opened once");
+    let too_big = core.create_bounty(&curator, agent::BountyAsk { max_claims: 100, ..bounty("huge") }).await;
+    // 10 SOL at once: above the co-sign threshold, which a keeper's bounty cannot wait out.
+    assert_eq!(error_of(&too_big.value), "CosignRequired", "{}", too_big.line);
+}

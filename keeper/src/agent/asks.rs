@@ -106,6 +106,88 @@ impl PaymentAsk {
             tool: tool.into(),
             arguments,
             recent,
+            bounty: None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BountyAsk {
+    /// Paid to each approved claimant, in the asset's units.
+    pub reward: Amount,
+    /// "SOL" (the default) or a token's mint.
+    pub asset: Option<String>,
+    /// How many claims it pays at most (1 to 10,000).
+    pub max_claims: u32,
+    /// Seconds from now until claims close (at most a year).
+    pub open_for_seconds: i64,
+    /// What to do to earn it, at most 96 bytes.
+    pub description: String,
+    /// Your own unique key for this bounty: a retry never opens a second one.
+    pub idempotency_key: String,
+    pub treasury: Option<String>,
+}
+
+impl BountyAsk {
+    pub(super) fn asset(&self) -> Result<Pubkey, String> {
+        match &self.asset {
+            Some(text) => crate::config::parse_asset(text).map_err(|error| format!("asset: {error}")),
+            None => Ok(SOL_ASSET),
+        }
+    }
+
+    /// Checked and typed, like a payment; the chain checks the terms again (`InvalidBountyTerms`).
+    pub(super) fn into_request(
+        self,
+        agent: &Agent,
+        treasury: Pubkey,
+        decimals: u8,
+        now: i64,
+        recent: u32,
+    ) -> Result<AgentRequest, String> {
+        check_text(&self.idempotency_key, "bounty", None)?;
+        let max_description = covenant::constants::MAX_BOUNTY_DESCRIPTION_LEN;
+        if self.description.trim().is_empty() || self.description.len() > max_description {
+            return Err(format!("description: 1 to {max_description} bytes"));
+        }
+        if !(1..=covenant::constants::MAX_BOUNTY_CLAIMS).contains(&self.max_claims) {
+            return Err(format!("max_claims: 1 to {}", covenant::constants::MAX_BOUNTY_CLAIMS));
+        }
+        if !(1..=covenant::constants::MAX_BOUNTY_DURATION_SECONDS).contains(&self.open_for_seconds) {
+            return Err("open_for_seconds: 1 to a year".into());
+        }
+        let asset = self.asset()?;
+        let reward =
+            crate::units::parse_amount(&self.reward.text(), decimals).map_err(|error| format!("reward: {error}"))?;
+        if reward == 0 {
+            return Err("reward: must be more than zero".into());
+        }
+        let arguments = json!({
+            "reward": self.reward.text(),
+            "asset": self.asset,
+            "max_claims": self.max_claims,
+            "open_for_seconds": self.open_for_seconds,
+            "description": self.description,
+            "idempotency_key": self.idempotency_key,
+        });
+        Ok(AgentRequest {
+            agent: agent.id.clone(),
+            idempotency_key: self.idempotency_key,
+            treasury,
+            to: Pubkey::default(),
+            asset,
+            amount: reward,
+            purpose: "bounty".into(),
+            memo: None,
+            tool: "create_bounty".into(),
+            arguments,
+            recent,
+            bounty: Some(crate::requests::BountyTerms {
+                max_claims: self.max_claims,
+                deadline: now.saturating_add(self.open_for_seconds),
+                description: self.description,
+            }),
         })
     }
 }
@@ -133,6 +215,7 @@ impl RequestStatusAsk {
             tool: "request_status".into(),
             arguments: Value::Null,
             recent: 0,
+            bounty: None,
         }
     }
 }

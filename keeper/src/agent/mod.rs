@@ -17,7 +17,7 @@ use covenant::sdk::TreasuryAddresses;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
-pub use asks::{Amount, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk};
+pub use asks::{Amount, BountyAsk, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk};
 pub use worker::spawn;
 
 use crate::chain::Chain;
@@ -264,6 +264,24 @@ impl AgentCore {
             let value = asks::claims(&snapshot, &ask);
             let count = value["claims"].as_array().map_or(0, Vec::len);
             Ok(Answer::ok(value, format!("{count} claims")))
+        };
+        run.await.unwrap_or_else(|answer| answer)
+    }
+
+    /// `create_bounty` (only where the operator lists it in the agent's tools): a bounty funded from
+    /// the vault as one keeper spend, numbered by the treasury; a retried key opens it once.
+    pub async fn create_bounty(&self, agent: &Agent, ask: BountyAsk) -> Answer {
+        let run = async {
+            let recent = self.admit(agent, "create_bounty")?;
+            let t = self.treasury(agent, ask.treasury.as_deref())?;
+            let bad = |message: String| Answer::refused("BadArguments", message);
+            let decimals = self.decimals(&t, &ask.asset().map_err(bad)?).await?;
+            let now =
+                self.chain.clock().await.map_err(|error| Answer::refused("ClusterUnavailable", error.to_string()))?;
+            let request = ask.into_request(agent, t.treasury, decimals, now.unix_timestamp, recent).map_err(bad)?;
+            let outcomes = self.submit(vec![request], false).await?;
+            let outcome = outcomes.into_iter().next().ok_or_else(|| Answer::refused("Internal", "no answer"))?;
+            Ok(Answer::outcome(&outcome))
         };
         run.await.unwrap_or_else(|answer| answer)
     }

@@ -129,7 +129,7 @@ impl Keeper {
                         snapshot,
                         decision: record,
                         memo: p.request.memo.clone(),
-                        ordered: matches!(intent, Intent::Propose { .. }),
+                        ordered: matches!(intent, Intent::Propose { .. } | Intent::CreateBounty { .. }),
                     });
                     decided.push((p.index, intent, record));
                 }
@@ -306,6 +306,14 @@ fn settled(
 ) -> RequestOutcome {
     if let Some(signature) = report.signatures.get(key) {
         let mut outcome = match intent {
+            Intent::CreateBounty { bounty_id, reward, max_claims, deadline, .. } => {
+                let mut outcome = base(request, "opened");
+                let address = snapshot.addresses.bounty(*bounty_id);
+                outcome.line = format!(
+                    "bounty {bounty_id} ({address}) opened: {reward} base units to each of {max_claims} claimants until {deadline}"
+                );
+                outcome
+            }
             Intent::Propose { pending_id, .. } => {
                 let mut outcome = base(request, "pending");
                 let info = pending_info(snapshot, request, *pending_id);

@@ -14,7 +14,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, ErrorData, RoleServer, ServerHandler};
 
-use crate::agent::{Agent, AgentCore, Answer, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk};
+use crate::agent::{Agent, AgentCore, Answer, BountyAsk, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk};
 
 const INSTRUCTIONS: &str = "A Covenant treasury's wallet. Every limit is enforced by a Solana program, not by this \
 server: per-transaction maximum, a cap per period, payee allowlists with budgets, a co-sign threshold above which a \
@@ -123,6 +123,20 @@ impl CovenantMcp {
     ) -> CallToolResult {
         let Some(agent) = self.agent(&context) else { return no_agent() };
         answer(self.core.pay_for_call(&agent, ask).await)
+    }
+
+    #[tool(
+        description = "Open a bounty (where the operator allows this agent to): reward to each of max_claims approved \
+        claims until open_for_seconds from now, funded from the vault as one spend under the policy. Claims are judged \
+        by the keeper's proof reader and model."
+    )]
+    async fn create_bounty(
+        &self,
+        Parameters(ask): Parameters<BountyAsk>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let Some(agent) = self.agent(&context) else { return no_agent() };
+        answer(self.core.create_bounty(&agent, ask).await)
     }
 
     #[tool(

@@ -262,6 +262,14 @@ impl Sandbox {
                     let who = self.name(recipient);
                     lines.push(format!("the keeper airdrops {} to {who}{clamped}", self.shown(mint, *amount)));
                 }
+                Some(Intent::CreateBounty { asset, reward, max_claims, bounty_id, .. }) => {
+                    let (label, total) = (self.asset_label(asset), reward.saturating_mul(u64::from(*max_claims)));
+                    *self.flows(&label).outflow.entry("bounty".into()).or_default() += total;
+                    lines.push(format!(
+                        "the keeper opens bounty #{bounty_id}: {} to each of {max_claims}",
+                        self.shown(asset, *reward)
+                    ));
+                }
                 None => lines.push(format!("landed {key}")),
             }
         }
@@ -401,6 +409,9 @@ fn intent_amount(intent: &Intent) -> (Pubkey, u64) {
         | Intent::Propose { asset, amount, .. }
         | Intent::ExecutePending { asset, amount, .. } => (*asset, *amount),
         Intent::Airdrop { mint, amount, .. } => (*mint, *amount),
+        Intent::CreateBounty { asset, reward, max_claims, .. } => {
+            (*asset, reward.saturating_mul(u64::from(*max_claims)))
+        }
     }
 }
 

@@ -107,7 +107,10 @@ async fn a_rotated_out_keepers_proposal_runs_only_with_the_operators_approval() 
     let keeper = rotate(&mut h).await;
     h.bank.warp_seconds(3_600).await;
     let execute = sdk::execute_pending_sol(&h.treasury, keeper.pubkey(), id, fence);
-    assert_program_error(h.bank.send(&[execute.clone()], &[&keeper]).await, CovenantError::PendingSpendStale);
+    assert_program_error(
+        h.bank.send(std::slice::from_ref(&execute), &[&keeper]).await,
+        CovenantError::PendingSpendStale,
+    );
     assert_eq!(h.bank.lamports(fence).await, 0);
 
     // A legitimate proposal from before the rotation: the operator vouches for it.
