@@ -26,3 +26,19 @@ pub fn swap_account(ix: &mut Instruction, old: Pubkey, new: Pubkey) {
         .unwrap_or_else(|| panic!("{old} is not an account of this instruction"));
     meta.pubkey = new;
 }
+
+/// xorshift64*: a deterministic, dependency-free source for the seeded sequence tests.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
+    }
+}

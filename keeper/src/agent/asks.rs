@@ -14,6 +14,14 @@ use super::Agent;
 use crate::observe::Snapshot;
 use crate::requests::{check_text, AgentRequest};
 
+/// "SOL" (or none) is SOL; anything else a mint's address.
+fn asset_named(text: Option<&str>) -> Result<Pubkey, String> {
+    match text {
+        Some(text) => crate::config::parse_asset(text).map_err(|error| format!("asset: {error}")),
+        None => Ok(SOL_ASSET),
+    }
+}
+
 /// An amount in the asset's own units: a decimal string ("0.1") or a number (0.1).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -61,10 +69,7 @@ pub struct PaymentAsk {
 impl PaymentAsk {
     /// The asset it names ("SOL" when none).
     pub(super) fn asset(&self) -> Result<Pubkey, String> {
-        match &self.asset {
-            Some(text) => crate::config::parse_asset(text).map_err(|error| format!("asset: {error}")),
-            None => Ok(SOL_ASSET),
-        }
+        asset_named(self.asset.as_deref())
     }
 
     /// Checked, typed (the amount in base units of an asset with `decimals`), with everything the
@@ -131,10 +136,7 @@ pub struct BountyAsk {
 
 impl BountyAsk {
     pub(super) fn asset(&self) -> Result<Pubkey, String> {
-        match &self.asset {
-            Some(text) => crate::config::parse_asset(text).map_err(|error| format!("asset: {error}")),
-            None => Ok(SOL_ASSET),
-        }
+        asset_named(self.asset.as_deref())
     }
 
     /// Checked and typed, like a payment; the chain checks the terms again (`InvalidBountyTerms`).

@@ -71,6 +71,30 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
+    /// The sandbox around `scenario`'s treasury at `addresses` on `chain`, nothing counted yet.
+    fn new(
+        scenario: &Scenario,
+        chain: Arc<BankChain>,
+        addresses: TreasuryAddresses,
+        config: &KeeperConfig,
+        proofs_dir: PathBuf,
+    ) -> Self {
+        Self {
+            scenario: scenario.clone(),
+            chain,
+            addresses,
+            operator: scenario.wallet("operator"),
+            keeper_key: scenario.wallet("keeper"),
+            symbols: HashMap::new(),
+            names: scenario.wallet_names().into_iter().collect(),
+            flows: BTreeMap::new(),
+            counts: Counts::default(),
+            proof_rules: config.bounties.iter().map(|bounty| (bounty.id, bounty.proof.clone())).collect(),
+            proofs_dir,
+            claims: BTreeMap::new(),
+        }
+    }
+
     fn flows(&mut self, asset: &str) -> &mut AssetFlows {
         self.flows.entry(asset.to_string()).or_default()
     }
@@ -128,20 +152,7 @@ pub async fn run(
 
     let addresses = TreasuryAddresses::new(operator.pubkey(), config.treasury.id);
 
-    let mut sandbox = Sandbox {
-        scenario: scenario.clone(),
-        chain: chain.clone(),
-        addresses,
-        operator: operator.insecure_clone(),
-        keeper_key: keeper_key.insecure_clone(),
-        symbols: HashMap::new(),
-        names: scenario.wallet_names().into_iter().collect(),
-        flows: BTreeMap::new(),
-        counts: Counts::default(),
-        proof_rules: config.bounties.iter().map(|bounty| (bounty.id, bounty.proof.clone())).collect(),
-        proofs_dir,
-        claims: BTreeMap::new(),
-    };
+    let mut sandbox = Sandbox::new(scenario, chain.clone(), addresses, &config, proofs_dir);
     let steps = 1 + scenario.events.iter().filter(|event| event.step.is_some()).count();
     say(Line::Step {
         n: 1,

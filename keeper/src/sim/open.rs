@@ -61,20 +61,7 @@ pub async fn open_treasury(
         let ixs = ops::donate(&addresses, operator.pubkey(), funding, "operator funding".into());
         ops::submit(chain.as_ref(), &ixs, &operator, &[]).await?;
     }
-    let mut sandbox = Sandbox {
-        scenario: scenario.clone(),
-        chain: chain.clone(),
-        addresses,
-        operator: operator.insecure_clone(),
-        keeper_key: keeper.insecure_clone(),
-        symbols: HashMap::new(),
-        names: scenario.wallet_names().into_iter().collect(),
-        flows: BTreeMap::new(),
-        counts: Counts::default(),
-        proof_rules: config.bounties.iter().map(|bounty| (bounty.id, bounty.proof.clone())).collect(),
-        proofs_dir: proofs_dir.to_path_buf(),
-        claims: BTreeMap::new(),
-    };
+    let mut sandbox = Sandbox::new(scenario, chain.clone(), addresses, &config, proofs_dir.to_path_buf());
     std::fs::create_dir_all(proofs_dir)?;
     for event in scenario.events.iter().filter(|event| event.tick == 1) {
         sandbox.apply(&event.event).await?;

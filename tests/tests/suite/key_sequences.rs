@@ -14,7 +14,7 @@ use covenant::errors::CovenantError;
 use covenant::policy::{ConfigChange, PolicyLimits};
 use covenant::sdk;
 use covenant_tests::bank::SOL;
-use covenant_tests::{limits, Harness, TxFailure};
+use covenant_tests::{limits, Harness, Rng, TxFailure};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -22,22 +22,6 @@ use solana_transaction_error::TransactionError;
 
 const TIMELOCK: u32 = 3_600;
 const KEYS: [[u8; 32]; 2] = [[3; 32], [4; 32]];
-
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
 
 #[derive(Clone)]
 struct Request {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use covenant::errors::CovenantError;
 use covenant::policy::PolicyLimits;
-use covenant_tests::{limits, Harness, TxFailure};
+use covenant_tests::{limits, Harness, Rng, TxFailure};
 use solana_instruction_error::InstructionError;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -15,22 +15,6 @@ use solana_transaction_error::TransactionError;
 const PER_TX_MAX: u64 = 5_000_000;
 const CAP: u64 = 12_000_000;
 const PERIOD: u32 = 3_600;
-
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
 
 fn refusal_code(failure: &TxFailure) -> Option<u32> {
     match failure.error {

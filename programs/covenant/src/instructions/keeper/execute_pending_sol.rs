@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
 
-use super::record_outflow;
+use super::{record_outflow, validate_pending_execution};
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::Spent;
 use crate::instructions::vault::pay_sol;
-use crate::policy::{check_executable, check_pending_current, enforce_spend, PendingStatus};
+use crate::policy::{enforce_spend, PendingStatus};
 use crate::state::{PendingSpend, SpendPolicy, Treasury};
 
 #[event_cpi]
@@ -39,17 +39,7 @@ pub struct ExecutePendingSol<'info> {
 
 impl ExecutePendingSol<'_> {
     pub fn validate(&self) -> Result<()> {
-        self.treasury.require_active()?;
-        Treasury::require_payable_recipient(&self.recipient)?;
-        let pending = &self.pending;
-        check_pending_current(
-            pending.status,
-            pending.keeper_tenure,
-            pending.policy_generation,
-            self.treasury.keeper_tenure,
-            self.policy.generation,
-        )?;
-        Ok(check_executable(pending.status, pending.executable_at, pending.expires_at, Clock::get()?.unix_timestamp)?)
+        validate_pending_execution(&self.treasury, &self.policy, &self.pending, &self.recipient)
     }
 }
 

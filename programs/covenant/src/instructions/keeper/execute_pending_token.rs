@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
-use super::record_outflow;
+use super::{record_outflow, validate_pending_execution};
 use crate::errors::CovenantError;
 use crate::events::Spent;
 use crate::instructions::vault::TokenPayment;
-use crate::policy::{check_executable, check_pending_current, enforce_spend, PendingStatus};
+use crate::policy::{enforce_spend, PendingStatus};
 use crate::state::{PendingSpend, SpendPolicy, Treasury};
 
 #[event_cpi]
@@ -54,17 +54,7 @@ pub struct ExecutePendingToken<'info> {
 
 impl ExecutePendingToken<'_> {
     pub fn validate(&self) -> Result<()> {
-        self.treasury.require_active()?;
-        Treasury::require_payable_recipient(&self.recipient)?;
-        let pending = &self.pending;
-        check_pending_current(
-            pending.status,
-            pending.keeper_tenure,
-            pending.policy_generation,
-            self.treasury.keeper_tenure,
-            self.policy.generation,
-        )?;
-        Ok(check_executable(pending.status, pending.executable_at, pending.expires_at, Clock::get()?.unix_timestamp)?)
+        validate_pending_execution(&self.treasury, &self.policy, &self.pending, &self.recipient)
     }
 }
 

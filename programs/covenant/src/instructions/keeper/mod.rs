@@ -15,8 +15,28 @@ pub use spend_token::*;
 use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
-use crate::policy::{enforce_payee, SpendWindow};
-use crate::state::{Payee, SpendPolicy};
+use crate::policy::{check_executable, check_pending_current, enforce_payee, SpendWindow};
+use crate::state::{Payee, PendingSpend, SpendPolicy, Treasury};
+
+/// What both executions of a pending spend require: a live treasury, a recipient that can be paid,
+/// a request made under today's keeper and policy, and one that has matured or been approved.
+pub(crate) fn validate_pending_execution(
+    treasury: &Treasury,
+    policy: &SpendPolicy,
+    pending: &PendingSpend,
+    recipient: &AccountInfo,
+) -> Result<()> {
+    treasury.require_active()?;
+    Treasury::require_payable_recipient(recipient)?;
+    check_pending_current(
+        pending.status,
+        pending.keeper_tenure,
+        pending.policy_generation,
+        treasury.keeper_tenure,
+        policy.generation,
+    )?;
+    Ok(check_executable(pending.status, pending.executable_at, pending.expires_at, Clock::get()?.unix_timestamp)?)
+}
 
 /// Applies the recipient's payee entry, if it has one, and returns its category.
 ///
