@@ -39,7 +39,13 @@ solana program deploy --url "$url" --program-id "$keypair" target/deploy/covenan
 solana program show --url "$url" "$program_id"
 
 # Publish the IDL on chain (Anchor 1.x keeps it in a Program Metadata account), so explorers and
-# `anchor account` decode Covenant's accounts: `init` the first time, `upgrade` after.
+# `anchor account` decode Covenant's accounts: `init` the first time, `upgrade` after. Anchor skips
+# both on a localhost URL, and a local validator lacks the Program Metadata program anyway (README:
+# "The IDL on chain").
+if [ "$cluster" = "localnet" ]; then
+  echo "deployed $program_id to localnet; its IDL is idl/covenant.json (anchor publishes no IDL on localnet)"
+  exit 0
+fi
 if anchor --provider.cluster "$url" idl fetch "$program_id" >/dev/null 2>&1; then
   anchor --provider.cluster "$url" idl upgrade "$program_id" --filepath idl/covenant.json
 else
