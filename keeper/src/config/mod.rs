@@ -224,6 +224,11 @@ pub struct ProofConfig {
     /// rest wait for a later tick (a flood of slow proofs cannot stall the other actions).
     #[serde(default = "defaults::max_per_tick")]
     pub max_per_tick: usize,
+    /// Text regions recognised per tick, over all photos: photos past it (never the first) wait
+    /// for a later tick, so a flood of pages of text bounds the tick's time (memory is bounded by
+    /// the reader's chunks whatever this is).
+    #[serde(default = "defaults::max_regions_per_tick")]
+    pub max_regions_per_tick: usize,
     /// An unreachable proof is retried each tick until its claim is this old, then rejected.
     #[serde(default = "defaults::unreachable_after_seconds")]
     pub reject_unreachable_after_seconds: i64,
@@ -250,6 +255,7 @@ impl Default for ProofConfig {
             timeout_seconds: defaults::fetch_timeout_seconds(),
             concurrency: defaults::concurrency(),
             max_per_tick: defaults::max_per_tick(),
+            max_regions_per_tick: defaults::max_regions_per_tick(),
             reject_unreachable_after_seconds: defaults::unreachable_after_seconds(),
             det_batch: None,
             det_side: defaults::det_side(),
@@ -422,6 +428,9 @@ mod defaults {
     }
     pub fn max_per_tick() -> usize {
         64
+    }
+    pub fn max_regions_per_tick() -> usize {
+        2_048
     }
     pub fn unreachable_after_seconds() -> i64 {
         86_400

@@ -56,11 +56,13 @@ impl KeeperConfig {
             proofs.concurrency as u64,
             proofs.det_batch.unwrap_or(1) as u64,
             proofs.max_per_tick as u64,
+            proofs.max_regions_per_tick as u64,
         ]
         .contains(&0)
         {
             return Err(
-                "proofs: max_bytes, max_pixels, concurrency, max_per_tick and det_batch must be positive".into()
+                "proofs: max_bytes, max_pixels, concurrency, max_per_tick, max_regions_per_tick and det_batch must be positive"
+                    .into()
             );
         }
         if proofs.timeout_seconds == 0 || !(32..=4096).contains(&proofs.det_side) {

@@ -138,6 +138,7 @@ pub struct ProofReader {
     concurrency: usize,
     det_batch: usize,
     max_per_tick: usize,
+    max_regions_per_tick: usize,
     /// Claims whose proof was unreachable, with how many times: read after the others.
     unreachable: Mutex<HashMap<Pubkey, u32>>,
     /// Final outcomes by (claim, URI, hash): a claim the model held is not fetched and read again.
@@ -151,8 +152,8 @@ type Checked = (RgbImage, [u8; 32], (u32, u32));
 
 const CACHE_LIMIT: usize = 10_000;
 /// Photos fetched and decoded together (each at most `max_pixels`, then shrunk to twice the
-/// detector's side).
-const JOBS_IN_MEMORY: usize = 64;
+/// detector's side: at most 1,920 × 1,920 × 3 bytes, 11 MiB, by default).
+const JOBS_IN_MEMORY: usize = 16;
 
 /// Where `scripts/setup-ocr-models` puts the models.
 pub fn default_models_dir() -> std::path::PathBuf {
@@ -186,6 +187,7 @@ impl ProofReader {
             concurrency: config.concurrency,
             det_batch,
             max_per_tick: config.max_per_tick,
+            max_regions_per_tick: config.max_regions_per_tick,
             unreachable: Mutex::default(),
             cache: Mutex::default(),
         }
@@ -199,8 +201,9 @@ impl ProofReader {
         &self.ocr
     }
 
-    /// Reads every job's proof: fetches concurrently, decodes in parallel, reads all decoded
-    /// photos in detection batches and one recognition batch.
+    /// Reads every job's proof: fetches concurrently, decodes in parallel, reads the decoded
+    /// photos `JOBS_IN_MEMORY` at a time within the tick's budget of text regions. Jobs without an
+    /// outcome wait for a later tick.
     pub async fn read_all(self: &Arc<Self>, jobs: Vec<ProofJob>) -> Result<HashMap<Pubkey, ProofOutcome>, ModelError> {
         let mut outcomes = HashMap::new();
         let mut pending: Vec<ProofJob> = Vec::new();
@@ -222,7 +225,11 @@ impl ProofReader {
         pending.truncate(self.max_per_tick);
         // A bounded number of photos in memory at once, however many claims are pending.
         let mut read = Vec::with_capacity(pending.len());
+        let mut regions_left = self.max_regions_per_tick;
         for chunk in pending.chunks(JOBS_IN_MEMORY) {
+            if regions_left == 0 {
+                break;
+            }
             let fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)> = futures::stream::iter(chunk.to_vec())
                 .map(|job| async move {
                     let bytes = self.fetcher.fetch(&job.uri).await;
@@ -232,10 +239,17 @@ impl ProofReader {
                 .collect()
                 .await;
             let reader = self.clone();
-            let judged = tokio::task::spawn_blocking(move || reader.judge(fetched))
+            let (first, jobs) = (read.is_empty(), chunk.len());
+            let (judged, used) = tokio::task::spawn_blocking(move || reader.judge(fetched, regions_left, first))
                 .await
                 .map_err(|error| ModelError::Inference(format!("proof reading task: {error}")))??;
+            regions_left = regions_left.saturating_sub(used);
+            // Fewer outcomes than jobs: photos past the budget wait, and so do the chunks after.
+            let budget_spent = judged.len() < jobs;
             read.extend(judged);
+            if budget_spent {
+                break;
+            }
         }
         if let Ok(mut unreachable) = self.unreachable.lock() {
             if unreachable.len() > CACHE_LIMIT {
@@ -264,11 +278,15 @@ impl ProofReader {
         Ok(outcomes)
     }
 
-    /// Hash check, parallel decode, batched OCR, rule match.
+    /// Hash check, parallel decode, detection, then recognition of the photos whose regions fit in
+    /// `regions_left` (in order; the first photo of the tick always, so a tick makes progress).
+    /// Photos past the budget get no outcome. Returns the outcomes and the regions used.
     pub fn judge(
         &self,
         fetched: Vec<(ProofJob, Result<Vec<u8>, FetchError>)>,
-    ) -> Result<Vec<(ProofKey, ProofOutcome)>, ModelError> {
+        regions_left: usize,
+        first_of_tick: bool,
+    ) -> Result<(Vec<(ProofKey, ProofOutcome)>, usize), ModelError> {
         let (limits, max_side) = (self.limits, self.ocr.det_side().saturating_mul(2));
         let checked: Vec<(ProofJob, Result<Checked, ProofOutcome>)> =
             covenant_vision::parallel::map(fetched, |(job, bytes)| {
@@ -316,13 +334,35 @@ impl ProofReader {
                 Err(outcome) => results.push(((job.claim, job.uri, job.expected_hash), outcome)),
             }
         }
-        let pages = self.ocr.read(&images, self.det_batch).map_err(|error| ModelError::Inference(error.to_string()))?;
+        let inference = |error: covenant_vision::VisionError| ModelError::Inference(error.to_string());
+        let mut boxes = self.ocr.detect_all(&images, self.det_batch).map_err(inference)?;
+        let mut used = 0usize;
+        let fits = boxes
+            .iter()
+            .take_while(|found| {
+                let within = used.saturating_add(found.len()) <= regions_left || (first_of_tick && used == 0);
+                used = if within { used.saturating_add(found.len()) } else { used };
+                within
+            })
+            .count();
+        if fits < boxes.len() {
+            tracing::info!(
+                read = fits,
+                waiting = boxes.len() - fits,
+                regions = used,
+                "proof photos past the tick's region budget wait"
+            );
+        }
+        boxes.truncate(fits);
+        images.truncate(fits);
+        decoded.truncate(fits);
+        let pages = self.ocr.read_detected(&images, &boxes).map_err(inference)?;
         for ((job, sha256, (width, height)), regions) in decoded.into_iter().zip(pages) {
             let rule_match = job.rule.check(regions.iter().map(|region| region.text.as_str()));
             let reading = Reading { sha256, width, height, regions, rule: job.rule.text.clone(), rule_match };
             results.push(((job.claim, job.uri, job.expected_hash), ProofOutcome::Read(reading)));
         }
-        Ok(results)
+        Ok((results, used))
     }
 }
 

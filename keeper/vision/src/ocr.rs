@@ -1,8 +1,15 @@
 //! Reading the text in a photo with PP-OCRv4 in ONNX Runtime: text detection (a DB probability
-//! map, turned into rotated boxes), then recognition of every box in one batch (CTC decoding over
-//! the character set stored in the recognition model's own metadata). Pre- and post-processing
-//! follow RapidOCR's, whose wheel ships these models: BGR input, (x/255 - 0.5) / 0.5, detection
-//! threshold 0.3, box threshold 0.5, unclip ratio 1.6, recognition height 48.
+//! map, turned into rotated boxes), then recognition of the boxes (CTC decoding over the character
+//! set stored in the recognition model's own metadata). Pre- and post-processing follow RapidOCR's,
+//! whose wheel ships these models: BGR input, (x/255 - 0.5) / 0.5, detection threshold 0.3, box
+//! threshold 0.5, unclip ratio 1.6, recognition height 48.
+//!
+//! A photo reads the same whatever else is read with it: detection batches only photos of the same
+//! scaled size (no padding), and each crop is padded to a width that depends on the crop alone
+//! (its own width rounded up to `REC_WIDTH_STEP`, at least 320), so batches group crops of equal
+//! padded width. Memory is bounded by construction: recognition runs in chunks of at most
+//! `REC_CHUNK_COLUMNS` padded columns, crops are cut chunk by chunk, and a photo keeps at most
+//! `MAX_REGIONS_PER_PHOTO` regions.
 
 use std::sync::Mutex;
 
@@ -29,6 +36,15 @@ const REC_MIN_RATIO: f32 = 320.0 / 48.0;
 const REC_MAX_RATIO: f32 = 40.0;
 /// Regions read with less mean confidence than this are dropped (RapidOCR's `text_score`).
 const TEXT_SCORE: f32 = 0.5;
+/// A crop's padded width is its scaled width rounded up to this (and at least 320): the padding
+/// depends on the crop alone, and nearby widths still share a batch.
+const REC_WIDTH_STEP: usize = 32;
+/// One recognition run holds at most this many padded columns (batch × width): 16 short lines, or
+/// 2 lines of the widest kind (1,920). Measured peak per run: BENCHMARKS.md, "A flood of pages".
+pub const REC_CHUNK_COLUMNS: usize = 16 * 320;
+/// Regions kept per photo, the largest first (a poster's text is large; a page of small print
+/// beyond this is not a proof of anything more).
+pub const MAX_REGIONS_PER_PHOTO: usize = 256;
 
 /// One detected text region and what was read in it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -87,47 +103,72 @@ impl Ocr {
         self.det_side
     }
 
-    /// Reads every image: detection in batches of `det_batch`, then all regions of all images
-    /// recognised together. Returns each image's regions in reading order.
+    /// Reads every image: detection in batches of at most `det_batch` same-sized photos, then
+    /// recognition in bounded chunks. Returns each image's regions in reading order.
     pub fn read(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Vec<TextRegion>>, VisionError> {
         let boxes = self.detect_all(images, det_batch)?;
-        let crops = crops(images, &boxes);
-        let mut read = self.recognise(&crops)?.into_iter();
+        self.read_detected(images, &boxes)
+    }
+
+    /// Recognises the regions `detect_all` found in `images` (the caller may drop photos between the
+    /// two steps, for example to stay within a tick's budget of regions).
+    pub fn read_detected(
+        &self,
+        images: &[RgbImage],
+        boxes: &[Vec<Region>],
+    ) -> Result<Vec<Vec<TextRegion>>, VisionError> {
+        let regions: Vec<(&RgbImage, &Region)> = images
+            .iter()
+            .zip(boxes)
+            .flat_map(|(image, found)| found.iter().map(move |region| (image, region)))
+            .collect();
+        let widths: Vec<usize> = regions.iter().map(|(_, (corners, _))| padded_width(crop_size(corners))).collect();
+        let mut read = self.recognise_with(&widths, |index| crop(regions[index].0, &regions[index].1 .0))?.into_iter();
         let mut pages = Vec::with_capacity(images.len());
         for found in boxes {
-            let mut regions = Vec::with_capacity(found.len());
-            for (corners, box_score) in found {
+            let mut page = Vec::with_capacity(found.len());
+            for &(corners, box_score) in found {
                 let (text, confidence) = read.next().unwrap_or_default();
                 if confidence >= TEXT_SCORE && !text.trim().is_empty() {
-                    regions.push(TextRegion { text, confidence, box_score, corners });
+                    page.push(TextRegion { text, confidence, box_score, corners });
                 }
             }
-            pages.push(regions);
+            pages.push(page);
         }
         Ok(pages)
     }
 
-    /// Text regions of every image (corners and detection score), in batches of `det_batch`.
+    /// Text regions of every image (corners and detection score). Only photos of the same scaled
+    /// size share a batch (at most `det_batch`), so none is padded by another.
     pub fn detect_all(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Vec<Region>>, VisionError> {
-        let mut boxes = Vec::with_capacity(images.len());
-        for chunk in images.chunks(det_batch.max(1)) {
-            boxes.extend(self.detect(chunk)?);
+        let mut by_size: std::collections::BTreeMap<(u32, u32), Vec<usize>> = Default::default();
+        for (index, image) in images.iter().enumerate() {
+            let scaled = self.scale(image);
+            by_size.entry((scaled.width, scaled.height)).or_default().push(index);
+        }
+        let mut boxes = vec![Vec::new(); images.len()];
+        for indices in by_size.values() {
+            for chunk in indices.chunks(det_batch.max(1)) {
+                let batch: Vec<RgbImage> = chunk.iter().map(|&index| images[index].clone()).collect();
+                for (&index, found) in chunk.iter().zip(self.detect(&batch)?) {
+                    boxes[index] = found;
+                }
+            }
         }
         Ok(boxes)
     }
 
+    fn scale(&self, image: &RgbImage) -> Scaled {
+        let (w, h) = image.dimensions();
+        let ratio = self.det_side as f32 / w.max(h).max(1) as f32;
+        let round = |side: u32| ((((side as f32 * ratio) / 32.0).round() as u32) * 32).max(32);
+        let (width, height) = (round(w), round(h));
+        Scaled { width, height, ratio_x: width as f32 / w as f32, ratio_y: height as f32 / h as f32 }
+    }
+
     /// The detection input for a batch (zero-padded to its largest image) and each image's scale.
     pub fn detection_input(&self, images: &[RgbImage]) -> (Array4<f32>, Vec<Scaled>) {
-        let scaled: Vec<Scaled> = images
-            .iter()
-            .map(|image| {
-                let (w, h) = image.dimensions();
-                let ratio = self.det_side as f32 / w.max(h).max(1) as f32;
-                let round = |side: u32| ((((side as f32 * ratio) / 32.0).round() as u32) * 32).max(32);
-                let (width, height) = (round(w), round(h));
-                Scaled { width, height, ratio_x: width as f32 / w as f32, ratio_y: height as f32 / h as f32 }
-            })
-            .collect();
+        let scaled: Vec<Scaled> = images.iter().map(|image| self.scale(image)).collect();
         let max_w = scaled.iter().map(|s| s.width).max().unwrap_or(32) as usize;
         let max_h = scaled.iter().map(|s| s.height).max().unwrap_or(32) as usize;
         let mut input = Array4::<f32>::zeros((images.len(), 3, max_h, max_w));
@@ -171,6 +212,11 @@ impl Ocr {
             boxes.retain(|(corners, _)| {
                 side(corners[0], corners[1]) > MIN_BOX_SIDE && side(corners[0], corners[3]) > MIN_BOX_SIDE
             });
+            if boxes.len() > MAX_REGIONS_PER_PHOTO {
+                let area = |c: &[(f32, f32); 4]| side(c[0], c[1]) * side(c[0], c[3]);
+                boxes.sort_by(|a, b| area(&b.0).total_cmp(&area(&a.0)));
+                boxes.truncate(MAX_REGIONS_PER_PHOTO);
+            }
             // Reading order: top to bottom in bands of 10 px, then left to right.
             boxes.sort_by(|a, b| {
                 let band = |c: &[(f32, f32); 4]| (c[0].1 / 10.0) as i64;
@@ -181,12 +227,48 @@ impl Ocr {
         Ok(found)
     }
 
-    /// Recognises every crop in one batch, padded to the widest; (text, mean confidence) each.
+    /// Recognises crops; (text, mean confidence) each, in order. Each crop is padded to its own
+    /// `padded_width`, so its reading does not depend on the other crops.
     pub fn recognise(&self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, VisionError> {
+        let widths: Vec<usize> = crops.iter().map(|crop| padded_width(crop.dimensions())).collect();
+        self.recognise_with(&widths, |index| crops[index].clone())
+    }
+
+    /// Recognises `widths.len()` crops, cut on demand by `crop_at`: crops of equal padded width
+    /// together, in runs of at most `REC_CHUNK_COLUMNS` columns, so only one run's crops and
+    /// tensors are in memory at a time.
+    fn recognise_with(
+        &self,
+        widths: &[usize],
+        crop_at: impl Fn(usize) -> RgbImage + Sync,
+    ) -> Result<Vec<(String, f32)>, VisionError> {
+        let mut order: Vec<usize> = (0..widths.len()).collect();
+        order.sort_by_key(|&index| widths[index]);
+        let mut read = vec![(String::new(), 0.0f32); widths.len()];
+        let mut start = 0;
+        while start < order.len() {
+            let width = widths[order[start]];
+            let most = (REC_CHUNK_COLUMNS / width).max(1);
+            let mut end = start + 1;
+            while end < order.len() && end - start < most && widths[order[end]] == width {
+                end += 1;
+            }
+            let chunk = &order[start..end];
+            let crops = parallel::map(chunk.to_vec(), |index| crop_at(index));
+            for (&index, result) in chunk.iter().zip(self.recognise_run(&crops, width)?) {
+                read[index] = result;
+            }
+            start = end;
+        }
+        Ok(read)
+    }
+
+    /// One recognition run: `crops` scaled to height 48 and padded to `width` columns.
+    fn recognise_run(&self, crops: &[RgbImage], width: usize) -> Result<Vec<(String, f32)>, VisionError> {
         if crops.is_empty() {
             return Ok(Vec::new());
         }
-        let input = recognition_input(crops);
+        let input = recognition_input_at(crops, width);
         let inference = |error: ort::Error| VisionError::Inference(format!("text recognition: {error}"));
         let mut rec = self.rec.lock().map_err(|_| VisionError::Inference("recognition session poisoned".into()))?;
         let tensor = TensorRef::from_array_view(input.view()).map_err(inference)?;
@@ -253,16 +335,33 @@ fn write_bgr(image: &RgbImage, planes: &mut ArrayViewMut3<f32>) {
     }
 }
 
-/// The recognition batch: each crop scaled to height 48 and zero-padded to the widest.
+/// A crop's width scaled to height 48 (at most `REC_MAX_RATIO` heights).
+fn scaled_width((width, height): (u32, u32)) -> usize {
+    let ratio = (width as f32 / height.max(1) as f32).min(REC_MAX_RATIO);
+    ((REC_HEIGHT as f32 * ratio).ceil() as usize).max(1)
+}
+
+/// The width a crop is padded to: its scaled width rounded up to `REC_WIDTH_STEP`, at least
+/// RapidOCR's 320. A function of the crop alone.
+pub fn padded_width(size: (u32, u32)) -> usize {
+    let minimum = (REC_HEIGHT as f32 * REC_MIN_RATIO).ceil() as usize;
+    scaled_width(size).div_ceil(REC_WIDTH_STEP).saturating_mul(REC_WIDTH_STEP).max(minimum)
+}
+
+/// Recognition input for crops read one way or another: each padded to its own `padded_width`
+/// and, where those differ, to the widest (what `Ocr::recognise` never batches together).
 pub fn recognition_input(crops: &[RgbImage]) -> Array4<f32> {
-    let ratio = |crop: &RgbImage| (crop.width() as f32 / crop.height().max(1) as f32).min(REC_MAX_RATIO);
-    let widest = crops.iter().map(ratio).fold(REC_MIN_RATIO, f32::max);
-    let width = (REC_HEIGHT as f32 * widest).ceil() as usize;
+    let width = crops.iter().map(|crop| padded_width(crop.dimensions())).max().unwrap_or(0);
+    recognition_input_at(crops, width)
+}
+
+/// Each crop scaled to height 48 and zero-padded to `width` columns.
+fn recognition_input_at(crops: &[RgbImage], width: usize) -> Array4<f32> {
     let mut input = Array4::<f32>::zeros((crops.len(), 3, REC_HEIGHT as usize, width));
     let jobs: Vec<_> = input.axis_iter_mut(Axis(0)).zip(crops).collect();
     parallel::map(jobs, |(mut plane, crop)| {
-        let scaled_width = ((REC_HEIGHT as f32 * ratio(crop)).ceil() as u32).clamp(1, width as u32);
-        let resized = imageops::resize(crop, scaled_width, REC_HEIGHT, FilterType::Triangle);
+        let scaled = (scaled_width(crop.dimensions()) as u32).clamp(1, width.max(1) as u32);
+        let resized = imageops::resize(crop, scaled, REC_HEIGHT, FilterType::Triangle);
         write_bgr(&resized, &mut plane);
     });
     input
@@ -342,10 +441,26 @@ fn order_corners(mut corners: [(f32, f32); 4]) -> [(f32, f32); 4] {
     [left[0], right[0], right[1], left[1]]
 }
 
-/// The region straightened into an upright crop; tall crops are turned a quarter (text runs down).
-fn crop(image: &RgbImage, corners: &[(f32, f32); 4]) -> RgbImage {
+/// The straightened region's width and height, before a tall one is turned.
+fn straightened(corners: &[(f32, f32); 4]) -> (f32, f32) {
     let width = side(corners[0], corners[1]).max(side(corners[3], corners[2])).round().max(1.0);
     let height = side(corners[0], corners[3]).max(side(corners[1], corners[2])).round().max(1.0);
+    (width, height)
+}
+
+/// The size of `crop(_, corners)`, without cutting it.
+fn crop_size(corners: &[(f32, f32); 4]) -> (u32, u32) {
+    let (width, height) = straightened(corners);
+    if height / width >= 1.5 {
+        (height as u32, width as u32)
+    } else {
+        (width as u32, height as u32)
+    }
+}
+
+/// The region straightened into an upright crop; tall crops are turned a quarter (text runs down).
+fn crop(image: &RgbImage, corners: &[(f32, f32); 4]) -> RgbImage {
+    let (width, height) = straightened(corners);
     let target = [(0.0, 0.0), (width, 0.0), (width, height), (0.0, height)];
     let mut out = RgbImage::new(width as u32, height as u32);
     if let Some(projection) = Projection::from_control_points(*corners, target) {
