@@ -82,6 +82,47 @@ pub fn render(photo: &Photo, seed: u64) -> RgbImage {
     canvas
 }
 
+/// A photographed page of small print: `lines` lines of words from a fixed list, the kind of photo
+/// that gives the reader the most text regions (the flood benchmark's input).
+pub fn render_page(lines: usize, seed: u64) -> RgbImage {
+    const WORDS: [&str; 16] = [
+        "treasury",
+        "policy",
+        "window",
+        "payee",
+        "budget",
+        "keeper",
+        "guardian",
+        "claim",
+        "bounty",
+        "grant",
+        "proof",
+        "period",
+        "escrow",
+        "signature",
+        "decision",
+        "reward",
+    ];
+    let mut rng = Rng(seed ^ 0x9A6E);
+    let (width, height) = (1_200u32, 1_600u32);
+    let mut page = solid(width, height, rng.colour(225.0, 255.0));
+    let (font, ink) = (font(), Rgb(rng.colour(0.0, 60.0).map(|c| c as u8)));
+    let pitch = (height as f32 * 0.9) / lines.max(1) as f32;
+    let size = (pitch * 0.6).clamp(14.0, 40.0);
+    for line in 0..lines {
+        let mut text = String::new();
+        while text_width(&font, size, &text) < width as f32 * 0.8 {
+            text.push_str(WORDS[(rng.next() % WORDS.len() as u64) as usize]);
+            text.push(' ');
+        }
+        let y = height as f32 * 0.05 + line as f32 * pitch;
+        imageproc::drawing::draw_text_mut(&mut page, ink, 60, y as i32, PxScale::from(size), &font, text.trim_end());
+    }
+    light(&mut page, &mut rng);
+    noise(&mut page, &mut rng, 6.0);
+    page
+}
+
 fn solid(width: u32, height: u32, colour: [f32; 3]) -> RgbImage {
     RgbImage::from_pixel(width, height, Rgb(colour.map(|c| c as u8)))
 }
