@@ -322,6 +322,7 @@ fn bad_proof_settings_are_refused_naming_the_key() {
     let cases = [
         ("[proofs]\nmax_bytes = 0\n", "max_bytes"),
         ("[proofs]\ndet_side = 8\n", "det_side"),
+        ("[proofs]\nmax_regions_per_tick = 0\n", "max_regions_per_tick"),
         ("[proofs]\nipfs_gateway = \"ftp://x\"\n", "proofs.ipfs_gateway"),
         ("[proofs]\ncolour = 1\n", "unknown field `colour`"),
         ("[[bounty]]\nid = 0\nproof = { text = \"!!\" }\n", "bounty[0].proof.text"),
@@ -356,6 +357,31 @@ async fn a_gateway_that_is_down_holds_ipfs_claims_then_rejects_them_as_unreachab
     keeper.tick().await.expect("tick");
     assert_rejected(&world, bounty, &claimant, before, RejectReason::ProofUnreachable).await;
     assert_eq!(paid(&world, bounty).await, 0);
+}
+
+#[tokio::test]
+async fn photos_past_the_ticks_region_budget_wait_for_the_next_tick_and_the_first_is_always_read() {
+    // One region a tick: each poster photo has more, so each tick reads exactly its oldest photo.
+    let world = World::new("[proofs]\ndir = \"proofs\"\nmax_regions_per_tick = 1\n", 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 10).await;
+    let mut claimants = Vec::new();
+    for _ in 0..3 {
+        world.chain.warp_seconds(60).await.unwrap();
+        claimants.push(world.claim(bounty, true).await);
+    }
+    let mut keeper = world.keeper();
+    for tick in 1..=3u64 {
+        let report = keeper.tick().await.expect("tick");
+        assert_eq!(paid(&world, bounty).await, tick * SOL / 10, "tick {tick}: {report:?}");
+        for (index, claimant) in claimants.iter().enumerate() {
+            let claim: Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant.pubkey())).await;
+            let expected = if (index as u64) < tick { ClaimStatus::Approved } else { ClaimStatus::Pending };
+            assert_eq!(claim.status, expected, "tick {tick}, claim {index} (oldest first)");
+        }
+        if tick < 3 {
+            assert!(report.claims.values().any(|review| review.why.contains("not read yet")), "{report:?}");
+        }
+    }
 }
 
 #[tokio::test]
