@@ -37,9 +37,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let reader = load_reader(&cli, &config)?;
             let info = reader.info();
             println!(
-                "proof reader ok: PP-OCRv4 detection sha256 {}, recognition sha256 {}, provider {}",
+                "proof reader ok: PP-OCRv4 detection sha256 {}, recognition sha256 {}, direction sha256 {}, provider {}",
                 hex::encode(info.det_hash),
                 hex::encode(info.rec_hash),
+                hex::encode(info.cls_hash),
                 info.provider
             );
             return Ok(());

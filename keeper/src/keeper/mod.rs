@@ -124,9 +124,9 @@ struct DecisionInput<'a> {
     /// A claim's photo as read: its SHA-256, the text regions and the rule's match.
     #[serde(skip_serializing_if = "Option::is_none")]
     proof: Option<&'a ProofOutcome>,
-    /// SHA-256 of the text detection and recognition models that read it.
+    /// SHA-256 of the text detection, recognition and direction models that read it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    proof_models: Option<[String; 2]>,
+    proof_models: Option<[String; 3]>,
     /// An agent's request: who asked, through which tool, with what arguments and purpose.
     #[serde(skip_serializing_if = "Option::is_none")]
     request: Option<&'a serde_json::Value>,
@@ -456,7 +456,7 @@ impl Keeper {
         let proof = candidate.proof.as_ref();
         let proof_models = proof.and(self.proofs.as_ref()).map(|reader| {
             let info = reader.info();
-            [hex::encode(info.det_hash), hex::encode(info.rec_hash)]
+            [hex::encode(info.det_hash), hex::encode(info.rec_hash), hex::encode(info.cls_hash)]
         });
         let input = DecisionInput {
             model_hash: hex::encode(self.model.info().hash),

@@ -339,9 +339,10 @@ impl ProofReader {
         let mut used = 0usize;
         let fits = boxes
             .iter()
-            .take_while(|found| {
-                let within = used.saturating_add(found.len()) <= regions_left || (first_of_tick && used == 0);
-                used = if within { used.saturating_add(found.len()) } else { used };
+            .take_while(|layout| {
+                let found = layout.regions.len();
+                let within = used.saturating_add(found) <= regions_left || (first_of_tick && used == 0);
+                used = if within { used.saturating_add(found) } else { used };
                 within
             })
             .count();
@@ -381,12 +382,18 @@ pub fn load_ocr(config: &ProofConfig, base: &Path, library: &Path, device: Devic
         })?;
         Ok::<_, ModelError>((bytes, path.display().to_string()))
     };
-    let ((det_bytes, det_label), (rec_bytes, rec_label)) =
-        (read(covenant_vision::DET_MODEL)?, read(covenant_vision::REC_MODEL)?);
+    let ((det_bytes, det_label), (rec_bytes, rec_label), (cls_bytes, cls_label)) =
+        (read(covenant_vision::DET_MODEL)?, read(covenant_vision::REC_MODEL)?, read(covenant_vision::CLS_MODEL)?);
     let (det, provider) = session(&det_bytes, &det_label, library, device, config.threads)?;
     let (rec, _) = session(&rec_bytes, &rec_label, library, device, config.threads)?;
-    let info = OcrInfo { det_hash: file_hash(&det_bytes), rec_hash: file_hash(&rec_bytes), provider };
-    let ocr = Ocr::new(det, rec, config.det_side, info)
+    let (cls, _) = session(&cls_bytes, &cls_label, library, device, config.threads)?;
+    let info = OcrInfo {
+        det_hash: file_hash(&det_bytes),
+        rec_hash: file_hash(&rec_bytes),
+        cls_hash: file_hash(&cls_bytes),
+        provider,
+    };
+    let ocr = Ocr::new(det, rec, cls, config.det_side, info)
         .map_err(|error| ModelError::Contract { path: models.display().to_string(), detail: error.to_string() })?;
     tracing::info!(models = %models.display(), provider = %ocr.info().provider, requested = ?device, "proof reader provider");
     Ok(ocr)

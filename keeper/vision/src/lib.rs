@@ -5,12 +5,14 @@
 
 pub mod decode;
 pub mod ocr;
+pub mod orient;
 pub mod parallel;
 pub mod render;
 pub mod rule;
 
 pub use decode::{decode, DecodeError, DecodeLimits};
-pub use ocr::{Ocr, OcrInfo, TextRegion, DET_MODEL, REC_MODEL};
+pub use ocr::{Layout, Ocr, OcrInfo, TextRegion, DET_MODEL, REC_MODEL};
+pub use orient::CLS_MODEL;
 pub use rule::{MatchResult, ProofRule};
 
 #[derive(Debug, thiserror::Error)]

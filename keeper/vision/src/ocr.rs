@@ -11,6 +11,7 @@
 //! `REC_CHUNK_COLUMNS` padded columns, crops are cut chunk by chunk, and a photo keeps at most
 //! `MAX_REGIONS_PER_PHOTO` regions.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use image::imageops::{self, FilterType};
@@ -22,6 +23,7 @@ use ndarray::{Array4, ArrayViewMut3, Axis};
 use ort::session::Session;
 use ort::value::TensorRef;
 
+use crate::orient::{most_of_the_text, turned, DirectionClassifier};
 use crate::{parallel, VisionError};
 
 const DET_THRESHOLD: f32 = 0.3;
@@ -64,16 +66,20 @@ pub struct TextRegion {
 pub struct OcrInfo {
     pub det_hash: [u8; 32],
     pub rec_hash: [u8; 32],
+    pub cls_hash: [u8; 32],
     pub provider: String,
 }
 
 pub struct Ocr {
     det: Mutex<Session>,
     rec: Mutex<Session>,
+    direction: DirectionClassifier,
     /// Index 0 is CTC's blank; the last is the space RapidOCR appends.
     charset: Vec<String>,
     /// Images are scaled so their longer side is this (a multiple of 32) before detection.
     det_side: u32,
+    /// Whether photos are turned to read their text upright (on by default).
+    orientation: bool,
     info: OcrInfo,
 }
 
@@ -86,12 +92,22 @@ pub struct Scaled {
 }
 
 impl Ocr {
-    /// Wraps the two sessions (built by the caller on its device); `info` names them. Checks that
-    /// they are a PP-OCR detector and a RapidOCR recogniser with its character set.
-    pub fn new(det: Session, rec: Session, det_side: u32, info: OcrInfo) -> Result<Self, VisionError> {
+    /// Wraps the three sessions (built by the caller on its device); `info` names them. Checks that
+    /// they are a PP-OCR detector, a RapidOCR recogniser with its character set and a
+    /// text-direction classifier.
+    pub fn new(det: Session, rec: Session, cls: Session, det_side: u32, info: OcrInfo) -> Result<Self, VisionError> {
         check_det(&det).map_err(|detail| VisionError::Contract { model: DET_MODEL, detail })?;
         let charset = check_rec(&rec).map_err(|detail| VisionError::Contract { model: REC_MODEL, detail })?;
-        Ok(Self { det: Mutex::new(det), rec: Mutex::new(rec), charset, det_side: (det_side.max(32) / 32) * 32, info })
+        let direction = DirectionClassifier::new(cls)?;
+        let det_side = (det_side.max(32) / 32) * 32;
+        Ok(Self { det: Mutex::new(det), rec: Mutex::new(rec), direction, charset, det_side, orientation: true, info })
+    }
+
+    /// With `false`, photos are read as they are: no quarter or half turns, no flipped crops (what
+    /// the reader did before it had a direction classifier; the orientation bench compares both).
+    pub fn with_orientation(mut self, orientation: bool) -> Self {
+        self.orientation = orientation;
+        self
     }
 
     pub fn info(&self) -> &OcrInfo {
@@ -112,22 +128,27 @@ impl Ocr {
 
     /// Recognises the regions `detect_all` found in `images` (the caller may drop photos between the
     /// two steps, for example to stay within a tick's budget of regions).
-    pub fn read_detected(
-        &self,
-        images: &[RgbImage],
-        boxes: &[Vec<Region>],
-    ) -> Result<Vec<Vec<TextRegion>>, VisionError> {
-        let regions: Vec<(&RgbImage, &Region)> = images
+    pub fn read_detected(&self, images: &[RgbImage], layouts: &[Layout]) -> Result<Vec<Vec<TextRegion>>, VisionError> {
+        let upright: Vec<_> =
+            images.iter().zip(layouts).map(|(image, layout)| turned(image, layout.quarter_turns)).collect();
+        let regions: Vec<(&RgbImage, &Region, bool)> = upright
             .iter()
-            .zip(boxes)
-            .flat_map(|(image, found)| found.iter().map(move |region| (image, region)))
+            .zip(layouts)
+            .flat_map(|(image, layout)| {
+                layout.regions.iter().zip(&layout.flipped).map(move |(region, &flip)| (image.as_ref(), region, flip))
+            })
             .collect();
-        let widths: Vec<usize> = regions.iter().map(|(_, (corners, _))| padded_width(crop_size(corners))).collect();
-        let mut read = self.recognise_with(&widths, |index| crop(regions[index].0, &regions[index].1 .0))?.into_iter();
+        let widths: Vec<usize> = regions.iter().map(|(_, (corners, _), _)| padded_width(crop_size(corners))).collect();
+        let mut read = self
+            .recognise_with(&widths, |index| {
+                let (image, (corners, _), flip) = regions[index];
+                upright_crop(image, corners, flip)
+            })?
+            .into_iter();
         let mut pages = Vec::with_capacity(images.len());
-        for found in boxes {
-            let mut page = Vec::with_capacity(found.len());
-            for &(corners, box_score) in found {
+        for layout in layouts {
+            let mut page = Vec::with_capacity(layout.regions.len());
+            for &(corners, box_score) in &layout.regions {
                 let (text, confidence) = read.next().unwrap_or_default();
                 if confidence >= TEXT_SCORE && !text.trim().is_empty() {
                     page.push(TextRegion { text, confidence, box_score, corners });
@@ -138,9 +159,69 @@ impl Ocr {
         Ok(pages)
     }
 
-    /// Text regions of every image (corners and detection score). Only photos of the same scaled
-    /// size share a batch (at most `det_batch`), so none is padded by another.
-    pub fn detect_all(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Vec<Region>>, VisionError> {
+    /// Where each image's text is, read upright: regions found with the photo as it is; photos
+    /// whose text mostly runs down the page looked at again turned a quarter; then photos whose
+    /// text mostly reads upside down looked at again turned half a turn more; each remaining crop
+    /// that reads upside down flipped on its own. Decided photo by photo, so no photo's layout
+    /// depends on the others.
+    pub fn detect_all(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Layout>, VisionError> {
+        let mut layouts: Vec<Layout> = self
+            .detect_batched(&images.iter().map(Cow::Borrowed).collect::<Vec<_>>(), det_batch)?
+            .into_iter()
+            .map(|regions| Layout { quarter_turns: 0, flipped: vec![false; regions.len()], regions })
+            .collect();
+        if !self.orientation {
+            return Ok(layouts);
+        }
+        let sideways: Vec<usize> = (0..images.len())
+            .filter(|&index| most_of_the_text(layouts[index].regions.iter().map(|(c, _)| (area(c), is_tall(c)))))
+            .collect();
+        self.look_again(images, &mut layouts, &sideways, 1, det_batch)?;
+        for index in 0..images.len() {
+            self.classify(&images[index], &mut layouts[index])?;
+        }
+        let upside_down: Vec<usize> = (0..images.len())
+            .filter(|&index| {
+                let layout = &layouts[index];
+                most_of_the_text(layout.regions.iter().zip(&layout.flipped).map(|((c, _), &flip)| (area(c), flip)))
+            })
+            .collect();
+        self.look_again(images, &mut layouts, &upside_down, 2, det_batch)?;
+        for &index in &upside_down {
+            self.classify(&images[index], &mut layouts[index])?;
+        }
+        Ok(layouts)
+    }
+
+    /// Detects `which` photos again, each turned `more` quarters beyond its layout's turn.
+    fn look_again(
+        &self,
+        images: &[RgbImage],
+        layouts: &mut [Layout],
+        which: &[usize],
+        more: u8,
+        det_batch: usize,
+    ) -> Result<(), VisionError> {
+        let turns: Vec<u8> = which.iter().map(|&index| (layouts[index].quarter_turns + more) % 4).collect();
+        let views: Vec<Cow<'_, RgbImage>> =
+            which.iter().zip(&turns).map(|(&index, &turns)| turned(&images[index], turns)).collect();
+        for ((&index, quarter_turns), regions) in which.iter().zip(turns).zip(self.detect_batched(&views, det_batch)?) {
+            layouts[index] = Layout { quarter_turns, flipped: vec![false; regions.len()], regions };
+        }
+        Ok(())
+    }
+
+    /// Which of the layout's crops read upside down.
+    fn classify(&self, image: &RgbImage, layout: &mut Layout) -> Result<(), VisionError> {
+        let view = turned(image, layout.quarter_turns);
+        let crops = parallel::map(layout.regions.iter().collect(), |(corners, _)| crop(&view, corners));
+        layout.flipped = self.direction.upside_down(&crops)?;
+        Ok(())
+    }
+
+    /// Text regions of every image. Only photos of the same scaled size share a batch (at most
+    /// `det_batch`), so none is padded by another.
+    fn detect_batched(&self, images: &[Cow<'_, RgbImage>], det_batch: usize) -> Result<Vec<Vec<Region>>, VisionError> {
         let mut by_size: std::collections::BTreeMap<(u32, u32), Vec<usize>> = Default::default();
         for (index, image) in images.iter().enumerate() {
             let scaled = self.scale(image);
@@ -149,7 +230,7 @@ impl Ocr {
         let mut boxes = vec![Vec::new(); images.len()];
         for indices in by_size.values() {
             for chunk in indices.chunks(det_batch.max(1)) {
-                let batch: Vec<RgbImage> = chunk.iter().map(|&index| images[index].clone()).collect();
+                let batch: Vec<RgbImage> = chunk.iter().map(|&index| images[index].as_ref().clone()).collect();
                 for (&index, found) in chunk.iter().zip(self.detect(&batch)?) {
                     boxes[index] = found;
                 }
@@ -213,7 +294,6 @@ impl Ocr {
                 side(corners[0], corners[1]) > MIN_BOX_SIDE && side(corners[0], corners[3]) > MIN_BOX_SIDE
             });
             if boxes.len() > MAX_REGIONS_PER_PHOTO {
-                let area = |c: &[(f32, f32); 4]| side(c[0], c[1]) * side(c[0], c[3]);
                 boxes.sort_by(|a, b| area(&b.0).total_cmp(&area(&a.0)));
                 boxes.truncate(MAX_REGIONS_PER_PHOTO);
             }
@@ -312,21 +392,53 @@ impl Ocr {
 /// its mean detection probability.
 pub type Region = ([(f32, f32); 4], f32);
 
+/// Where a photo's text is: how far the photo was turned (clockwise, in quarters) to read it
+/// upright, its regions in the turned photo, and which of their crops read upside down.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Layout {
+    pub quarter_turns: u8,
+    pub regions: Vec<Region>,
+    pub flipped: Vec<bool>,
+}
+
 /// Every region of every image, straightened into upright crops, in order.
-pub fn crops(images: &[RgbImage], boxes: &[Vec<Region>]) -> Vec<RgbImage> {
-    let regions: Vec<(&RgbImage, &[(f32, f32); 4])> = images
+pub fn crops(images: &[RgbImage], layouts: &[Layout]) -> Vec<RgbImage> {
+    let upright: Vec<_> =
+        images.iter().zip(layouts).map(|(image, layout)| turned(image, layout.quarter_turns)).collect();
+    let regions: Vec<(&RgbImage, &[(f32, f32); 4], bool)> = upright
         .iter()
-        .zip(boxes)
-        .flat_map(|(image, found)| found.iter().map(move |(corners, _)| (image, corners)))
+        .zip(layouts)
+        .flat_map(|(image, layout)| {
+            layout.regions.iter().zip(&layout.flipped).map(move |((corners, _), &flip)| (image.as_ref(), corners, flip))
+        })
         .collect();
-    parallel::map(regions, |(image, corners)| crop(image, corners))
+    parallel::map(regions, |(image, corners, flip)| upright_crop(image, corners, flip))
+}
+
+fn upright_crop(image: &RgbImage, corners: &[(f32, f32); 4], flip: bool) -> RgbImage {
+    let crop = crop(image, corners);
+    if flip {
+        imageops::rotate180(&crop)
+    } else {
+        crop
+    }
+}
+
+fn area(corners: &[(f32, f32); 4]) -> f32 {
+    side(corners[0], corners[1]) * side(corners[0], corners[3])
+}
+
+/// Text in this region runs down the page (the crop is turned a quarter to read it).
+fn is_tall(corners: &[(f32, f32); 4]) -> bool {
+    let (width, height) = straightened(corners);
+    height / width >= 1.5
 }
 
 pub const DET_MODEL: &str = "ch_PP-OCRv4_det_infer.onnx";
 pub const REC_MODEL: &str = "ch_PP-OCRv4_rec_infer.onnx";
 
 /// Writes `image` into one batch entry (`[3, h, w]`) as normalised BGR planes.
-fn write_bgr(image: &RgbImage, planes: &mut ArrayViewMut3<f32>) {
+pub(crate) fn write_bgr(image: &RgbImage, planes: &mut ArrayViewMut3<f32>) {
     for (x, y, Rgb([r, g, b])) in image.enumerate_pixels() {
         let (x, y) = (x as usize, y as usize);
         for (channel, value) in [b, g, r].into_iter().enumerate() {
@@ -451,7 +563,7 @@ fn straightened(corners: &[(f32, f32); 4]) -> (f32, f32) {
 /// The size of `crop(_, corners)`, without cutting it.
 fn crop_size(corners: &[(f32, f32); 4]) -> (u32, u32) {
     let (width, height) = straightened(corners);
-    if height / width >= 1.5 {
+    if is_tall(corners) {
         (height as u32, width as u32)
     } else {
         (width as u32, height as u32)
