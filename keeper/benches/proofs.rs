@@ -5,8 +5,9 @@
 //! Whole path, per batch of B claims: read each photo (file://), SHA-256 it against the claim,
 //! decode it, detect its text, recognise every region, match the rule, build the claims'
 //! candidates, score them with the decision model, propose, guard. Raw: the same detection
-//! tensors and the same recognition tensor (built once, outside the timing) through bare sessions
-//! with the same settings. Rounds alternate keeper and raw so drift hits both.
+//! tensors, and every region's crop in one recognition tensor padded to the widest (built once,
+//! outside the timing), through bare sessions with the same settings. Rounds alternate keeper and
+//! raw so drift hits both.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -141,7 +142,7 @@ async fn run() {
     let jobs = proof_jobs(&snapshot, &config, &HashSet::new());
     assert_eq!(jobs.len(), PHOTOS);
 
-    // The raw side's inputs: exactly the tensors the keeper's own pre-processing builds.
+    // The raw side's inputs, from the keeper's own pre-processing (recognition as one batch).
     let images: Vec<_> = jobs
         .iter()
         .map(|job| {

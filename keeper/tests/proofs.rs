@@ -77,6 +77,32 @@ fn real_photos_turned_sideways_or_upside_down_read_as_upright() {
     }
 }
 
+#[test]
+fn turning_photos_upright_changes_nothing_on_upright_pages_of_print() {
+    // Long lines of small print are where the direction classifier errs; a line it calls upside
+    // down is read both ways, so an upright page reads as it would with no turning at all.
+    let library = covenant_keeper::setup::default_ort_library();
+    let as_is = covenant_keeper::proofs::load_ocr(
+        &Default::default(),
+        std::path::Path::new("."),
+        &library,
+        covenant_keeper::model::Device::Cpu,
+    )
+    .expect("OCR models")
+    .with_orientation(false);
+    let pages: Vec<_> = (3..6).map(|seed| covenant_vision::render::render_page(30, seed)).collect();
+    let texts = |pages: Vec<Vec<covenant_vision::TextRegion>>| {
+        pages.into_iter().map(|page| page.into_iter().map(|region| region.text).collect::<Vec<_>>()).collect::<Vec<_>>()
+    };
+    let turned = texts(shared_ocr().read(&pages, 1).expect("reads"));
+    assert_eq!(turned, texts(as_is.read(&pages, 1).expect("reads")));
+    assert!(
+        turned.iter().all(|page| page.len() >= 28),
+        "every line read: {:?}",
+        turned.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+}
+
 /// Confidence and box scores of one photo read with different company may differ by ONNX Runtime's
 /// batch-size-dependent kernels, never more than this (MODEL.md, "One photo, one reading"); the
 /// text must be identical.

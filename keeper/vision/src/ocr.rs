@@ -139,13 +139,26 @@ impl Ocr {
                 layout.regions.iter().zip(&layout.flipped).map(move |(region, &flip)| (image.as_ref(), region, flip))
             })
             .collect();
-        let widths: Vec<usize> = regions.iter().map(|(_, (corners, _), _)| padded_width(crop_size(corners))).collect();
-        let mut read = self
-            .recognise_with(&widths, |index| {
-                let (image, (corners, _), flip) = regions[index];
-                upright_crop(image, corners, flip)
-            })?
-            .into_iter();
+        // A crop the classifier calls upside down is read both ways and keeps the surer reading: the
+        // classifier errs on a few lines of small print, and recognition's confidence settles it.
+        let unflipped: Vec<usize> = (0..regions.len()).filter(|&index| regions[index].2).collect();
+        let entries: Vec<(usize, bool)> = (0..regions.len())
+            .map(|index| (index, regions[index].2))
+            .chain(unflipped.iter().map(|&index| (index, false)))
+            .collect();
+        let widths: Vec<usize> =
+            entries.iter().map(|&(index, _)| padded_width(crop_size(&regions[index].1 .0))).collect();
+        let mut both = self.recognise_with(&widths, |entry| {
+            let (index, flip) = entries[entry];
+            upright_crop(regions[index].0, &regions[index].1 .0, flip)
+        })?;
+        let as_is = both.split_off(regions.len());
+        for (&index, reading) in unflipped.iter().zip(as_is) {
+            if reading.1 > both[index].1 {
+                both[index] = reading;
+            }
+        }
+        let mut read = both.into_iter();
         let mut pages = Vec::with_capacity(images.len());
         for layout in layouts {
             let mut page = Vec::with_capacity(layout.regions.len());
@@ -161,9 +174,9 @@ impl Ocr {
     }
 
     /// Where each image's text is, read upright: regions found with the photo as it is; photos
-    /// whose text mostly runs down the page looked at again turned a quarter; then photos whose
-    /// text mostly reads upside down looked at again turned half a turn more; each remaining crop
-    /// that reads upside down flipped on its own. Decided photo by photo, so no photo's layout
+    /// whose text mostly runs down the page looked at again turned a quarter, the way the direction
+    /// classifier says; then photos whose text mostly reads upside down looked at again turned half
+    /// a turn more; each remaining crop that reads upside down flipped on its own. Decided photo by photo, so no photo's layout
     /// depends on the others.
     pub fn detect_all(&self, images: &[RgbImage], det_batch: usize) -> Result<Vec<Layout>, VisionError> {
         let mut layouts: Vec<Layout> = self
@@ -174,39 +187,46 @@ impl Ocr {
         if !self.orientation {
             return Ok(layouts);
         }
-        let sideways: Vec<usize> = (0..images.len())
-            .filter(|&index| most_of_the_text(layouts[index].regions.iter().map(|(c, _)| (area(c), is_tall(c)))))
-            .collect();
-        self.look_again(images, &mut layouts, &sideways, 1, det_batch)?;
+        // Text running down: tall crops are turned back a quarter (270°) when cut; if the classifier
+        // reads most of them upright the photo was turned 90° clockwise, else 90° the other way.
+        let mut sideways = Vec::new();
+        for index in 0..images.len() {
+            if most_of_the_text(layouts[index].regions.iter().map(|(c, _)| (area(c), is_tall(c)))) {
+                self.classify(&images[index], &mut layouts[index])?;
+                let layout = &layouts[index];
+                let upside_down =
+                    most_of_the_text(layout.regions.iter().zip(&layout.flipped).map(|((c, _), &flip)| (area(c), flip)));
+                sideways.push((index, if upside_down { 1 } else { 3 }));
+            }
+        }
+        self.look_again(images, &mut layouts, &sideways, det_batch)?;
         for index in 0..images.len() {
             self.classify(&images[index], &mut layouts[index])?;
         }
-        let upside_down: Vec<usize> = (0..images.len())
+        let upside_down: Vec<(usize, u8)> = (0..images.len())
             .filter(|&index| {
                 let layout = &layouts[index];
                 most_of_the_text(layout.regions.iter().zip(&layout.flipped).map(|((c, _), &flip)| (area(c), flip)))
             })
+            .map(|index| (index, (layouts[index].quarter_turns + 2) % 4))
             .collect();
-        self.look_again(images, &mut layouts, &upside_down, 2, det_batch)?;
-        for &index in &upside_down {
+        self.look_again(images, &mut layouts, &upside_down, det_batch)?;
+        for &(index, _) in &upside_down {
             self.classify(&images[index], &mut layouts[index])?;
         }
         Ok(layouts)
     }
 
-    /// Detects `which` photos again, each turned `more` quarters beyond its layout's turn.
+    /// Detects each `(photo, quarter_turns)` again with the photo turned that far.
     fn look_again(
         &self,
         images: &[RgbImage],
         layouts: &mut [Layout],
-        which: &[usize],
-        more: u8,
+        which: &[(usize, u8)],
         det_batch: usize,
     ) -> Result<(), VisionError> {
-        let turns: Vec<u8> = which.iter().map(|&index| (layouts[index].quarter_turns + more) % 4).collect();
-        let views: Vec<Cow<'_, RgbImage>> =
-            which.iter().zip(&turns).map(|(&index, &turns)| turned(&images[index], turns)).collect();
-        for ((&index, quarter_turns), regions) in which.iter().zip(turns).zip(self.detect_batched(&views, det_batch)?) {
+        let views: Vec<Cow<'_, RgbImage>> = which.iter().map(|&(index, turns)| turned(&images[index], turns)).collect();
+        for (&(index, quarter_turns), regions) in which.iter().zip(self.detect_batched(&views, det_batch)?) {
             layouts[index] = Layout { quarter_turns, flipped: vec![false; regions.len()], regions };
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! a photo a quarter when most of its text runs down the page, then asks PP-OCR's text-direction
 //! classifier (`ch_ppocr_mobile_v2.0_cls_infer.onnx`, from the same RapidOCR wheel) which crops read
 //! upside down; most of the text upside down turns the whole photo half a turn, so reading order
-//! follows. The rest are flipped crop by crop, as RapidOCR does.
+//! follows. A crop still called upside down is read both ways (`Ocr::read_detected`).
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -54,9 +54,15 @@ impl DirectionClassifier {
             let mut input = Array4::<f32>::zeros((chunk.len(), 3, CLS_HEIGHT as usize, CLS_WIDTH as usize));
             let jobs: Vec<_> = input.axis_iter_mut(Axis(0)).zip(chunk).collect();
             parallel::map(jobs, |(mut plane, crop)| {
-                let ratio = crop.width() as f32 / crop.height().max(1) as f32;
-                let width = ((CLS_HEIGHT as f32 * ratio).ceil() as u32).clamp(1, CLS_WIDTH);
-                crate::ocr::write_bgr(&imageops::resize(crop, width, CLS_HEIGHT, FilterType::Triangle), &mut plane);
+                // A line longer than the input's 4:1 is judged by its middle at its own shape:
+                // squeezed whole into 192 columns (as RapidOCR does) its glyphs are slivers, and the
+                // classifier called a sixth of the lines on a page of print upside down.
+                let (width, height) = crop.dimensions();
+                let window = (height.max(1) * CLS_WIDTH / CLS_HEIGHT).min(width);
+                let middle = imageops::crop_imm(crop, (width - window) / 2, 0, window, height).to_image();
+                let ratio = middle.width() as f32 / middle.height().max(1) as f32;
+                let scaled = ((CLS_HEIGHT as f32 * ratio).ceil() as u32).clamp(1, CLS_WIDTH);
+                crate::ocr::write_bgr(&imageops::resize(&middle, scaled, CLS_HEIGHT, FilterType::Triangle), &mut plane);
             });
             let inference = |error: ort::Error| VisionError::Inference(format!("text direction: {error}"));
             let mut session =
