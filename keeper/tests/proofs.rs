@@ -123,7 +123,7 @@ fn a_photo_reads_the_same_alone_in_batches_of_any_size_and_in_any_order() {
     );
     covenant_vision::image::imageops::overlay(&mut pasted, &small, 200, 150);
     let poster = |seed| render(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), seed);
-    let photos = vec![
+    let photos = [
         page,
         pasted,
         render(&Photo::NoPoster, 32),

@@ -132,13 +132,7 @@ impl Ocr {
     pub fn read_detected(&self, images: &[RgbImage], layouts: &[Layout]) -> Result<Vec<Vec<TextRegion>>, VisionError> {
         let upright: Vec<_> =
             images.iter().zip(layouts).map(|(image, layout)| turned(image, layout.quarter_turns)).collect();
-        let regions: Vec<(&RgbImage, &Region, bool)> = upright
-            .iter()
-            .zip(layouts)
-            .flat_map(|(image, layout)| {
-                layout.regions.iter().zip(&layout.flipped).map(move |(region, &flip)| (image.as_ref(), region, flip))
-            })
-            .collect();
+        let regions = placed(&upright, layouts);
         // A crop the classifier calls upside down is read both ways and keeps the surer reading: the
         // classifier errs on a few lines of small print, and recognition's confidence settles it.
         let unflipped: Vec<usize> = (0..regions.len()).filter(|&index| regions[index].2).collect();
@@ -357,7 +351,7 @@ impl Ocr {
                 end += 1;
             }
             let chunk = &order[start..end];
-            let crops = parallel::map(chunk.to_vec(), |index| crop_at(index));
+            let crops = parallel::map(chunk.to_vec(), &crop_at);
             for (&index, result) in chunk.iter().zip(self.recognise_run(&crops, width)?) {
                 read[index] = result;
             }
@@ -424,18 +418,25 @@ pub struct Layout {
     pub flipped: Vec<bool>,
 }
 
+/// A region with the (turned) photo it is in and whether its crop reads upside down.
+type Placed<'a> = (&'a RgbImage, &'a Region, bool);
+
+/// Every layout's regions, in order, with their photos turned as the layouts say.
+fn placed<'a>(upright: &'a [Cow<'a, RgbImage>], layouts: &'a [Layout]) -> Vec<Placed<'a>> {
+    upright
+        .iter()
+        .zip(layouts)
+        .flat_map(|(image, layout)| {
+            layout.regions.iter().zip(&layout.flipped).map(move |(region, &flip)| (image.as_ref(), region, flip))
+        })
+        .collect()
+}
+
 /// Every region of every image, straightened into upright crops, in order.
 pub fn crops(images: &[RgbImage], layouts: &[Layout]) -> Vec<RgbImage> {
     let upright: Vec<_> =
         images.iter().zip(layouts).map(|(image, layout)| turned(image, layout.quarter_turns)).collect();
-    let regions: Vec<(&RgbImage, &[(f32, f32); 4], bool)> = upright
-        .iter()
-        .zip(layouts)
-        .flat_map(|(image, layout)| {
-            layout.regions.iter().zip(&layout.flipped).map(move |((corners, _), &flip)| (image.as_ref(), corners, flip))
-        })
-        .collect();
-    parallel::map(regions, |(image, corners, flip)| upright_crop(image, corners, flip))
+    parallel::map(placed(&upright, layouts), |(image, (corners, _), flip)| upright_crop(image, corners, flip))
 }
 
 fn upright_crop(image: &RgbImage, corners: &[(f32, f32); 4], flip: bool) -> RgbImage {
