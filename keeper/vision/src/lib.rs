@@ -7,6 +7,8 @@ pub mod decode;
 pub mod ocr;
 pub mod orient;
 pub mod parallel;
+mod planes;
+mod regions;
 pub mod render;
 pub mod rule;
 

@@ -62,7 +62,10 @@ impl DirectionClassifier {
                 let middle = imageops::crop_imm(crop, (width - window) / 2, 0, window, height).to_image();
                 let ratio = middle.width() as f32 / middle.height().max(1) as f32;
                 let scaled = ((CLS_HEIGHT as f32 * ratio).ceil() as u32).clamp(1, CLS_WIDTH);
-                crate::ocr::write_bgr(&imageops::resize(&middle, scaled, CLS_HEIGHT, FilterType::Triangle), &mut plane);
+                crate::planes::write_bgr(
+                    &imageops::resize(&middle, scaled, CLS_HEIGHT, FilterType::Triangle),
+                    &mut plane,
+                );
             });
             let inference = |error: ort::Error| VisionError::Inference(format!("text direction: {error}"));
             let mut session =
