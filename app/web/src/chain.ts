@@ -27,22 +27,20 @@ import {
     type Treasury,
 } from '@covenant/client';
 import {
-    createSolanaRpc,
     getBase58Decoder,
     getBase64Encoder,
     type Address,
     type Base58EncodedBytes,
     type Decoder,
-    type Rpc,
-    type SolanaRpcApi,
 } from '@solana/kit';
 
+import type { CovenantRpc } from './rpc';
 import { mintInfo, TOKEN_2022_PROGRAM, TOKEN_PROGRAM } from './tokens';
+
+export { connect, type CovenantRpc } from './rpc';
 
 const SOL_ASSET = '11111111111111111111111111111111' as Address;
 
-export type CovenantRpc = Rpc<SolanaRpcApi>;
-export const connect = (url: string): CovenantRpc => createSolanaRpc(url);
 
 export type Loaded = {
     address: Address;

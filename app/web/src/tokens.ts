@@ -11,7 +11,7 @@ import {
     type Instruction,
 } from '@solana/kit';
 
-import type { CovenantRpc } from './chain';
+import type { CovenantRpc } from './rpc';
 
 export const TOKEN_PROGRAM = address('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
 export const TOKEN_2022_PROGRAM = address('TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb');

@@ -22,6 +22,7 @@ use ort::value::TensorRef;
 
 use crate::orient::{most_of_the_text, turned, DirectionClassifier};
 use crate::planes::{write_bgr, write_bgr_scaled};
+pub use crate::regions::Region;
 use crate::regions::{area, boxes_from_map, crop, crop_size, is_tall, side, upright_crop, MIN_BOX_SIDE};
 use crate::{parallel, VisionError};
 
@@ -399,9 +400,6 @@ impl Ocr {
     }
 }
 
-/// A detected region: corners in the image (top-left, top-right, bottom-right, bottom-left) and
-/// its mean detection probability.
-pub type Region = ([(f32, f32); 4], f32);
 
 /// Where a photo's text is: how far the photo was turned (clockwise, in quarters) to read it
 /// upright, its regions in the turned photo, and which of their crops read upside down.

@@ -7,7 +7,9 @@ use imageproc::geometric_transformations::{warp_into, Border, Interpolation, Pro
 use imageproc::point::Point;
 use imageproc::region_labelling::{connected_components, Connectivity};
 
-use crate::ocr::Region;
+/// A detected region: corners in the image (top-left, top-right, bottom-right, bottom-left) and
+/// its mean detection probability.
+pub type Region = ([(f32, f32); 4], f32);
 
 const DET_THRESHOLD: f32 = 0.3;
 const BOX_THRESHOLD: f32 = 0.5;
