@@ -400,7 +400,6 @@ impl Ocr {
     }
 }
 
-
 /// Where a photo's text is: how far the photo was turned (clockwise, in quarters) to read it
 /// upright, its regions in the turned photo, and which of their crops read upside down.
 #[derive(Clone, Debug, Default, PartialEq)]
