@@ -3,6 +3,8 @@
 //! every photo in one batch padded to the widest), in one run. `cargo bench -p covenant-keeper
 //! --bench ocr_flood`; results and their discussion live in BENCHMARKS.md ("A flood of pages").
 
+mod memory;
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,6 +15,7 @@ use covenant_keeper::proofs::{default_models_dir, load_ocr, ProofJob, ProofOutco
 use covenant_keeper::setup;
 use covenant_vision::render::{encode_png, render_page};
 use covenant_vision::ProofRule;
+use memory::{peak_rss_mib, reset_peak_rss, rss_mib};
 use ort::value::TensorRef;
 use sha2::Digest;
 
@@ -20,22 +23,6 @@ const PAGES: usize = 64;
 const LINES: usize = 30;
 /// The memory this benchmark holds the reader to on CPU (the aim): 1.5 GiB.
 const BUDGET_MIB: f64 = 1_536.0;
-
-/// Starts a new peak: Linux resets VmHWM to the current RSS on "5" in clear_refs.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn rss_mib(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find(|line| line.starts_with(field))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
@@ -81,7 +68,7 @@ async fn run() {
         let started = Instant::now();
         let outcomes = reader.read_all(jobs[..offered].to_vec()).await.expect("proofs read");
         let seconds = started.elapsed().as_secs_f64();
-        let peak = rss_mib("VmHWM:");
+        let peak = peak_rss_mib();
         let regions: usize = outcomes
             .values()
             .map(|outcome| match outcome {
@@ -103,7 +90,7 @@ async fn run() {
     let input = covenant_vision::ocr::recognition_input(&crops);
     let tensor = TensorRef::from_array_view(input.view()).expect("tensor");
     std::hint::black_box(rec.run(ort::inputs!["x" => tensor]).expect("rec"));
-    let former = (crops.len(), started.elapsed().as_secs_f64(), rss_mib("VmHWM:"));
+    let former = (crops.len(), started.elapsed().as_secs_f64(), peak_rss_mib());
 
     macro_rules! out {
         ($($arg:tt)*) => {{

@@ -10,11 +10,14 @@
 //! 4. account sizes and rent, and the serialized size of each keeper transaction.
 
 mod bounty_world;
+mod memory;
 mod memory_chain;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use memory::rss_mib;
 
 use anchor_lang::prelude::{Pubkey, Rent};
 use anchor_lang::Space;
@@ -69,17 +72,6 @@ fn cpu_seconds() -> f64 {
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find(|line| line.starts_with("VmRSS:"))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
 }
 
 fn config_for(operator: Pubkey, id: u64, log: &std::path::Path, extra: &str) -> KeeperConfig {
@@ -167,14 +159,14 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
         "[[payment]]\nname = \"inference\"\nrecipient = \"{recipient}\"\namount = 10_000_000\nevery_seconds = 3_600\n"
     );
     for count in [1usize, 100, 1_000, 10_000, 100_000] {
-        let rss_before = rss_mib();
+        let rss_before = rss_mib("VmRSS:");
         let now = 1_893_456_000;
         let mut chain = MemoryChain::default();
         chain.insert_clock(now);
         let operators: Vec<Pubkey> =
             (0..count).map(|id| synthetic_treasury(&mut chain, keeper.pubkey(), id as u64, now)).collect();
         let chain = Arc::new(chain);
-        let rss_state = rss_mib();
+        let rss_state = rss_mib("VmRSS:");
         let logs = dir.join(format!("tick-{count}"));
         std::fs::create_dir_all(&logs).expect("log dir");
         let treasuries: Vec<TreasuryAddresses> =
@@ -205,7 +197,7 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
         let config = config_for(treasuries[0].operator, 0, &logs.join("fleet.jsonl"), &payment);
         let mut fleet = Keeper::fleet(chain.clone(), model.clone(), config, keeper.insecure_clone(), treasuries, false)
             .expect("fleet");
-        let rss_ready = rss_mib();
+        let rss_ready = rss_mib("VmRSS:");
         let (cpu_start, wall_start) = (cpu_seconds(), Instant::now());
         let landed = fleet.tick().await.expect("fleet tick").landed.len();
         let (cpu, wall) = (cpu_seconds() - cpu_start, wall_start.elapsed());
@@ -222,7 +214,7 @@ async fn tick_scaling(model: Arc<dyn Model>, dir: &std::path::Path) -> Vec<Strin
             cpu,
             cpu * 1e6 / count as f64,
             rss_state - rss_before,
-            rss_mib().max(rss_ready) - rss_before
+            rss_mib("VmRSS:").max(rss_ready) - rss_before
         ));
         drop(fleet);
         std::fs::remove_dir_all(&logs).ok();

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod bounty_world;
+mod memory;
 
 use covenant_keeper::config::KeeperConfig;
 use covenant_keeper::decide::{candidates, proof_jobs, propose, Proposal};
@@ -25,6 +26,7 @@ use covenant_keeper::proofs::{default_models_dir, load_ocr, ProofJob, ProofReade
 use covenant_keeper::setup;
 use covenant_vision::render::{render_png, Photo};
 use covenant_vision::{decode, DecodeLimits};
+use memory::{peak_rss_mib, reset_peak_rss};
 use ndarray::Array4;
 use ort::session::Session;
 use ort::value::TensorRef;
@@ -32,22 +34,6 @@ use sha2::Digest;
 
 const PHOTOS: usize = 32;
 const ROUNDS: usize = 3;
-
-/// Starts a new peak: Linux resets VmHWM to the current RSS on "5" in clear_refs.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
 
 /// A treasury with one bounty and `PHOTOS` claims whose photos are in `dir/proofs`.
 async fn world(dir: &Path) -> (KeeperConfig, Snapshot) {

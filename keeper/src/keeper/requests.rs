@@ -78,7 +78,7 @@ impl Keeper {
         let mut guards: Vec<Guard> = snapshots.iter().map(Guard::new).collect();
         let mut actions = Vec::new();
         let mut report = TickReport { now: snapshots.first().map_or(0, |s| s.now), ..TickReport::default() };
-        let mut decided: Vec<(usize, Intent, DecisionRecord)> = Vec::new();
+        let mut decided = Vec::new();
         for ((p, candidate), score) in pending.iter().zip(&candidates).zip(scores) {
             let snapshot = &snapshots[p.snapshot];
             let proposal = propose(candidate, score, &self.config);
@@ -131,17 +131,16 @@ impl Keeper {
                         memo: p.request.memo.clone(),
                         ordered: matches!(intent, Intent::Propose { .. } | Intent::CreateBounty { .. }),
                     });
-                    decided.push((p.index, intent, record));
+                    decided.push((p, intent, record));
                 }
             }
         }
         if !actions.is_empty() {
             self.act_all(actions, &mut report).await?;
         }
-        for (index, intent, record) in decided {
-            let p = pending.iter().find(|p| p.index == index).expect("decided from pending");
+        for (p, intent, record) in decided {
             let outcome = settled(p.request, &p.key, &intent, &snapshots[p.snapshot], &report);
-            outcomes[index] = Some(with_record(outcome, &record));
+            outcomes[p.index] = Some(with_record(outcome, &record));
         }
         // Answers are final once the chain (or the rules) gave one: a retry gets the same.
         if !dry_run {
