@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::model::Device;
 
 mod address;
+mod defaults;
 mod mcp;
 mod text;
 mod validate;
@@ -364,83 +365,6 @@ impl LoopConfig {
         use rand::Rng;
         let ceiling = self.retry_base_ms.saturating_mul(1u64 << attempt.min(20)).min(self.retry_max_ms);
         std::time::Duration::from_millis(rand::thread_rng().gen_range(ceiling / 2..=ceiling))
-    }
-}
-
-mod defaults {
-    use super::*;
-    pub fn timeout_seconds() -> u64 {
-        30
-    }
-    pub fn sol() -> Pubkey {
-        SOL_ASSET
-    }
-    pub fn purpose() -> String {
-        "scheduled payment".into()
-    }
-    pub fn device() -> Device {
-        Device::Auto
-    }
-    pub fn approve_threshold() -> f32 {
-        0.5
-    }
-    pub fn reject_threshold() -> f32 {
-        0.2
-    }
-    pub fn fee_cap() -> u64 {
-        1_000_000
-    }
-    pub fn fee_percentile() -> u8 {
-        75
-    }
-    pub fn tick_seconds() -> u64 {
-        30
-    }
-    pub fn max_actions() -> usize {
-        16
-    }
-    pub fn attempts() -> u32 {
-        4
-    }
-    /// About one slot: resending sooner than a slot rarely finds anything changed.
-    pub fn retry_base_ms() -> u64 {
-        400
-    }
-    pub fn retry_max_ms() -> u64 {
-        8_000
-    }
-    pub fn max_in_flight() -> usize {
-        32
-    }
-    pub fn metrics_treasury_labels() -> usize {
-        1_000
-    }
-    pub fn max_bytes() -> u64 {
-        8 << 20
-    }
-    pub fn max_pixels() -> u64 {
-        40_000_000
-    }
-    pub fn fetch_timeout_seconds() -> u64 {
-        10
-    }
-    pub fn concurrency() -> usize {
-        8
-    }
-    pub fn max_per_tick() -> usize {
-        64
-    }
-    pub fn max_regions_per_tick() -> usize {
-        1_024
-    }
-    pub fn unreachable_after_seconds() -> i64 {
-        86_400
-    }
-    pub fn det_side() -> u32 {
-        960
-    }
-    pub fn decision_log() -> PathBuf {
-        PathBuf::from("keeper-decisions.jsonl")
     }
 }
 
