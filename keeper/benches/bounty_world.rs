@@ -48,6 +48,7 @@ pub async fn open(config: impl FnOnce(Pubkey) -> KeeperConfig, max_claims: u32) 
         deadline: now + 86_400,
         description: "poster".into(),
         decision: DecisionRecord::default(),
+        claim_code: false,
     };
     ops::submit(chain.as_ref(), &[sdk::create_bounty(&t, operator.pubkey(), None, 0, args)], &operator, &[])
         .await

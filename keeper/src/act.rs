@@ -104,6 +104,7 @@ pub fn instructions(
                 deadline: *deadline,
                 description: description.clone(),
                 decision,
+                claim_code: false,
             };
             vec![sdk::create_bounty(t, *keeper, token, *bounty_id, args)]
         }

@@ -169,6 +169,7 @@ impl Sandbox {
                     deadline: now + i64::from(*hours) * HOUR,
                     description: description.clone(),
                     decision: DecisionRecord::default(),
+                    claim_code: false,
                 };
                 let operator = self.operator.insecure_clone();
                 self.submit(&[sdk::create_bounty(&t, operator.pubkey(), None, *id, args)], &operator, &[]).await?;

@@ -189,6 +189,7 @@ impl World {
             deadline,
             description: "photo of our poster".into(),
             decision: DecisionRecord::default(),
+            claim_code: false,
         };
         let ix = sdk::create_bounty(&self.t, self.operator.pubkey(), None, id, args);
         ops::submit(self.chain.as_ref(), &[ix], &self.operator, &[]).await.expect("bounty opens");

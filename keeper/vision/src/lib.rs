@@ -4,6 +4,8 @@
 //! the keeper fetches the bytes, checks their hash and decides.
 
 pub mod decode;
+pub mod edits;
+pub mod fingerprint;
 pub mod ocr;
 pub mod orient;
 pub mod parallel;
@@ -13,6 +15,7 @@ pub mod render;
 pub mod rule;
 
 pub use decode::{decode, DecodeError, DecodeLimits};
+pub use fingerprint::{Fingerprint, Orientation};
 pub use ocr::{Layout, Ocr, OcrInfo, TextRegion, DET_MODEL, REC_MODEL};
 pub use orient::CLS_MODEL;
 pub use rule::{MatchResult, ProofRule};

@@ -196,4 +196,7 @@ pub enum CovenantError {
     PendingSpendStale,
     #[msg("Recipient is an account of this program: funds sent there would be counted as spent and lost")]
     ProgramOwnedRecipient,
+    // --- one photo pays once ---
+    #[msg("This proof (its hash) was already claimed on this bounty, by this or another wallet")]
+    ProofAlreadyClaimed,
 }

@@ -271,6 +271,8 @@ pub struct BountyCreated {
     pub window_spent: u64,
     pub vault_balance: u64,
     pub decision: DecisionRecord,
+    /// Claims must show the claimant's code in their photo.
+    pub claim_code: bool,
 }
 
 #[event]

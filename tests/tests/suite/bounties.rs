@@ -24,6 +24,7 @@ pub(crate) fn bounty_args(reward: u64, max_claims: u32, deadline: i64) -> Create
         deadline,
         description: "Photo of our poster in the wild".into(),
         decision: DecisionRecord::default(),
+        claim_code: false,
     }
 }
 
@@ -39,7 +40,21 @@ pub(crate) async fn claim(
     bounty: Pubkey,
     fan: &Keypair,
 ) -> Result<covenant_tests::Events, covenant_tests::TxFailure> {
-    let ix = sdk::submit_claim(bounty, fan.pubkey(), format!("ipfs://photo-of-{}", fan.pubkey()), [9; 32]);
+    claim_with(h, bounty, fan, proof_of(fan)).await
+}
+
+/// Each fan's own photo: its hash is the fan's address (a second fan's claim is not a copy).
+pub(crate) fn proof_of(fan: &Keypair) -> [u8; 32] {
+    fan.pubkey().to_bytes()
+}
+
+pub(crate) async fn claim_with(
+    h: &mut Harness,
+    bounty: Pubkey,
+    fan: &Keypair,
+    proof_hash: [u8; 32],
+) -> Result<covenant_tests::Events, covenant_tests::TxFailure> {
+    let ix = sdk::submit_claim(bounty, fan.pubkey(), format!("ipfs://photo-of-{}", fan.pubkey()), proof_hash);
     h.bank.send(&[ix], &[fan]).await
 }
 
@@ -90,7 +105,7 @@ async fn posting_funds_the_escrow_as_a_spend_and_each_fan_is_paid_once() {
     let (alice, bob, carol) = (funded_fan(&mut b.h).await, funded_fan(&mut b.h).await, funded_fan(&mut b.h).await);
     for fan in [&alice, &bob, &carol] {
         let submitted = claim(&mut b.h, b.bounty, fan).await.expect("claimed").one::<ClaimSubmitted>();
-        assert_eq!((submitted.bounty, submitted.claimant, submitted.proof_hash), (b.bounty, fan.pubkey(), [9; 32]));
+        assert_eq!((submitted.bounty, submitted.claimant, submitted.proof_hash), (b.bounty, fan.pubkey(), proof_of(fan)));
     }
     assert_program_error(claim(&mut b.h, b.bounty, &alice).await, CovenantError::ClaimAlreadySubmitted);
 
@@ -122,7 +137,7 @@ async fn closing_after_the_deadline_returns_exactly_the_rest_and_then_claims_clo
     }
     b.h.as_keeper(b.approve_ix(fans[0].pubkey(), 1)).await.expect("approved");
     let cranker = b.h.roles.stranger.pubkey();
-    let close_claim = sdk::close_claim(cranker, b.bounty, fans[0].pubkey());
+    let close_claim = sdk::close_claim(cranker, b.bounty, fans[0].pubkey(), proof_of(&fans[0]));
     assert_program_error(b.h.as_stranger(close_claim.clone()).await, CovenantError::BountyNotClosed);
 
     let operator = b.h.roles.operator.pubkey();
@@ -147,9 +162,12 @@ async fn closing_after_the_deadline_returns_exactly_the_rest_and_then_claims_clo
 
     let fan_before = b.h.bank.lamports(fans[0].pubkey()).await;
     let claim_rent = b.h.bank.lamports(sdk::claim_address(&b.bounty, &fans[0].pubkey())).await;
+    let record = sdk::proof_record_address(&b.bounty, &proof_of(&fans[0]));
+    let record_rent = b.h.bank.lamports(record).await;
     let closed = b.h.as_stranger(close_claim).await.expect("claim closed").one::<ClaimClosed>();
     assert_eq!(closed.status, ClaimStatus::Approved);
-    assert_eq!(b.h.bank.lamports(fans[0].pubkey()).await, fan_before + claim_rent);
+    assert_eq!(b.h.bank.lamports(fans[0].pubkey()).await, fan_before + claim_rent + record_rent);
+    assert!(!b.h.bank.exists(record).await, "the proof record closes with its claim");
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod payees;
 mod pending;
 mod policies;
 mod prefund;
+mod proof_records;
 mod rotation;
 mod sequences;
 mod spend_sol;

@@ -136,12 +136,13 @@ async fn prefunded_bounty_and_claim_addresses_keep_the_escrow_exact() {
     let submit = sdk::submit_claim(bounty, fan.pubkey(), "ipfs://photo".into(), [9; 32]);
     h.bank.send(std::slice::from_ref(&submit), &[&fan]).await.expect("claim submitted");
     let claim_rent = assert_rent_plus(&mut h.bank, claim, 0).await;
-    assert_eq!(fan_before - h.bank.lamports(fan.pubkey()).await, claim_rent - DUST);
+    let record_rent = assert_rent_plus(&mut h.bank, sdk::proof_record_address(&bounty, &[9; 32]), 0).await;
+    assert_eq!(fan_before - h.bank.lamports(fan.pubkey()).await, claim_rent - DUST + record_rent);
     assert_program_error(h.bank.send(&[submit], &[&fan]).await, CovenantError::ClaimAlreadySubmitted);
 
     let approve = sdk::approve_claim(&h.treasury, keeper, bounty, fan.pubkey(), None, decision(2));
     h.as_keeper(approve).await.expect("paid");
-    assert_eq!(h.bank.lamports(fan.pubkey()).await, fan_before - (claim_rent - DUST) + SOL / 10);
+    assert_eq!(h.bank.lamports(fan.pubkey()).await, fan_before - (claim_rent - DUST + record_rent) + SOL / 10);
     assert_rent_plus(&mut h.bank, bounty, 2 * SOL / 10).await;
 }
 

@@ -371,6 +371,7 @@ async fn open_bounty(chain: &dyn Chain, operator: &Keypair, t: &TreasuryAddresse
         deadline: now + 86_400,
         description: "photo of our poster".into(),
         decision: DecisionRecord::default(),
+        claim_code: false,
     };
     let ix = sdk::create_bounty(t, operator.pubkey(), None, 0, args);
     ops::submit(chain, &[ix], operator, &[]).await.expect("bounty opens");

@@ -8,7 +8,7 @@ use anchor_spl::associated_token;
 use super::{build, event_authority, TokenMint, TreasuryAddresses};
 use crate::constants::SOL_ASSET;
 use crate::instructions::CreateBountyArgs;
-use crate::state::{Bounty, Claim, DecisionRecord};
+use crate::state::{Bounty, Claim, DecisionRecord, ProofRecord};
 use crate::{accounts, instruction};
 
 impl TreasuryAddresses {
@@ -20,6 +20,11 @@ impl TreasuryAddresses {
 
 pub fn claim_address(bounty: &Pubkey, claimant: &Pubkey) -> Pubkey {
     Claim::find_address(bounty, claimant).0
+}
+
+/// The record that a bounty's proof with this hash was claimed.
+pub fn proof_record_address(bounty: &Pubkey, proof_hash: &[u8; 32]) -> Pubkey {
+    ProofRecord::find_address(bounty, proof_hash).0
 }
 
 /// Where a token bounty holds its escrow.
@@ -63,6 +68,7 @@ pub fn submit_claim(bounty: Pubkey, claimant: Pubkey, proof_uri: String, proof_h
             claimant,
             bounty,
             claim: claim_address(&bounty, &claimant),
+            proof_record: proof_record_address(&bounty, &proof_hash),
             system_program: system_program::ID,
             event_authority: event_authority(),
             program: crate::ID,
@@ -144,11 +150,13 @@ pub fn close_bounty(
     )
 }
 
-pub fn close_claim(cranker: Pubkey, bounty: Pubkey, claimant: Pubkey) -> Instruction {
+/// `proof_hash` is the claim's (its proof record is closed with it).
+pub fn close_claim(cranker: Pubkey, bounty: Pubkey, claimant: Pubkey, proof_hash: [u8; 32]) -> Instruction {
     build(
         accounts::CloseClaim {
             cranker,
             claim: claim_address(&bounty, &claimant),
+            proof_record: proof_record_address(&bounty, &proof_hash),
             claimant,
             bounty,
             event_authority: event_authority(),

@@ -30,6 +30,9 @@ pub struct Bounty {
     pub rejected_count: u32,
     pub created_at: i64,
     pub bump: u8,
+    /// Each claim's photo must show the claimant's code (`claim_code`), written by hand next to
+    /// what the bounty asks for: a photo reused from another wallet fails it. The keeper checks.
+    pub claim_code: bool,
 }
 
 impl Bounty {
@@ -49,6 +52,27 @@ impl Bounty {
         let id = self.id.to_le_bytes();
         let seeds: &[&[u8]] = &[Self::SEED, self.treasury.as_ref(), &id, &[self.bump]];
         cpi(&[seeds])
+    }
+}
+
+/// One proof (by its hash) claimed on one bounty: the PDA (bounty, proof hash) makes a second claim
+/// with the same file impossible, whichever wallet sends it. Paid for by the claim's claimant and
+/// closed with the claim, once the bounty is gone.
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct ProofRecord {
+    pub bounty: Pubkey,
+    pub proof_hash: [u8; 32],
+    /// Who claimed with it first (and gets the rent back).
+    pub claimant: Pubkey,
+    pub bump: u8,
+}
+
+impl ProofRecord {
+    pub const SEED: &'static [u8] = b"proof";
+
+    pub fn find_address(bounty: &Pubkey, proof_hash: &[u8; 32]) -> (Pubkey, u8) {
+        Pubkey::find_program_address(&[Self::SEED, bounty.as_ref(), proof_hash], &crate::ID)
     }
 }
 

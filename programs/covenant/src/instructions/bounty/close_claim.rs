@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::ClaimClosed;
-use crate::state::Claim;
+use crate::state::{Claim, ProofRecord};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -11,6 +11,15 @@ pub struct CloseClaim<'info> {
     pub cranker: Signer<'info>,
     #[account(mut, close = claimant)]
     pub claim: Box<Account<'info, Claim>>,
+    /// The record of the claim's proof hash, closed with it.
+    #[account(
+        mut,
+        close = claimant,
+        seeds = [ProofRecord::SEED, claim.bounty.as_ref(), claim.proof_hash.as_ref()],
+        bump = proof_record.bump,
+        constraint = proof_record.claimant == claim.claimant @ CovenantError::ClaimMismatch,
+    )]
+    pub proof_record: Box<Account<'info, ProofRecord>>,
     /// CHECK: the claimant, who paid the claim's rent.
     #[account(mut, address = claim.claimant @ CovenantError::RentRecipientMismatch)]
     pub claimant: UncheckedAccount<'info>,
@@ -21,7 +30,8 @@ pub struct CloseClaim<'info> {
 
 impl CloseClaim<'_> {
     /// Only once the bounty is gone: while it lives, the claim PDA is what stops a second claim
-    /// (and a second payment) from the same wallet.
+    /// (and a second payment) from the same wallet, and the proof record a second claim with the
+    /// same file.
     pub fn validate(&self) -> Result<()> {
         require!(*self.bounty.owner != crate::ID, CovenantError::BountyNotClosed);
         Ok(())

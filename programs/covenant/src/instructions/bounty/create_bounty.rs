@@ -19,6 +19,8 @@ pub struct CreateBountyArgs {
     pub description: String,
     /// The model's decision when the keeper creates it; the operator passes the default.
     pub decision: DecisionRecord,
+    /// Every claim's photo must show the claimant's own code (see `Bounty::claim_code`).
+    pub claim_code: bool,
 }
 
 #[event_cpi]
@@ -171,6 +173,7 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
         rejected_count: 0,
         created_at: now,
         bump: ctx.bumps.bounty,
+        claim_code: args.claim_code,
     };
     let event = BountyCreated {
         treasury: bounty.treasury,
@@ -187,6 +190,7 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
         window_spent: window.spent,
         vault_balance,
         decision: args.decision,
+        claim_code: bounty.claim_code,
     };
     write_account(&ctx.accounts.bounty, &bounty)?;
     emit_cpi!(event);
