@@ -14,7 +14,8 @@ use crate::config::KeeperConfig;
 use crate::exactly_once::{progress, Progress};
 use crate::model::{FeatureRow, Score, FEATURE_COUNT};
 use crate::observe::Snapshot;
-use crate::proofs::{ProofJob, ProofOutcome, RejectReason};
+use crate::proofs::claim_code::CodeCheck;
+use crate::proofs::{CopyCheck, ProofJob, ProofOutcome, RejectReason};
 
 const DAY: f32 = 86_400.0;
 
@@ -276,6 +277,20 @@ pub fn candidates(
         let proof = proofs.get(claim_address);
         match proof {
             Some(ProofOutcome::Read(reading)) => {
+                // Rules before the model: another wallet's photo, or a copy of an earlier claim's.
+                let code = reading.claim_code.as_ref().map(|(_, check)| check);
+                match (code, &reading.copy) {
+                    (Some(CodeCheck::Missing), _) => candidate.intent = reject(RejectReason::ClaimCodeMissing),
+                    (Some(CodeCheck::Mismatched { .. }), _) => {
+                        candidate.intent = reject(RejectReason::ClaimCodeMismatch)
+                    }
+                    (_, Some(CopyCheck::Copy { .. })) => candidate.intent = reject(RejectReason::DuplicatePhoto),
+                    (_, Some(CopyCheck::Unsure { .. })) => {
+                        candidate.wait = Some("possibly a copy of an earlier claim's photo: held for the operator")
+                    }
+                    _ => {}
+                }
+                candidate.by_rule = candidate.wait.is_some() || matches!(candidate.intent, Intent::RejectClaim { .. });
                 let features = &mut candidate.features;
                 features[10] = 1.0;
                 features[11] = reading.rule_match.score;

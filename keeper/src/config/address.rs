@@ -31,3 +31,17 @@ pub fn optional_asset<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Opti
         .map(|text| parse_asset(&text).map_err(serde::de::Error::custom))
         .transpose()
 }
+
+/// A key as base58 text both ways (files the keeper writes and reads back).
+pub mod base58 {
+    use anchor_lang::prelude::Pubkey;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(key: &Pubkey, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(key)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Pubkey, D::Error> {
+        super::pubkey(deserializer)
+    }
+}

@@ -74,3 +74,18 @@ pub fn det_side() -> u32 {
 pub fn decision_log() -> PathBuf {
     PathBuf::from("keeper-decisions.jsonl")
 }
+
+// Measured on real photos (BENCHMARKS.md, "One photo pays once"): every re-encoded, resized,
+// mirrored or quarter-turned copy was within 5, crops and small turns within 32; no two different
+// shots were closer than 20.
+pub fn copy_distance() -> u32 {
+    18
+}
+
+pub fn new_distance() -> u32 {
+    34
+}
+
+pub fn copies_horizon_days() -> u32 {
+    90
+}

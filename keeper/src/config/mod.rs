@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::model::Device;
 
-mod address;
+pub(crate) mod address;
 mod defaults;
 mod mcp;
 mod text;
@@ -244,6 +244,44 @@ pub struct ProofConfig {
     /// ONNX Runtime threads for the proof reader (0: one per core).
     #[serde(default)]
     pub threads: usize,
+    /// Catching reused photos (keeper/MODEL.md, "One photo pays once").
+    #[serde(default)]
+    pub copies: CopiesConfig,
+}
+
+/// How near a photo must be to an earlier claim's to be a copy. Distances are the fingerprints'
+/// summed Hamming distance (0-128); the defaults come from measured same-shot and different-shot
+/// pairs of real photos (BENCHMARKS.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopiesConfig {
+    /// At or below: surely a copy, rejected (`duplicate_photo`). At most 23 (the index is exact
+    /// up to there).
+    #[serde(default = "defaults::copy_distance")]
+    pub copy_distance: u32,
+    /// At or above: surely a new photo. In between: held for the operator.
+    #[serde(default = "defaults::new_distance")]
+    pub new_distance: u32,
+    /// Photos of the operator's other bounties count when claimed at most this long before.
+    #[serde(default = "defaults::copies_horizon_days")]
+    pub horizon_days: u32,
+    /// Held claims the operator looked at and lets through as new photos.
+    #[serde(default, deserialize_with = "address::pubkeys")]
+    pub allow: Vec<Pubkey>,
+    /// Where the index of fingerprints lives (default: `photos.jsonl` beside the decision log).
+    pub index: Option<PathBuf>,
+}
+
+impl Default for CopiesConfig {
+    fn default() -> Self {
+        Self {
+            copy_distance: defaults::copy_distance(),
+            new_distance: defaults::new_distance(),
+            horizon_days: defaults::copies_horizon_days(),
+            allow: Vec::new(),
+            index: None,
+        }
+    }
 }
 
 impl Default for ProofConfig {
@@ -262,6 +300,7 @@ impl Default for ProofConfig {
             det_batch: None,
             det_side: defaults::det_side(),
             threads: 0,
+            copies: CopiesConfig::default(),
         }
     }
 }

@@ -65,6 +65,13 @@ impl KeeperConfig {
                     .into()
             );
         }
+        let copies = &proofs.copies;
+        if copies.copy_distance > crate::proofs::copies::EXACT_RADIUS || copies.new_distance <= copies.copy_distance {
+            return Err(format!(
+                "proofs.copies: need copy_distance <= {} and new_distance > copy_distance",
+                crate::proofs::copies::EXACT_RADIUS
+            ));
+        }
         if proofs.timeout_seconds == 0 || !(32..=4096).contains(&proofs.det_side) {
             return Err("proofs: need timeout_seconds > 0 and 32 <= det_side <= 4096".into());
         }

@@ -22,6 +22,7 @@ use crate::journal::{Journal, JournalError, Settlement};
 use crate::metrics::Metrics;
 use crate::model::{Model, ModelError, Score};
 use crate::observe::Snapshot;
+use crate::proofs::copies::PhotoIndex;
 use crate::proofs::{ProofOutcome, ProofReader};
 
 mod requests;
@@ -36,6 +37,8 @@ pub enum KeeperError {
     Journal(#[from] JournalError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Photos(#[from] crate::proofs::copies::IndexError),
 }
 
 /// What one tick did, by idempotency key.
@@ -171,6 +174,8 @@ pub struct Keeper {
     /// The config's own treasury, whose journal keys stay unscoped (see `scoped`).
     own: Option<Pubkey>,
     journal: Journal,
+    /// Every claim photo read so far, by fingerprint (`proofs::copies`).
+    photos: PhotoIndex,
     metrics: Arc<Metrics>,
     dry_run: bool,
     tick: u64,
@@ -203,6 +208,7 @@ impl Keeper {
         dry_run: bool,
     ) -> Result<Self, KeeperError> {
         let journal = Journal::open(&config.run.decision_log)?;
+        let photos = PhotoIndex::open(&photo_index_path(&config))?;
         Ok(Self {
             chain,
             model,
@@ -212,6 +218,7 @@ impl Keeper {
             treasuries,
             own: None,
             journal,
+            photos,
             metrics: Arc::default(),
             dry_run,
             tick: 0,
@@ -302,7 +309,7 @@ impl Keeper {
         let settled_of = |snapshot: &Snapshot| settled.get(&snapshot.addresses.treasury).unwrap_or(&none);
         let jobs: Vec<_> =
             snapshots.iter().flat_map(|snapshot| proof_jobs(snapshot, &self.config, settled_of(snapshot))).collect();
-        let proofs = match (&self.proofs, jobs.is_empty()) {
+        let mut proofs = match (&self.proofs, jobs.is_empty()) {
             (Some(reader), false) => {
                 let started = Instant::now();
                 let read = reader.read_all(jobs).await?;
@@ -311,6 +318,7 @@ impl Keeper {
             }
             _ => Default::default(),
         };
+        crate::proofs::screen(&mut self.photos, &snapshots, &mut proofs, &self.config.proofs.copies)?;
         // Every treasury's candidates, scored in one batch.
         let found: Vec<(usize, crate::decide::Candidate)> = snapshots
             .iter()
@@ -487,6 +495,12 @@ impl Keeper {
         });
         (line, DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
     }
+}
+
+/// `proofs.copies.index`, else `<decision log>.photos.jsonl` beside the decision log (one per
+/// journal, like the journal itself).
+pub fn photo_index_path(config: &KeeperConfig) -> std::path::PathBuf {
+    config.proofs.copies.index.clone().unwrap_or_else(|| config.run.decision_log.with_extension("photos.jsonl"))
 }
 
 fn kind_label(kind: Kind) -> &'static str {

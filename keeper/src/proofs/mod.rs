@@ -4,7 +4,12 @@
 //! read becomes the model's features and part of the decision's hashed input; a proof that cannot
 //! be judged is rejected on chain with its own reason code (see keeper/MODEL.md).
 
+pub mod claim_code;
+pub mod copies;
 pub mod fetch;
+mod screen;
+
+pub use screen::{screen, CopyCheck};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +18,9 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use covenant_vision::image::RgbImage;
-use covenant_vision::{decode, DecodeError, DecodeLimits, MatchResult, Ocr, OcrInfo, ProofRule, TextRegion};
+use covenant_vision::{
+    decode, DecodeError, DecodeLimits, Fingerprint, MatchResult, Ocr, OcrInfo, Orientation, ProofRule, TextRegion,
+};
 use futures::StreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -41,10 +48,17 @@ pub enum RejectReason {
     /// A URI the keeper will not fetch: a path outside the proofs directory, plain http to another
     /// host, an unknown scheme, ipfs:// with no gateway configured.
     ProofUriRefused = 7,
+    /// The photo is a copy of an earlier claim's (re-encoded, resized, cropped, turned, or the
+    /// same); the decision record names that claim and the distance.
+    DuplicatePhoto = 8,
+    /// The bounty asks for claim codes and the photo shows none.
+    ClaimCodeMissing = 9,
+    /// The photo shows a code that is not the claimant's: another wallet's photo.
+    ClaimCodeMismatch = 10,
 }
 
 impl RejectReason {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::ModelRejected,
         Self::ProofHashMismatch,
         Self::ProofUnreachable,
@@ -52,6 +66,9 @@ impl RejectReason {
         Self::ProofTooLarge,
         Self::ProofTooManyPixels,
         Self::ProofUriRefused,
+        Self::DuplicatePhoto,
+        Self::ClaimCodeMissing,
+        Self::ClaimCodeMismatch,
     ];
 
     pub fn code(self) -> u16 {
@@ -71,6 +88,9 @@ impl RejectReason {
             Self::ProofTooLarge => "proof_too_large",
             Self::ProofTooManyPixels => "proof_too_many_pixels",
             Self::ProofUriRefused => "proof_uri_refused",
+            Self::DuplicatePhoto => "duplicate_photo",
+            Self::ClaimCodeMissing => "claim_code_missing",
+            Self::ClaimCodeMismatch => "claim_code_mismatch",
         }
     }
 }
@@ -87,6 +107,19 @@ pub struct Reading {
     pub rule: String,
     #[serde(rename = "match")]
     pub rule_match: MatchResult,
+    /// The photo's fingerprint (whole photo) and its windows': what anyone needs to re-run the
+    /// duplicate check.
+    pub fingerprint: Fingerprint,
+    pub windows: Vec<Fingerprint>,
+    /// The fingerprint in all eight orientations (the index's query); recomputable, not logged.
+    #[serde(skip)]
+    pub orientations: Vec<(Orientation, Fingerprint)>,
+    /// The claimant's code, when the bounty asks for one (set by `screen`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_code: Option<(String, claim_code::CodeCheck)>,
+    /// How it compares with earlier claims' photos (set by `screen`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy: Option<CopyCheck>,
 }
 
 impl Reading {
@@ -147,8 +180,10 @@ pub struct ProofReader {
 
 /// A proof's identity: the claim, its URI and its on-chain hash.
 type ProofKey = (Pubkey, String, [u8; 32]);
-/// A photo that passed its checks: pixels (shrunk), SHA-256, original size.
-type Checked = (RgbImage, [u8; 32], (u32, u32));
+/// A photo that passed its checks: pixels (shrunk), SHA-256, original size, fingerprints.
+type Checked = (RgbImage, [u8; 32], (u32, u32), Prints);
+/// Orientations (the first is the photo as it is) and windows.
+type Prints = (Vec<(Orientation, Fingerprint)>, Vec<Fingerprint>);
 
 const CACHE_LIMIT: usize = 10_000;
 /// Photos fetched and decoded together (each at most `max_pixels`, then shrunk to twice the
@@ -311,7 +346,10 @@ impl ProofReader {
                             match decode(&bytes, limits) {
                                 Ok(image) => {
                                     let size = image.dimensions();
-                                    Ok((shrink(image, max_side), sha256, size))
+                                    let image = shrink(image, max_side);
+                                    let prints =
+                                        (Fingerprint::orientations(&image).to_vec(), Fingerprint::windows(&image));
+                                    Ok((image, sha256, size, prints))
                                 }
                                 Err(error @ DecodeError::TooManyPixels { .. }) => {
                                     Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
@@ -327,9 +365,9 @@ impl ProofReader {
         let (mut decoded, mut images) = (Vec::new(), Vec::new());
         for (job, outcome) in checked {
             match outcome {
-                Ok((image, sha256, size)) => {
+                Ok((image, sha256, size, prints)) => {
                     images.push(image);
-                    decoded.push((job, sha256, size));
+                    decoded.push((job, sha256, size, prints));
                 }
                 Err(outcome) => results.push(((job.claim, job.uri, job.expected_hash), outcome)),
             }
@@ -358,9 +396,22 @@ impl ProofReader {
         images.truncate(fits);
         decoded.truncate(fits);
         let pages = self.ocr.read_detected(&images, &boxes).map_err(inference)?;
-        for ((job, sha256, (width, height)), regions) in decoded.into_iter().zip(pages) {
+        for ((job, sha256, (width, height), (orientations, windows)), regions) in decoded.into_iter().zip(pages) {
             let rule_match = job.rule.check(regions.iter().map(|region| region.text.as_str()));
-            let reading = Reading { sha256, width, height, regions, rule: job.rule.text.clone(), rule_match };
+            let fingerprint = orientations.first().map_or(Fingerprint { phash: 0, dhash: 0 }, |(_, print)| *print);
+            let reading = Reading {
+                sha256,
+                width,
+                height,
+                regions,
+                rule: job.rule.text.clone(),
+                rule_match,
+                fingerprint,
+                windows,
+                orientations,
+                claim_code: None,
+                copy: None,
+            };
             results.push(((job.claim, job.uri, job.expected_hash), ProofOutcome::Read(reading)));
         }
         Ok((results, used))
