@@ -82,6 +82,16 @@ pub enum Command {
     },
     /// Show balances, windows, payees, pending spends, grants, bounties and meme tokens (no key).
     Status,
+    /// A claimant's code for a bounty that asks for claim codes: what to write by hand next to
+    /// the poster in the photo (derived from the bounty and the wallet; no key, no cluster).
+    ClaimCode {
+        /// The bounty's id in this treasury.
+        #[arg(long)]
+        bounty: u64,
+        /// The claimant's wallet address.
+        #[arg(long)]
+        claimant: String,
+    },
     /// Load every model the keeper runs (the decision model and the proof reader's two), check
     /// their contracts and report the provider in use.
     CheckModel,

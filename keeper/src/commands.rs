@@ -36,6 +36,13 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         let alarms = status::marker_alarms(&snapshot, config);
         return Ok(Done { text: status::render(&snapshot, &alarms), json: status::json(&snapshot, &alarms) });
     }
+    if let Command::ClaimCode { bounty, claimant } = &cli.command {
+        let claimant = crate::config::parse_pubkey(claimant).map_err(|error| anyhow::anyhow!("--claimant: {error}"))?;
+        let bounty = t.bounty(*bounty);
+        let code = crate::proofs::claim_code::claim_code(&bounty, &claimant);
+        let json = serde_json::json!({"bounty": bounty.to_string(), "claimant": claimant.to_string(), "claim_code": code});
+        return Ok(Done { text: format!("{code}  (bounty {bounty}, claimant {claimant})"), json });
+    }
     let mut loader = SignerLoader::new(&cli.offline, base);
     let fee_payer = cli.offline.fee_payer.as_deref().map(|uri| loader.load("fee payer", uri)).transpose()?;
     let sender = Sender { cli, config, chain, fee_payer: fee_payer.as_deref() };
@@ -126,6 +133,7 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
             }))
         }
         Command::Status
+        | Command::ClaimCode { .. }
         | Command::Run { .. }
         | Command::CheckModel
         | Command::Demo { .. }

@@ -228,6 +228,15 @@ pub fn render(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> String {
                 (bounty.deadline - now).max(0)
             );
         }
+        // Claimants of a claim-code bounty find their code here (also `covenant-keeper claim-code`).
+        for (key, bounty) in snapshot.bounties.iter().filter(|(_, bounty)| bounty.claim_code) {
+            let _ = writeln!(out, "
+bounty {} asks for claim codes: {key}", bounty.id);
+            for (_, claim) in snapshot.claims.iter().filter(|(_, claim)| claim.bounty == *key) {
+                let code = crate::proofs::claim_code::claim_code(key, &claim.claimant);
+                let _ = writeln!(out, "  {code}  {}  {:?}", claim.claimant, claim.status);
+            }
+        }
     }
 
     // Rejected claims by reason code (keeper/MODEL.md), so an operator sees why claims fail.
@@ -355,6 +364,7 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
                         "reason_code": claim.reason_code,
                         "reason": crate::proofs::RejectReason::from_code(claim.reason_code).map(|reason| reason.name()),
                         "proof_uri": claim.proof_uri,
+                        "claim_code": bounty.claim_code.then(|| crate::proofs::claim_code::claim_code(key, &claim.claimant)),
                     })
                 })
                 .collect();
@@ -367,6 +377,7 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
                 "approved": bounty.approved_count,
                 "rejected": bounty.rejected_count,
                 "deadline": bounty.deadline,
+                "claim_code": bounty.claim_code,
                 "claims": claims,
             })
         })

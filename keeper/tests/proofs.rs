@@ -206,14 +206,13 @@ async fn proofs_that_cannot_be_judged_are_rejected_with_their_own_codes_and_noth
     let too_many_pixels = world.claim_with_file(bounty, &wide, None).await;
     // A path out of the proofs directory, straight and through a symlink.
     std::fs::write(world.dir.path().join("outside.png"), &good_photo).unwrap();
-    let hash: [u8; 32] =
-        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &good_photo)).into();
-    let escape = world.claim_with(bounty, "file://../outside.png", hash).await;
+    // Refused before anything is fetched; each claim names a hash of its own (one file, one claim).
+    let escape = world.claim_with(bounty, "file://../outside.png", [1; 32]).await;
     std::os::unix::fs::symlink(world.dir.path().join("outside.png"), world.proofs_dir().join("link.png")).unwrap();
-    let symlink = world.claim_with(bounty, "file://link.png", hash).await;
+    let symlink = world.claim_with(bounty, "file://link.png", [2; 32]).await;
     // Plain http to another host, and ipfs:// with no gateway configured.
-    let plain_http = world.claim_with(bounty, "http://example.com/poster.png", hash).await;
-    let no_gateway = world.claim_with(bounty, "ipfs://bafybeigdyrzt/poster.png", hash).await;
+    let plain_http = world.claim_with(bounty, "http://example.com/poster.png", [3; 32]).await;
+    let no_gateway = world.claim_with(bounty, "ipfs://bafybeigdyrzt/poster.png", [4; 32]).await;
     let genuine = world.claim_with_file(bounty, &good_photo, None).await;
 
     let claimants =
@@ -256,8 +255,9 @@ async fn proofs_that_cannot_be_judged_are_rejected_with_their_own_codes_and_noth
     assert!(reviews.iter().all(|review| review.why.contains("(code ")), "{reviews:?}");
 }
 
-/// A loopback HTTP server: `/ipfs/...` and `/photo.png` serve `photo`; `/slow` never answers in time.
-fn serve(photo: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
+/// A loopback HTTP server: `/photo.png` serves `photo`, `/ipfs/...` `other` (two fans' photos: one
+/// photo pays once); `/slow` never answers in time.
+fn serve(photo: Vec<u8>, other: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
     let server = tiny_http::Server::http("127.0.0.1:0").expect("binds");
     let address = format!("http://{}", server.server_addr().to_ip().expect("ip address"));
     let handle = std::thread::spawn(move || {
@@ -269,7 +269,7 @@ fn serve(photo: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
                 let _ = request.respond(tiny_http::Response::empty(200));
                 return;
             }
-            let photo = photo.clone();
+            let photo = if url.starts_with("/ipfs/") { other.clone() } else { photo.clone() };
             // One thread per request, so the slow one holds up nobody else.
             std::thread::spawn(move || {
                 if url == "/slow" {
@@ -291,8 +291,12 @@ fn serve(photo: Vec<u8>) -> (String, std::thread::JoinHandle<()>) {
 #[tokio::test]
 async fn http_and_ipfs_proofs_are_read_and_unreachable_ones_wait_then_are_rejected() {
     let photo = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 21);
-    let hash: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &photo)).into();
-    let (address, server) = serve(photo);
+    let other = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 22);
+    let sha = |bytes: &[u8]| -> [u8; 32] { sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes)).into() };
+    let (hash, other_hash) = (sha(&photo), sha(&other));
+    // What the unreachable claims say they hold (never fetched); each claim's hash is its own.
+    let unread = |n: u8| [n; 32];
+    let (address, server) = serve(photo, other);
     // A host that is down: a port bound for a moment, then closed, so nobody listens on it.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let config = format!(
@@ -302,11 +306,11 @@ async fn http_and_ipfs_proofs_are_read_and_unreachable_ones_wait_then_are_reject
     let bounty = world.open_bounty(0, SOL / 10, 10).await;
     let over_http = world.claim_with(bounty, &format!("{address}/photo.png"), hash).await;
     let over_ipfs = world
-        .claim_with(bounty, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/poster.png", hash)
+        .claim_with(bounty, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi/poster.png", other_hash)
         .await;
-    let slow = world.claim_with(bounty, &format!("{address}/slow"), hash).await;
-    let missing = world.claim_with(bounty, &format!("{address}/gone.png"), hash).await;
-    let down = world.claim_with(bounty, &format!("http://{closed}/photo.png"), hash).await;
+    let slow = world.claim_with(bounty, &format!("{address}/slow"), unread(1)).await;
+    let missing = world.claim_with(bounty, &format!("{address}/gone.png"), unread(2)).await;
+    let down = world.claim_with(bounty, &format!("http://{closed}/photo.png"), unread(3)).await;
     let waiting = [&slow, &missing, &down];
     let mut before = Vec::new();
     for claimant in waiting {

@@ -3,3 +3,4 @@
 export * from './generated';
 export { COVENANT_EVENTS } from './eventTable';
 export * from './events';
+export * from './claimCode';

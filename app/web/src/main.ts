@@ -1,5 +1,6 @@
 // The donor page: open a treasury by address (?treasury=…&rpc=…), see where its money is and what
 // its keeper did with it, donate through a wallet, verify a decision hash.
+import { claimCode } from '@covenant/client';
 import { address, type Address, type Instruction, type TransactionSigner } from '@solana/kit';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
 import QRCode from 'qrcode';
@@ -68,7 +69,7 @@ async function show(rpc: CovenantRpc, treasury: Address) {
     renderPolicies(loaded);
     renderPayees(loaded);
     renderGrants(page);
-    renderBounties(loaded);
+    await renderBounties(loaded, connected?.account.address);
     renderVerify();
     say('');
     // The connected donor's own transactions hold the events of grants already closed.
@@ -234,13 +235,24 @@ function renderPayees(loaded: Loaded) {
         : '<p>No allowlisted payees.</p>');
 }
 
-function renderBounties(loaded: Loaded) {
-    section('bounties', 'Bounties and claims', loaded.bounties.length
-        ? loaded.bounties.map(({ data, claims }) => `<h3>#${data.id}: ${esc(data.description)}</h3>
-            <p>${lamportsToSol(data.reward)} each, ${data.approvedCount} of ${data.maxClaims} paid</p>
-            <ul>${claims.map((claim) => `<li><span class="mono">${claim.data.claimant}</span>: ${esc(String(claim.data.status))}
-                ${optionValue(claim.data.settledAt) !== undefined ? ` <span class="mono">decision ${hex(claim.data.decision.decisionHash)}</span>` : ''}</li>`).join('')}</ul>`).join('')
-        : '<p>No bounties.</p>');
+/** Claim codes are shown for bounties that ask for them: each claimant's, and the connected wallet's. */
+async function renderBounties(loaded: Loaded, wallet?: string) {
+    const rows = await Promise.all(loaded.bounties.map(async ({ address: bounty, data, claims }) => {
+        const code = (claimant: string) => (data.claimCode ? claimCode(bounty, address(claimant)) : Promise.resolve(''));
+        const yours = wallet && data.claimCode
+            ? `<p class="claim-code">Your claim code: <strong class="mono">${await code(wallet)}</strong>. Write it by hand next to the poster in your photo.</p>`
+            : data.claimCode ? '<p class="claim-code">Claims need the claimant’s code in the photo: connect a wallet to see yours.</p>' : '';
+        const listed = await Promise.all(claims.map(async (claim) => {
+            const shown = data.claimCode ? ` code <span class="mono">${await code(claim.data.claimant)}</span>` : '';
+            const decision = optionValue(claim.data.settledAt) !== undefined
+                ? ` <span class="mono">decision ${hex(claim.data.decision.decisionHash)}</span>` : '';
+            return `<li><span class="mono">${claim.data.claimant}</span>: ${esc(String(claim.data.status))}${shown}${decision}</li>`;
+        }));
+        return `<h3>#${data.id}: ${esc(data.description)}</h3>
+            <p>${lamportsToSol(data.reward)} each, ${data.approvedCount} of ${data.maxClaims} paid</p>${yours}
+            <ul>${listed.join('')}</ul>`;
+    }));
+    section('bounties', 'Bounties and claims', rows.length ? rows.join('') : '<p>No bounties.</p>');
 }
 
 function renderVerify() {

@@ -182,6 +182,11 @@ impl World {
 
     /// The operator opens bounty `id`: `reward` per claim, `max_claims`, one day to claim.
     pub async fn open_bounty(&self, id: u64, reward: u64, max_claims: u32) -> Pubkey {
+        self.open_bounty_with(id, reward, max_claims, false).await
+    }
+
+    /// `open_bounty`, asking each claim's photo for the claimant's code when `claim_code`.
+    pub async fn open_bounty_with(&self, id: u64, reward: u64, max_claims: u32, claim_code: bool) -> Pubkey {
         let deadline = self.now().await + 24 * HOUR;
         let args = CreateBountyArgs {
             reward,
@@ -189,7 +194,7 @@ impl World {
             deadline,
             description: "photo of our poster".into(),
             decision: DecisionRecord::default(),
-            claim_code: false,
+            claim_code,
         };
         let ix = sdk::create_bounty(&self.t, self.operator.pubkey(), None, id, args);
         ops::submit(self.chain.as_ref(), &[ix], &self.operator, &[]).await.expect("bounty opens");
@@ -217,7 +222,11 @@ impl World {
 
     /// A new funded wallet submits a claim with this URI and hash.
     pub async fn claim_with(&self, bounty: Pubkey, uri: &str, hash: [u8; 32]) -> Keypair {
-        let claimant = Keypair::new();
+        self.claim_as(Keypair::new(), bounty, uri, hash).await
+    }
+
+    /// `claimant` (funded here) submits a claim with this URI and hash.
+    pub async fn claim_as(&self, claimant: Keypair, bounty: Pubkey, uri: &str, hash: [u8; 32]) -> Keypair {
         let fund = solana_system_interface::instruction::transfer(&self.donor.pubkey(), &claimant.pubkey(), SOL);
         ops::submit(self.chain.as_ref(), &[fund], &self.donor, &[]).await.expect("claimant funded");
         let ix = sdk::submit_claim(bounty, claimant.pubkey(), uri.into(), hash);

@@ -61,6 +61,7 @@ pub fn encode_png(image: &RgbImage) -> Vec<u8> {
 pub fn render(photo: &Photo, seed: u64) -> RgbImage {
     let mut rng = Rng(seed ^ 0xC0DE_C0DE);
     let mut canvas = background(&mut rng);
+    clutter(&mut canvas, &mut rng);
     match photo {
         Photo::Poster(lines) => {
             let poster = poster(lines, &mut rng);
@@ -143,6 +144,27 @@ fn background(rng: &mut Rng) -> RgbImage {
     })
 }
 
+/// What else a photo of a wall shows: a door, a window, a shelf, a plant... as plain shapes of
+/// their own size, colour and place, so two fans' photos of one poster differ as real ones do
+/// (the duplicate detector must not take them for copies). No text.
+fn clutter(canvas: &mut RgbImage, rng: &mut Rng) {
+    let things = 4 + rng.next() % 5;
+    for _ in 0..things {
+        let (width, height) = (rng.range(60.0, 300.0) as u32, rng.range(60.0, 420.0) as u32);
+        let (x, y) = (rng.range(-100.0, WIDTH as f32) as i64, rng.range(-100.0, HEIGHT as f32) as i64);
+        let colour = rng.colour(10.0, 250.0);
+        let (fx, fy) = (rng.range(-0.5, 0.5), rng.range(-0.5, 0.5));
+        for py in y.max(0)..(y + i64::from(height)).min(i64::from(HEIGHT)) {
+            for px in x.max(0)..(x + i64::from(width)).min(i64::from(WIDTH)) {
+                // A little shading across the shape, so it is not a flat patch.
+                let t = 1.0 + fx * (px - x) as f32 / width as f32 + fy * (py - y) as f32 / height as f32;
+                let pixel = Rgb(colour.map(|c| (c * t).clamp(0.0, 255.0) as u8));
+                canvas.put_pixel(px as u32, py as u32, pixel);
+            }
+        }
+    }
+}
+
 /// The poster: a light sheet with a coloured band and the text lines centred, as large as fits.
 fn poster(lines: &[String], rng: &mut Rng) -> RgbImage {
     let (width, height) = (rng.range(400.0, 480.0) as u32, rng.range(300.0, 360.0) as u32);
@@ -181,9 +203,10 @@ fn text_width(font: &FontRef<'_>, size: f32, text: &str) -> f32 {
 /// nearer than the other), somewhere near the middle.
 fn place(canvas: &mut RgbImage, picture: &RgbImage, rng: &mut Rng) {
     let (w, h) = (picture.width() as f32, picture.height() as f32);
-    let scale = rng.range(0.85, 1.15);
+    let scale = rng.range(0.6, 1.1);
     let angle = rng.range(-0.16, 0.16);
-    let (cx, cy) = (WIDTH as f32 / 2.0 + rng.range(-60.0, 60.0), HEIGHT as f32 / 2.0 + rng.range(-40.0, 40.0));
+    let (dx, dy) = ((WIDTH as f32 - w * scale) / 2.0, (HEIGHT as f32 - h * scale) / 2.0);
+    let (cx, cy) = (WIDTH as f32 / 2.0 + rng.range(-dx, dx), HEIGHT as f32 / 2.0 + rng.range(-dy, dy));
     // Perspective: one vertical edge shorter than the other.
     let squeeze = rng.range(-0.12, 0.12);
     let corners = [(-w / 2.0, -h / 2.0), (w / 2.0, -h / 2.0), (w / 2.0, h / 2.0), (-w / 2.0, h / 2.0)];
