@@ -19,6 +19,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
@@ -76,6 +78,11 @@ export type Bounty = {
   rejectedCount: number;
   createdAt: bigint;
   bump: number;
+  /**
+   * Each claim's photo must show the claimant's code (`claim_code`), written by hand next to
+   * what the bounty asks for: a photo reused from another wallet fails it. The keeper checks.
+   */
+  claimCode: boolean;
 };
 
 export type BountyArgs = {
@@ -98,6 +105,11 @@ export type BountyArgs = {
   rejectedCount: number;
   createdAt: number | bigint;
   bump: number;
+  /**
+   * Each claim's photo must show the claimant's code (`claim_code`), written by hand next to
+   * what the bounty asks for: a photo reused from another wallet fails it. The keeper checks.
+   */
+  claimCode: boolean;
 };
 
 /** Gets the encoder for {@link BountyArgs} account data. */
@@ -121,6 +133,7 @@ export function getBountyEncoder(): Encoder<BountyArgs> {
       ["rejectedCount", getU32Encoder()],
       ["createdAt", getI64Encoder()],
       ["bump", getU8Encoder()],
+      ["claimCode", getBooleanEncoder()],
     ]),
     (value) => ({ ...value, discriminator: BOUNTY_DISCRIMINATOR }),
   );
@@ -146,6 +159,7 @@ export function getBountyDecoder(): Decoder<Bounty> {
     ["rejectedCount", getU32Decoder()],
     ["createdAt", getI64Decoder()],
     ["bump", getU8Decoder()],
+    ["claimCode", getBooleanDecoder()],
   ]);
 }
 

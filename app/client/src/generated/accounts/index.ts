@@ -13,5 +13,6 @@ export * from "./grant";
 export * from "./memeToken";
 export * from "./payee";
 export * from "./pendingSpend";
+export * from "./proofRecord";
 export * from "./spendPolicy";
 export * from "./treasury";

@@ -188,6 +188,8 @@ export const COVENANT_ERROR__GUARDIAN_CANNOT_CANCEL_OVERRIDE = 0x17c4; // 6084
 export const COVENANT_ERROR__PENDING_SPEND_STALE = 0x17c5; // 6085
 /** ProgramOwnedRecipient: Recipient is an account of this program: funds sent there would be counted as spent and lost */
 export const COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT = 0x17c6; // 6086
+/** ProofAlreadyClaimed: This proof (its hash) was already claimed on this bounty, by this or another wallet */
+export const COVENANT_ERROR__PROOF_ALREADY_CLAIMED = 0x17c7; // 6087
 
 export type CovenantError =
   | typeof COVENANT_ERROR__ACCOUNT_ALREADY_EXISTS
@@ -266,6 +268,7 @@ export type CovenantError =
   | typeof COVENANT_ERROR__PENDING_SPEND_STILL_ACTIVE
   | typeof COVENANT_ERROR__POLICY_ASSET_MISMATCH
   | typeof COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT
+  | typeof COVENANT_ERROR__PROOF_ALREADY_CLAIMED
   | typeof COVENANT_ERROR__RECIPIENT_MISMATCH
   | typeof COVENANT_ERROR__RENT_RECIPIENT_MISMATCH
   | typeof COVENANT_ERROR__SUPPLY_CAP_EXCEEDED
@@ -357,6 +360,7 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__PENDING_SPEND_STILL_ACTIVE]: `Only executed, cancelled or expired pending spends can be closed`,
     [COVENANT_ERROR__POLICY_ASSET_MISMATCH]: `Spend policy is for another asset`,
     [COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT]: `Recipient is an account of this program: funds sent there would be counted as spent and lost`,
+    [COVENANT_ERROR__PROOF_ALREADY_CLAIMED]: `This proof (its hash) was already claimed on this bounty, by this or another wallet`,
     [COVENANT_ERROR__RECIPIENT_MISMATCH]: `Token account is not owned by the recipient`,
     [COVENANT_ERROR__RENT_RECIPIENT_MISMATCH]: `Rent must return to the account that paid it`,
     [COVENANT_ERROR__SUPPLY_CAP_EXCEEDED]: `Minting would take the token past its hard supply cap`,

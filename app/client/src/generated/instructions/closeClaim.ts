@@ -45,6 +45,7 @@ export type CloseClaimInstruction<
   TProgram extends string = typeof COVENANT_PROGRAM_ADDRESS,
   TAccountCranker extends string | AccountMeta<string> = string,
   TAccountClaim extends string | AccountMeta<string> = string,
+  TAccountProofRecord extends string | AccountMeta<string> = string,
   TAccountClaimant extends string | AccountMeta<string> = string,
   TAccountBounty extends string | AccountMeta<string> = string,
   TAccountEventAuthority extends string | AccountMeta<string> = string,
@@ -61,6 +62,9 @@ export type CloseClaimInstruction<
       TAccountClaim extends string
         ? WritableAccount<TAccountClaim>
         : TAccountClaim,
+      TAccountProofRecord extends string
+        ? WritableAccount<TAccountProofRecord>
+        : TAccountProofRecord,
       TAccountClaimant extends string
         ? WritableAccount<TAccountClaimant>
         : TAccountClaimant,
@@ -107,6 +111,7 @@ export function getCloseClaimInstructionDataCodec(): FixedSizeCodec<
 export type CloseClaimInput<
   TAccountCranker extends string = string,
   TAccountClaim extends string = string,
+  TAccountProofRecord extends string = string,
   TAccountClaimant extends string = string,
   TAccountBounty extends string = string,
   TAccountEventAuthority extends string = string,
@@ -115,6 +120,8 @@ export type CloseClaimInput<
   /** Anyone may crank this: the rent only ever goes back to the claimant. */
   cranker: TransactionSigner<TAccountCranker>;
   claim: Address<TAccountClaim>;
+  /** The record of the claim's proof hash, closed with it. */
+  proofRecord: Address<TAccountProofRecord>;
   claimant: Address<TAccountClaimant>;
   bounty: Address<TAccountBounty>;
   eventAuthority: Address<TAccountEventAuthority>;
@@ -124,6 +131,7 @@ export type CloseClaimInput<
 export function getCloseClaimInstruction<
   TAccountCranker extends string,
   TAccountClaim extends string,
+  TAccountProofRecord extends string,
   TAccountClaimant extends string,
   TAccountBounty extends string,
   TAccountEventAuthority extends string,
@@ -133,6 +141,7 @@ export function getCloseClaimInstruction<
   input: CloseClaimInput<
     TAccountCranker,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountClaimant,
     TAccountBounty,
     TAccountEventAuthority,
@@ -143,6 +152,7 @@ export function getCloseClaimInstruction<
   TProgramAddress,
   TAccountCranker,
   TAccountClaim,
+  TAccountProofRecord,
   TAccountClaimant,
   TAccountBounty,
   TAccountEventAuthority,
@@ -155,6 +165,7 @@ export function getCloseClaimInstruction<
   const originalAccounts = {
     cranker: { value: input.cranker ?? null, isWritable: false },
     claim: { value: input.claim ?? null, isWritable: true },
+    proofRecord: { value: input.proofRecord ?? null, isWritable: true },
     claimant: { value: input.claimant ?? null, isWritable: true },
     bounty: { value: input.bounty ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
@@ -170,6 +181,7 @@ export function getCloseClaimInstruction<
     accounts: [
       getAccountMeta(accounts.cranker),
       getAccountMeta(accounts.claim),
+      getAccountMeta(accounts.proofRecord),
       getAccountMeta(accounts.claimant),
       getAccountMeta(accounts.bounty),
       getAccountMeta(accounts.eventAuthority),
@@ -181,6 +193,7 @@ export function getCloseClaimInstruction<
     TProgramAddress,
     TAccountCranker,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountClaimant,
     TAccountBounty,
     TAccountEventAuthority,
@@ -197,10 +210,12 @@ export type ParsedCloseClaimInstruction<
     /** Anyone may crank this: the rent only ever goes back to the claimant. */
     cranker: TAccountMetas[0];
     claim: TAccountMetas[1];
-    claimant: TAccountMetas[2];
-    bounty: TAccountMetas[3];
-    eventAuthority: TAccountMetas[4];
-    program: TAccountMetas[5];
+    /** The record of the claim's proof hash, closed with it. */
+    proofRecord: TAccountMetas[2];
+    claimant: TAccountMetas[3];
+    bounty: TAccountMetas[4];
+    eventAuthority: TAccountMetas[5];
+    program: TAccountMetas[6];
   };
   data: CloseClaimInstructionData;
 };
@@ -213,7 +228,7 @@ export function parseCloseClaimInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedCloseClaimInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 6) {
+  if (instruction.accounts.length < 7) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -228,6 +243,7 @@ export function parseCloseClaimInstruction<
     accounts: {
       cranker: getNextAccount(),
       claim: getNextAccount(),
+      proofRecord: getNextAccount(),
       claimant: getNextAccount(),
       bounty: getNextAccount(),
       eventAuthority: getNextAccount(),

@@ -12,6 +12,8 @@ import {
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
@@ -139,6 +141,8 @@ export type CreateBountyInstructionData = {
   description: string;
   /** The model's decision when the keeper creates it; the operator passes the default. */
   decision: DecisionRecord;
+  /** Every claim's photo must show the claimant's own code (see `Bounty::claim_code`). */
+  claimCode: boolean;
 };
 
 export type CreateBountyInstructionDataArgs = {
@@ -149,6 +153,8 @@ export type CreateBountyInstructionDataArgs = {
   description: string;
   /** The model's decision when the keeper creates it; the operator passes the default. */
   decision: DecisionRecordArgs;
+  /** Every claim's photo must show the claimant's own code (see `Bounty::claim_code`). */
+  claimCode: boolean;
 };
 
 export function getCreateBountyInstructionDataEncoder(): Encoder<CreateBountyInstructionDataArgs> {
@@ -160,6 +166,7 @@ export function getCreateBountyInstructionDataEncoder(): Encoder<CreateBountyIns
       ["deadline", getI64Encoder()],
       ["description", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
       ["decision", getDecisionRecordEncoder()],
+      ["claimCode", getBooleanEncoder()],
     ]),
     (value) => ({ ...value, discriminator: CREATE_BOUNTY_DISCRIMINATOR }),
   );
@@ -173,6 +180,7 @@ export function getCreateBountyInstructionDataDecoder(): Decoder<CreateBountyIns
     ["deadline", getI64Decoder()],
     ["description", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
     ["decision", getDecisionRecordDecoder()],
+    ["claimCode", getBooleanDecoder()],
   ]);
 }
 
@@ -221,6 +229,7 @@ export type CreateBountyAsyncInput<
   deadline: CreateBountyInstructionDataArgs["deadline"];
   description: CreateBountyInstructionDataArgs["description"];
   decision: CreateBountyInstructionDataArgs["decision"];
+  claimCode: CreateBountyInstructionDataArgs["claimCode"];
 };
 
 export async function getCreateBountyInstructionAsync<
@@ -398,6 +407,7 @@ export type CreateBountyInput<
   deadline: CreateBountyInstructionDataArgs["deadline"];
   description: CreateBountyInstructionDataArgs["description"];
   decision: CreateBountyInstructionDataArgs["decision"];
+  claimCode: CreateBountyInstructionDataArgs["claimCode"];
 };
 
 export function getCreateBountyInstruction<

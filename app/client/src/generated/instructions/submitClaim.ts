@@ -36,10 +36,11 @@ import {
   type WritableAccount,
   type WritableSignerAccount,
 } from "@solana/kit";
-import { findClaimPda } from "../pdas";
+import { findClaimPda, findProofRecordPda } from "../pdas";
 import { COVENANT_PROGRAM_ADDRESS } from "../programs";
 import {
   expectAddress,
+  expectSome,
   getAccountMetaFactory,
   type ResolvedAccount,
 } from "../shared";
@@ -59,6 +60,7 @@ export type SubmitClaimInstruction<
   TAccountClaimant extends string | AccountMeta<string> = string,
   TAccountBounty extends string | AccountMeta<string> = string,
   TAccountClaim extends string | AccountMeta<string> = string,
+  TAccountProofRecord extends string | AccountMeta<string> = string,
   TAccountSystemProgram extends string | AccountMeta<string> =
     "11111111111111111111111111111111",
   TAccountEventAuthority extends string | AccountMeta<string> = string,
@@ -78,6 +80,9 @@ export type SubmitClaimInstruction<
       TAccountClaim extends string
         ? WritableAccount<TAccountClaim>
         : TAccountClaim,
+      TAccountProofRecord extends string
+        ? WritableAccount<TAccountProofRecord>
+        : TAccountProofRecord,
       TAccountSystemProgram extends string
         ? ReadonlyAccount<TAccountSystemProgram>
         : TAccountSystemProgram,
@@ -135,6 +140,7 @@ export type SubmitClaimAsyncInput<
   TAccountClaimant extends string = string,
   TAccountBounty extends string = string,
   TAccountClaim extends string = string,
+  TAccountProofRecord extends string = string,
   TAccountSystemProgram extends string = string,
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
@@ -144,6 +150,8 @@ export type SubmitClaimAsyncInput<
   bounty: Address<TAccountBounty>;
   /** exists already is this wallet's earlier claim and is never overwritten. */
   claim?: Address<TAccountClaim>;
+  /** claimed on this bounty before (by any wallet), and the claim is refused. */
+  proofRecord?: Address<TAccountProofRecord>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -155,6 +163,7 @@ export async function getSubmitClaimInstructionAsync<
   TAccountClaimant extends string,
   TAccountBounty extends string,
   TAccountClaim extends string,
+  TAccountProofRecord extends string,
   TAccountSystemProgram extends string,
   TAccountEventAuthority extends string,
   TAccountProgram extends string,
@@ -164,6 +173,7 @@ export async function getSubmitClaimInstructionAsync<
     TAccountClaimant,
     TAccountBounty,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountSystemProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -175,6 +185,7 @@ export async function getSubmitClaimInstructionAsync<
     TAccountClaimant,
     TAccountBounty,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountSystemProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -188,6 +199,7 @@ export async function getSubmitClaimInstructionAsync<
     claimant: { value: input.claimant ?? null, isWritable: true },
     bounty: { value: input.bounty ?? null, isWritable: true },
     claim: { value: input.claim ?? null, isWritable: true },
+    proofRecord: { value: input.proofRecord ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
     program: { value: input.program ?? null, isWritable: false },
@@ -207,6 +219,12 @@ export async function getSubmitClaimInstructionAsync<
       claimant: expectAddress(accounts.claimant.value),
     });
   }
+  if (!accounts.proofRecord.value) {
+    accounts.proofRecord.value = await findProofRecordPda({
+      bounty: expectAddress(accounts.bounty.value),
+      proofHash: expectSome(args.proofHash),
+    });
+  }
   if (!accounts.systemProgram.value) {
     accounts.systemProgram.value =
       "11111111111111111111111111111111" as Address<"11111111111111111111111111111111">;
@@ -218,6 +236,7 @@ export async function getSubmitClaimInstructionAsync<
       getAccountMeta(accounts.claimant),
       getAccountMeta(accounts.bounty),
       getAccountMeta(accounts.claim),
+      getAccountMeta(accounts.proofRecord),
       getAccountMeta(accounts.systemProgram),
       getAccountMeta(accounts.eventAuthority),
       getAccountMeta(accounts.program),
@@ -231,6 +250,7 @@ export async function getSubmitClaimInstructionAsync<
     TAccountClaimant,
     TAccountBounty,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountSystemProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -241,6 +261,7 @@ export type SubmitClaimInput<
   TAccountClaimant extends string = string,
   TAccountBounty extends string = string,
   TAccountClaim extends string = string,
+  TAccountProofRecord extends string = string,
   TAccountSystemProgram extends string = string,
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
@@ -250,6 +271,8 @@ export type SubmitClaimInput<
   bounty: Address<TAccountBounty>;
   /** exists already is this wallet's earlier claim and is never overwritten. */
   claim: Address<TAccountClaim>;
+  /** claimed on this bounty before (by any wallet), and the claim is refused. */
+  proofRecord: Address<TAccountProofRecord>;
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -261,6 +284,7 @@ export function getSubmitClaimInstruction<
   TAccountClaimant extends string,
   TAccountBounty extends string,
   TAccountClaim extends string,
+  TAccountProofRecord extends string,
   TAccountSystemProgram extends string,
   TAccountEventAuthority extends string,
   TAccountProgram extends string,
@@ -270,6 +294,7 @@ export function getSubmitClaimInstruction<
     TAccountClaimant,
     TAccountBounty,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountSystemProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -280,6 +305,7 @@ export function getSubmitClaimInstruction<
   TAccountClaimant,
   TAccountBounty,
   TAccountClaim,
+  TAccountProofRecord,
   TAccountSystemProgram,
   TAccountEventAuthority,
   TAccountProgram
@@ -292,6 +318,7 @@ export function getSubmitClaimInstruction<
     claimant: { value: input.claimant ?? null, isWritable: true },
     bounty: { value: input.bounty ?? null, isWritable: true },
     claim: { value: input.claim ?? null, isWritable: true },
+    proofRecord: { value: input.proofRecord ?? null, isWritable: true },
     systemProgram: { value: input.systemProgram ?? null, isWritable: false },
     eventAuthority: { value: input.eventAuthority ?? null, isWritable: false },
     program: { value: input.program ?? null, isWritable: false },
@@ -316,6 +343,7 @@ export function getSubmitClaimInstruction<
       getAccountMeta(accounts.claimant),
       getAccountMeta(accounts.bounty),
       getAccountMeta(accounts.claim),
+      getAccountMeta(accounts.proofRecord),
       getAccountMeta(accounts.systemProgram),
       getAccountMeta(accounts.eventAuthority),
       getAccountMeta(accounts.program),
@@ -329,6 +357,7 @@ export function getSubmitClaimInstruction<
     TAccountClaimant,
     TAccountBounty,
     TAccountClaim,
+    TAccountProofRecord,
     TAccountSystemProgram,
     TAccountEventAuthority,
     TAccountProgram
@@ -346,9 +375,11 @@ export type ParsedSubmitClaimInstruction<
     bounty: TAccountMetas[1];
     /** exists already is this wallet's earlier claim and is never overwritten. */
     claim: TAccountMetas[2];
-    systemProgram: TAccountMetas[3];
-    eventAuthority: TAccountMetas[4];
-    program: TAccountMetas[5];
+    /** claimed on this bounty before (by any wallet), and the claim is refused. */
+    proofRecord: TAccountMetas[3];
+    systemProgram: TAccountMetas[4];
+    eventAuthority: TAccountMetas[5];
+    program: TAccountMetas[6];
   };
   data: SubmitClaimInstructionData;
 };
@@ -361,7 +392,7 @@ export function parseSubmitClaimInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedSubmitClaimInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 6) {
+  if (instruction.accounts.length < 7) {
     // TODO: Coded error.
     throw new Error("Not enough accounts");
   }
@@ -377,6 +408,7 @@ export function parseSubmitClaimInstruction<
       claimant: getNextAccount(),
       bounty: getNextAccount(),
       claim: getNextAccount(),
+      proofRecord: getNextAccount(),
       systemProgram: getNextAccount(),
       eventAuthority: getNextAccount(),
       program: getNextAccount(),

@@ -11,4 +11,5 @@ export * from "./createTokenPolicyPolicy";
 export * from "./marker";
 export * from "./meme";
 export * from "./policy";
+export * from "./proofRecord";
 export * from "./vault";

@@ -116,6 +116,7 @@ export enum CovenantAccount {
   MemeToken,
   Payee,
   PendingSpend,
+  ProofRecord,
   SpendPolicy,
   Treasury,
 }
@@ -200,6 +201,17 @@ export function identifyCovenantAccount(
     )
   ) {
     return CovenantAccount.PendingSpend;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([237, 59, 155, 172, 204, 117, 87, 44]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantAccount.ProofRecord;
   }
   if (
     containsBytes(

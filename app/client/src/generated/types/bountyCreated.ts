@@ -12,6 +12,8 @@ import {
   combineCodec,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getI64Decoder,
   getI64Encoder,
   getStructDecoder,
@@ -50,6 +52,8 @@ export type BountyCreated = {
   windowSpent: bigint;
   vaultBalance: bigint;
   decision: DecisionRecord;
+  /** Claims must show the claimant's code in their photo. */
+  claimCode: boolean;
 };
 
 export type BountyCreatedArgs = {
@@ -68,6 +72,8 @@ export type BountyCreatedArgs = {
   windowSpent: number | bigint;
   vaultBalance: number | bigint;
   decision: DecisionRecordArgs;
+  /** Claims must show the claimant's code in their photo. */
+  claimCode: boolean;
 };
 
 export function getBountyCreatedEncoder(): Encoder<BountyCreatedArgs> {
@@ -86,6 +92,7 @@ export function getBountyCreatedEncoder(): Encoder<BountyCreatedArgs> {
     ["windowSpent", getU64Encoder()],
     ["vaultBalance", getU64Encoder()],
     ["decision", getDecisionRecordEncoder()],
+    ["claimCode", getBooleanEncoder()],
   ]);
 }
 
@@ -105,6 +112,7 @@ export function getBountyCreatedDecoder(): Decoder<BountyCreated> {
     ["windowSpent", getU64Decoder()],
     ["vaultBalance", getU64Decoder()],
     ["decision", getDecisionRecordDecoder()],
+    ["claimCode", getBooleanDecoder()],
   ]);
 }
 
