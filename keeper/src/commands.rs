@@ -40,7 +40,8 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         let claimant = crate::config::parse_pubkey(claimant).map_err(|error| anyhow::anyhow!("--claimant: {error}"))?;
         let bounty = t.bounty(*bounty);
         let code = crate::proofs::claim_code::claim_code(&bounty, &claimant);
-        let json = serde_json::json!({"bounty": bounty.to_string(), "claimant": claimant.to_string(), "claim_code": code});
+        let json =
+            serde_json::json!({"bounty": bounty.to_string(), "claimant": claimant.to_string(), "claim_code": code});
         return Ok(Done { text: format!("{code}  (bounty {bounty}, claimant {claimant})"), json });
     }
     let mut loader = SignerLoader::new(&cli.offline, base);

@@ -230,8 +230,12 @@ pub fn render(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> String {
         }
         // Claimants of a claim-code bounty find their code here (also `covenant-keeper claim-code`).
         for (key, bounty) in snapshot.bounties.iter().filter(|(_, bounty)| bounty.claim_code) {
-            let _ = writeln!(out, "
-bounty {} asks for claim codes: {key}", bounty.id);
+            let _ = writeln!(
+                out,
+                "
+bounty {} asks for claim codes: {key}",
+                bounty.id
+            );
             for (_, claim) in snapshot.claims.iter().filter(|(_, claim)| claim.bounty == *key) {
                 let code = crate::proofs::claim_code::claim_code(key, &claim.claimant);
                 let _ = writeln!(out, "  {code}  {}  {:?}", claim.claimant, claim.status);

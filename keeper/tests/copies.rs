@@ -67,7 +67,11 @@ async fn a_reused_photo_is_caught_in_every_disguise_and_the_first_claim_keeps_it
     let mut earlier = vec![covenant::sdk::claim_address(&bounty, &first.pubkey()).to_string()];
     for (what, claimant) in &copies {
         let claim = status(&world, bounty, claimant).await;
-        assert_eq!((claim.status, claim.reason_code), (ClaimStatus::Rejected, RejectReason::DuplicatePhoto.code()), "{what}");
+        assert_eq!(
+            (claim.status, claim.reason_code),
+            (ClaimStatus::Rejected, RejectReason::DuplicatePhoto.code()),
+            "{what}"
+        );
         let line = decision_for(&world, bounty, claimant);
         let copy = &line["input"]["proof"]["copy"];
         assert_eq!(copy["verdict"], "copy", "{what}: {line}");
@@ -96,8 +100,7 @@ async fn honest_photos_of_the_same_poster_from_different_angles_are_all_paid() {
     let photos = photo_pairs::all();
     let find = |name: &str| photos.iter().find(|(n, _)| n == name).map(|(_, image)| image.clone()).unwrap();
     let (left, right) = (find("graf1"), find("graf3"));
-    let stored: Vec<Fingerprint> =
-        std::iter::once(Fingerprint::of(&left)).chain(Fingerprint::windows(&left)).collect();
+    let stored: Vec<Fingerprint> = std::iter::once(Fingerprint::of(&left)).chain(Fingerprint::windows(&left)).collect();
     let nearest = |image: &covenant_vision::image::RgbImage| {
         let query = Fingerprint::orientations(image);
         stored.iter().flat_map(|s| query.iter().map(move |(_, q)| s.distance(q))).min().unwrap()

@@ -292,7 +292,9 @@ fn serve(photo: Vec<u8>, other: Vec<u8>) -> (String, std::thread::JoinHandle<()>
 async fn http_and_ipfs_proofs_are_read_and_unreachable_ones_wait_then_are_rejected() {
     let photo = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 21);
     let other = render_png(&Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]), 22);
-    let sha = |bytes: &[u8]| -> [u8; 32] { sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes)).into() };
+    let sha = |bytes: &[u8]| -> [u8; 32] {
+        sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), bytes)).into()
+    };
     let (hash, other_hash) = (sha(&photo), sha(&other));
     // What the unreachable claims say they hold (never fetched); each claim's hash is its own.
     let unread = |n: u8| [n; 32];

@@ -26,8 +26,12 @@ use crate::proofs::copies::PhotoIndex;
 use crate::proofs::{ProofOutcome, ProofReader};
 
 mod requests;
+mod review;
 mod send;
 mod watch;
+
+use review::review;
+pub use review::ClaimReview;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeeperError {
@@ -71,45 +75,6 @@ pub struct TickReport {
     pub claims: BTreeMap<String, ClaimReview>,
     /// The transaction of each landed key.
     pub signatures: BTreeMap<String, String>,
-}
-
-/// One claim's review, for reports: what was read and why it went the way it did.
-#[derive(Clone, Debug, Serialize)]
-pub struct ClaimReview {
-    pub claimant: String,
-    /// The text regions read, in reading order ("" when the photo was not read).
-    pub read: String,
-    /// The proof rule's match score, when the photo was read.
-    pub match_score: Option<f32>,
-    /// "approve", "reject" or "hold".
-    pub decision: &'static str,
-    /// The reason: a reason-code name for rejections, the hold's reason, the model's score.
-    pub why: String,
-}
-
-fn review(candidate: &crate::decide::Candidate, proposal: &Proposal, score: Option<Score>) -> Option<ClaimReview> {
-    let claimant = match &candidate.intent {
-        Intent::ApproveClaim { claimant, .. } | Intent::RejectClaim { claimant, .. } => claimant.to_string(),
-        _ => return None,
-    };
-    let (read, match_score, detail) = match &candidate.proof {
-        Some(ProofOutcome::Read(reading)) => (reading.text(), Some(reading.rule_match.score), String::new()),
-        Some(ProofOutcome::Refused { detail, .. } | ProofOutcome::Unreachable { detail }) => {
-            (String::new(), None, detail.clone())
-        }
-        None => (String::new(), None, String::new()),
-    };
-    let approve = score.map(|score| format!("model approve {:.3}", score.approve)).unwrap_or_default();
-    let (decision, why) = match proposal {
-        Proposal::Hold(reason) => ("hold", format!("{reason} {approve}").trim().to_string()),
-        Proposal::Act(Intent::RejectClaim { reason_code, .. }) => {
-            let name = crate::proofs::RejectReason::from_code(*reason_code).map_or("unknown", |reason| reason.name());
-            let because = if detail.is_empty() { approve } else { detail };
-            ("reject", format!("{name} (code {reason_code}): {because}"))
-        }
-        Proposal::Act(_) => ("approve", approve),
-    };
-    Some(ClaimReview { claimant, read, match_score, decision, why })
 }
 
 /// The inputs and outputs of one decision. `decision_hash` is SHA-256 of this object as compact
@@ -208,7 +173,8 @@ impl Keeper {
         dry_run: bool,
     ) -> Result<Self, KeeperError> {
         let journal = Journal::open(&config.run.decision_log)?;
-        let photos = PhotoIndex::open(&photo_index_path(&config))?;
+        let horizon = i64::from(config.proofs.copies.horizon_days) * 86_400;
+        let photos = PhotoIndex::open(&photo_index_path(&config), horizon)?;
         Ok(Self {
             chain,
             model,

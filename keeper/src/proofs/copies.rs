@@ -17,7 +17,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anchor_lang::prelude::Pubkey;
+use covenant::constants::{BOUNTY_REVIEW_SECONDS, MAX_BOUNTY_DURATION_SECONDS};
 use covenant_vision::{Fingerprint, Orientation};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 const CHUNKS: usize = 8;
@@ -25,6 +27,8 @@ const CHUNKS: usize = 8;
 /// of the query shares a chunk within this many bits.
 const PROBE_BITS: u32 = 2;
 pub const EXACT_RADIUS: u32 = CHUNKS as u32 * (PROBE_BITS + 1) - 1;
+/// Fingerprints indexed per photo: the whole photo and its 6 windows (one spare).
+const SLOTS: usize = 8;
 
 /// One claim's photo as the index keeps it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -64,8 +68,11 @@ pub struct IndexError {
 pub struct PhotoIndex {
     entries: Vec<PhotoEntry>,
     by_claim: HashMap<Pubkey, usize>,
-    /// Per chunk: chunk value → (entry, fingerprint) slots.
-    tables: Vec<HashMap<u16, Vec<(u32, u8)>>>,
+    /// Per chunk: chunk value → the fingerprints with that chunk, each with its slot
+    /// (`entry << 3 | fingerprint`; a photo has at most 8). Stored inline, so a bucket's
+    /// distances are computed from one run of memory (24 bytes per fingerprint per chunk; the
+    /// memory this costs is in BENCHMARKS.md). Fx hashing: the keys are hash bits already.
+    tables: Vec<FxHashMap<u16, Vec<(u32, Fingerprint)>>>,
     file: Option<(PathBuf, File)>,
 }
 
@@ -81,14 +88,17 @@ static PROBES: std::sync::LazyLock<Vec<u16>> =
 impl PhotoIndex {
     /// An index that lives only in memory (tests, the demo, benches).
     pub fn in_memory() -> Self {
-        Self { tables: vec![HashMap::new(); CHUNKS], ..Self::default() }
+        Self { tables: vec![FxHashMap::default(); CHUNKS], ..Self::default() }
     }
 
-    /// Loads the entries at `path` (created when missing) and appends new ones there.
-    pub fn open(path: &Path) -> Result<Self, IndexError> {
+    /// Loads the entries at `path` (created when missing) and appends new ones there. Entries that
+    /// can no longer match anything are dropped and the file rewritten without them: older than
+    /// the newest by more than a bounty's longest life (its claims' own bounty is gone) and
+    /// `horizon_seconds` (the other bounties' window).
+    pub fn open(path: &Path, horizon_seconds: i64) -> Result<Self, IndexError> {
         let shown = path.display().to_string();
         let fail = |detail: String| IndexError { path: shown.clone(), detail };
-        let mut index = Self::in_memory();
+        let mut loaded = Vec::new();
         if path.exists() {
             let reader = BufReader::new(File::open(path).map_err(|error| fail(error.to_string()))?);
             for (number, line) in reader.lines().enumerate() {
@@ -98,10 +108,27 @@ impl PhotoIndex {
                 }
                 // A torn last line (a crash mid-write) is skipped: that photo is read again.
                 match serde_json::from_str::<PhotoEntry>(&line) {
-                    Ok(entry) => index.add(entry),
+                    Ok(entry) => loaded.push(entry),
                     Err(error) => tracing::warn!(line = number + 1, %error, "photo index line skipped"),
                 }
             }
+        }
+        let newest = loaded.iter().map(|entry| entry.submitted_at).max().unwrap_or(0);
+        let lifetime = MAX_BOUNTY_DURATION_SECONDS.saturating_add(BOUNTY_REVIEW_SECONDS).max(horizon_seconds);
+        let cutoff = newest.saturating_sub(lifetime);
+        let count = loaded.len();
+        loaded.retain(|entry| entry.submitted_at >= cutoff);
+        if loaded.len() < count {
+            let lines: Vec<String> = loaded.iter().filter_map(|entry| serde_json::to_string(entry).ok()).collect();
+            let staged = path.with_extension("jsonl.tmp");
+            std::fs::write(&staged, lines.join("\n") + "\n")
+                .and_then(|()| std::fs::rename(&staged, path))
+                .map_err(|error| fail(error.to_string()))?;
+            tracing::info!(dropped = count - loaded.len(), kept = loaded.len(), "photo index compacted");
+        }
+        let mut index = Self::in_memory();
+        for entry in loaded {
+            index.add(entry);
         }
         let file = OpenOptions::new().create(true).append(true).open(path).map_err(|error| fail(error.to_string()))?;
         index.file = Some((path.to_path_buf(), file));
@@ -137,9 +164,9 @@ impl PhotoIndex {
 
     fn add(&mut self, entry: PhotoEntry) {
         let at = self.entries.len() as u32;
-        for (slot, fingerprint) in entry.fingerprints.iter().enumerate().take(usize::from(u8::MAX)) {
+        for (slot, fingerprint) in entry.fingerprints.iter().enumerate().take(SLOTS) {
             for (chunk_index, table) in self.tables.iter_mut().enumerate() {
-                table.entry(chunk(fingerprint, chunk_index)).or_default().push((at, slot as u8));
+                table.entry(chunk(fingerprint, chunk_index)).or_default().push((at << 3 | slot as u32, *fingerprint));
             }
         }
         self.by_claim.insert(entry.claim, at as usize);
@@ -163,14 +190,14 @@ impl PhotoIndex {
                 let value = chunk(fingerprint, chunk_index);
                 for mask in masks {
                     let Some(slots) = table.get(&(value ^ mask)) else { continue };
-                    for &(at, slot) in slots {
-                        let entry = &self.entries[at as usize];
-                        let Some(stored) = entry.fingerprints.get(usize::from(slot)) else { continue };
+                    for (packed, stored) in slots {
                         let distance = stored.distance(fingerprint);
                         let closer = best.as_ref().is_none_or(|found| distance < found.distance);
                         if distance > radius || !closer {
                             continue;
                         }
+                        let at = packed >> 3;
+                        let entry = &self.entries[at as usize];
                         let known = &mut verdict[at as usize];
                         if *known == 0 {
                             *known = if accept(entry) { 1 } else { 2 };
@@ -245,11 +272,44 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("photos.jsonl");
-        let mut index = PhotoIndex::open(&path).unwrap();
+        let mut index = PhotoIndex::open(&path, 0).unwrap();
         let mut stored = Vec::new();
         for n in 0..2_000u32 {
             let print = Fingerprint { phash: random(&mut state), dhash: random(&mut state) };
-            let claim = Pubkey::new_from_array([(n % 251) as u8, (n / 251) as u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            let claim = Pubkey::new_from_array([
+                (n % 251) as u8,
+                (n / 251) as u8,
+                1,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+            ]);
             let entry = PhotoEntry {
                 claim,
                 bounty: Pubkey::default(),
@@ -272,10 +332,30 @@ mod tests {
         let refused = index.nearest(&[(Orientation::Upright, stored[0])], 0, |entry| entry.submitted_at != 0);
         assert_eq!(refused, None, "entries `accept` refuses are never answers");
 
-        let reopened = PhotoIndex::open(&path).unwrap();
+        let mut reopened = PhotoIndex::open(&path, 0).unwrap();
         assert_eq!(reopened.len(), 2_000);
         let query = [(Orientation::Upright, stored[1_999])];
         assert_eq!(reopened.nearest(&query, 0, |_| true).map(|found| found.distance), Some(0));
+
+        // A photo claimed long after the others: those can match nothing any more and go.
+        let late = MAX_BOUNTY_DURATION_SECONDS + BOUNTY_REVIEW_SECONDS + 1_000;
+        let claim = Pubkey::new_unique();
+        let print = Fingerprint { phash: 1, dhash: 2 };
+        let entry = PhotoEntry {
+            claim,
+            bounty: claim,
+            claimant: claim,
+            submitted_at: late,
+            fingerprints: vec![print],
+            owned: true,
+        };
+        reopened.insert(entry).unwrap();
+        drop(reopened);
+        let compacted = PhotoIndex::open(&path, 0).unwrap();
+        // Submitted at 0..2,000: those at or after `late - lifetime` (1,000..) stay.
+        assert_eq!(compacted.len(), 1_001);
+        assert!(compacted.get(&claim).is_some());
+        assert_eq!(PhotoIndex::open(&path, 0).unwrap().len(), 1_001, "the file was rewritten");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -127,6 +127,29 @@ impl Reading {
         self.regions.iter().map(|region| region.text.as_str()).collect::<Vec<_>>().join(" | ")
     }
 
+    /// What the screening found, in words: the claim code, and the earlier photo it is near.
+    pub fn screening(&self) -> String {
+        use claim_code::CodeCheck;
+        let mut found = Vec::new();
+        if let Some((code, check)) = &self.claim_code {
+            found.push(match check {
+                CodeCheck::Matched { read } => format!("claim code {code} read as {read}"),
+                CodeCheck::Mismatched { read } => format!("the photo shows code {read}, the claimant's is {code}"),
+                CodeCheck::Missing => format!("no claim code in the photo (the claimant's is {code})"),
+            });
+        }
+        let near = |what: &str, of: &copies::Nearest| {
+            format!("{what} claim {} (distance {}, {:?})", of.claim, of.distance, of.orientation)
+        };
+        match &self.copy {
+            Some(CopyCheck::Copy { of }) => found.push(near("a copy of the photo of", of)),
+            Some(CopyCheck::Unsure { of }) => found.push(near("near the photo of", of)),
+            Some(CopyCheck::Allowed { of }) => found.push(near("let through by the operator, near", of)),
+            Some(CopyCheck::New) | None => {}
+        }
+        found.join("; ")
+    }
+
     /// Mean detection score of the regions (0 with none).
     pub fn detection_confidence(&self) -> f32 {
         if self.regions.is_empty() {

@@ -20,6 +20,7 @@ use crate::chain::{Chain, ChainError};
 use crate::errors::transaction_error_name;
 use crate::keeper::describe;
 use crate::ops;
+use crate::proofs::claim_code::claim_code;
 
 const HOUR: i64 = 3_600;
 
@@ -162,21 +163,22 @@ impl Sandbox {
                     amount(*period_cap, *decimals)
                 )]
             }
-            Event::Bounty { id, reward, max_claims, hours, description } => {
+            Event::Bounty { id, reward, max_claims, hours, description, claim_code } => {
                 let args = CreateBountyArgs {
                     reward: *reward,
                     max_claims: *max_claims,
                     deadline: now + i64::from(*hours) * HOUR,
                     description: description.clone(),
                     decision: DecisionRecord::default(),
-                    claim_code: false,
+                    claim_code: *claim_code,
                 };
                 let operator = self.operator.insecure_clone();
                 self.submit(&[sdk::create_bounty(&t, operator.pubkey(), None, *id, args)], &operator, &[]).await?;
                 let bounty: Bounty = self.read(t.bounty(*id)).await?;
                 *self.flows("SOL").outflow.entry("bounty escrow".into()).or_default() += bounty.funded;
+                let codes = if *claim_code { "; each photo must show the claimant's own code" } else { "" };
                 vec![format!(
-                    "the operator posts bounty {id}: \"{description}\", {} to each of {max_claims} (escrowed {} from the vault)",
+                    "the operator posts bounty {id}: \"{description}\", {} to each of {max_claims} (escrowed {} from the vault){codes}",
                     sol(*reward),
                     sol(bounty.funded)
                 )]
@@ -247,6 +249,49 @@ impl Sandbox {
                 let name = from.trim_start_matches('@').to_string();
                 self.claim(*bounty, &name, format!("file://{file}"), hash).await?;
                 vec![format!("{name} claims bounty {bounty} with {file}")]
+            }
+            Event::ReusedClaim { bounty, from, of } => {
+                let original = format!("claim-{}.png", of.trim_start_matches("@fan-"));
+                let path = self.proofs_dir.join(&original);
+                let bytes =
+                    std::fs::read(&path).map_err(|error| anyhow::anyhow!("{of}'s photo {original}: {error}"))?;
+                let image = covenant_vision::decode(&bytes, covenant_vision::DecodeLimits::default())?;
+                let copy = covenant_vision::edits::jpeg(&image, 70);
+                let name = from.trim_start_matches('@').to_string();
+                let file = format!("reused-{name}.jpg");
+                self.write_proof(&file, &copy)?;
+                let hash: [u8; 32] = Sha256::digest(&copy).into();
+                self.claim(*bounty, &name, format!("file://{file}"), hash).await?;
+                vec![format!(
+                    "{name} claims bounty {bounty} with {of}'s photo, re-encoded as JPEG (a new file, a new hash)"
+                )]
+            }
+            Event::CodeClaims { bounty, honest, copier, forgetful } => {
+                let slogan = self.proof_rules.get(bounty).map(|rule| rule.text.clone()).ok_or_else(|| {
+                    anyhow::anyhow!("claims on bounty {bounty}: the config has no [[bounty]] proof rule for it")
+                })?;
+                let bounty_key = t.bounty(*bounty);
+                let names = [honest, copier, forgetful].map(|name| name.trim_start_matches('@').to_string());
+                let honest_code = claim_code(&bounty_key, &self.scenario.wallet(&names[0]).pubkey());
+                let mut lines = Vec::new();
+                for (n, name) in names.iter().enumerate() {
+                    let mut poster = poster_lines(&slogan);
+                    if n < 2 {
+                        poster.push(honest_code.clone());
+                    }
+                    let seed = self.scenario.coin(9_000 + n as u64 + 100 * bounty);
+                    let bytes = encode_png(&render(&Photo::Poster(poster), seed));
+                    let file = format!("code-{bounty}-{name}.png");
+                    self.write_proof(&file, &bytes)?;
+                    let hash: [u8; 32] = Sha256::digest(&bytes).into();
+                    self.claim(*bounty, name, format!("file://{file}"), hash).await?;
+                    lines.push(match n {
+                        0 => format!("{name} writes their code {honest_code} beside the poster and claims"),
+                        1 => format!("{name} claims with a photo showing {}'s code {honest_code}", names[0]),
+                        _ => format!("{name} claims with a photo of the poster and no code"),
+                    });
+                }
+                lines
             }
             Event::ForcedSpend { recipient, amount } => {
                 let recipient_key = self.scenario.address(recipient);

@@ -95,6 +95,24 @@ pub enum Event {
         max_claims: u32,
         hours: u32,
         description: String,
+        /// Each claim's photo must show the claimant's code.
+        #[serde(default)]
+        claim_code: bool,
+    },
+    /// `from` claims with a re-encoded copy (JPEG) of the photo fan `of` of an earlier `claims`
+    /// event sent (`@fan-<bounty>-<i>`): a reused photo, with a new hash.
+    ReusedClaim {
+        bounty: u64,
+        from: String,
+        of: String,
+    },
+    /// On a claim-code bounty: `honest` writes their own code beside the poster; `copier` sends a
+    /// photo of the same poster showing `honest`'s code; `forgetful` writes none.
+    CodeClaims {
+        bounty: u64,
+        honest: String,
+        copier: String,
+        forgetful: String,
     },
     /// `good` claims with a photo of the poster (its slogan is the bounty's proof rule) and `bad`
     /// ones, shuffled by the seed. Photos are rendered from the seed; the bad ones cycle through a

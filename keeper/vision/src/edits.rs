@@ -15,7 +15,10 @@ pub enum Edit {
     /// Both sides scaled by this factor.
     Resize(f32),
     /// This fraction of each side cut off, split between the two edges by `offset` (0.5: centred).
-    Crop { fraction: f32, offset: f32 },
+    Crop {
+        fraction: f32,
+        offset: f32,
+    },
     /// Turned by this many degrees about the centre, corners filled with grey.
     Rotate(f32),
     /// A quarter turn clockwise.
@@ -42,9 +45,12 @@ impl Edit {
                 let (x, y) = ((cut_x as f32 * offset) as u32, (cut_y as f32 * offset) as u32);
                 imageops::crop_imm(image, x, y, width - cut_x, height - cut_y).to_image()
             }
-            Self::Rotate(degrees) => {
-                rotate_about_center(image, degrees.to_radians(), Interpolation::Bilinear, Border::Constant(Rgb([128, 128, 128])))
-            }
+            Self::Rotate(degrees) => rotate_about_center(
+                image,
+                degrees.to_radians(),
+                Interpolation::Bilinear,
+                Border::Constant(Rgb([128, 128, 128])),
+            ),
             Self::QuarterTurn => imageops::rotate90(image),
             Self::Mirror => imageops::flip_horizontal(image),
         }

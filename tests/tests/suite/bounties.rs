@@ -105,7 +105,10 @@ async fn posting_funds_the_escrow_as_a_spend_and_each_fan_is_paid_once() {
     let (alice, bob, carol) = (funded_fan(&mut b.h).await, funded_fan(&mut b.h).await, funded_fan(&mut b.h).await);
     for fan in [&alice, &bob, &carol] {
         let submitted = claim(&mut b.h, b.bounty, fan).await.expect("claimed").one::<ClaimSubmitted>();
-        assert_eq!((submitted.bounty, submitted.claimant, submitted.proof_hash), (b.bounty, fan.pubkey(), proof_of(fan)));
+        assert_eq!(
+            (submitted.bounty, submitted.claimant, submitted.proof_hash),
+            (b.bounty, fan.pubkey(), proof_of(fan))
+        );
     }
     assert_program_error(claim(&mut b.h, b.bounty, &alice).await, CovenantError::ClaimAlreadySubmitted);
 
