@@ -6,8 +6,6 @@
 mod memory;
 #[path = "photo_pairs.rs"]
 mod photo_pairs;
-#[path = "scenetext.rs"]
-mod scenetext;
 
 use std::time::Instant;
 

@@ -8,6 +8,9 @@
 
 #![allow(dead_code)] // each user takes part of it
 
+#[path = "scenetext.rs"]
+mod scenetext;
+
 use covenant_vision::image::RgbImage;
 use covenant_vision::{decode, DecodeLimits};
 
@@ -70,7 +73,7 @@ pub const SAME_SUBJECT: [(&str, &str); 11] = [
 
 /// Every photo by name: OpenCV's and the scene-text ones.
 pub fn all() -> Vec<(String, RgbImage)> {
-    let scenetext = super::scenetext::PHOTOS.iter().map(|(name, bytes, _)| (*name, *bytes));
+    let scenetext = scenetext::PHOTOS.iter().map(|(name, bytes, _)| (*name, *bytes));
     OPENCV
         .iter()
         .copied()

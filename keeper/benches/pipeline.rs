@@ -117,8 +117,17 @@ fn synthetic_proofs(snapshot: &Snapshot) -> HashMap<Pubkey, ProofOutcome> {
                 }],
                 rule_match: rule.check([text]),
                 rule: rule.text,
+                // Each claim's own photo: no two alike (screening is not part of this bench).
+                fingerprint: covenant_vision::Fingerprint {
+                    phash: u64::from_le_bytes(key.to_bytes()[..8].try_into().unwrap_or_default()),
+                    dhash: u64::from_le_bytes(key.to_bytes()[8..16].try_into().unwrap_or_default()),
+                },
+                windows: Vec::new(),
+                orientations: Vec::new(),
+                claim_code: None,
+                copy: None,
             };
-            (*key, ProofOutcome::Read(reading))
+            (*key, ProofOutcome::Read(Box::new(reading)))
         })
         .collect()
 }

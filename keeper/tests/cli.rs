@@ -253,3 +253,23 @@ fn the_deploy_manifests_run_commands_and_a_config_the_keeper_accepts() {
     let exec = unit.lines().find_map(|line| line.strip_prefix("ExecStart=")).expect("ExecStart");
     assert_eq!(parse_run(&exec.replace("%i", "0").replace("${SHARDS}", "2")), (true, Some("0/2".into())));
 }
+
+#[test]
+fn claim_codes_need_no_key_and_no_cluster_and_a_bad_wallet_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), "http://127.0.0.1:1");
+    let claimant = solana_signer::Signer::pubkey(&Keypair::new());
+    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .current_dir(dir.path())
+        .env("RUST_LOG", "error")
+        .args(["--output", "json", "claim-code", "--bounty", "3", "--claimant", &claimant.to_string()])
+        .output()
+        .expect("binary runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let config = covenant_keeper::config::KeeperConfig::load(&dir.path().join("keeper.toml")).expect("config");
+    let treasury = covenant::sdk::TreasuryAddresses::new(config.treasury.operator.expect("operator"), 1);
+    let expected = covenant_keeper::proofs::claim_code::claim_code(&treasury.bounty(3), &claimant);
+    assert_eq!(json["claim_code"], expected.as_str());
+    fails_with(dir.path(), &["claim-code", "--bounty", "3", "--claimant", "not-a-wallet"], "--claimant");
+}

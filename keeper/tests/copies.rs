@@ -5,8 +5,6 @@
 mod common;
 #[path = "../benches/photo_pairs.rs"]
 mod photo_pairs;
-#[path = "../benches/scenetext.rs"]
-mod scenetext;
 
 use anchor_lang::prelude::Pubkey;
 use common::{World, SOL};

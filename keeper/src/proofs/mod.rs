@@ -166,7 +166,7 @@ fn hex_bytes<S: serde::Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S:
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "proof", rename_all = "snake_case")]
 pub enum ProofOutcome {
-    Read(Reading),
+    Read(Box<Reading>),
     /// Judged without the model: rejected with `reason`.
     Refused {
         reason: RejectReason,
@@ -435,7 +435,7 @@ impl ProofReader {
                 claim_code: None,
                 copy: None,
             };
-            results.push(((job.claim, job.uri, job.expected_hash), ProofOutcome::Read(reading)));
+            results.push(((job.claim, job.uri, job.expected_hash), ProofOutcome::Read(Box::new(reading))));
         }
         Ok((results, used))
     }

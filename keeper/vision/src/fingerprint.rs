@@ -183,7 +183,7 @@ mod tests {
     fn scene(seed: u32) -> RgbImage {
         RgbImage::from_fn(320, 240, |x, y| {
             let v = ((x * (3 + seed) + y * (7 + seed * 2)) % 255) as u8;
-            let block = if (x / 40 + y / 60 + seed) % 2 == 0 { 200 } else { 30 };
+            let block = if (x / 40 + y / 60 + seed).is_multiple_of(2) { 200 } else { 30 };
             image::Rgb([v / 2 + block / 2, block, v])
         })
     }
