@@ -96,7 +96,7 @@ pub fn instructions(
                 sdk::mint_meme(t, *keeper, *mint, *recipient, *amount, decision),
             ]
         }
-        Intent::CreateBounty { asset, reward, max_claims, deadline, description, bounty_id } => {
+        Intent::CreateBounty { asset, reward, max_claims, deadline, description, bounty_id, claim_code } => {
             let token = token(snapshot, asset, "bounty")?;
             let args = covenant::instructions::CreateBountyArgs {
                 reward: *reward,
@@ -104,7 +104,7 @@ pub fn instructions(
                 deadline: *deadline,
                 description: description.clone(),
                 decision,
-                claim_code: false,
+                claim_code: *claim_code,
             };
             vec![sdk::create_bounty(t, *keeper, token, *bounty_id, args)]
         }

@@ -96,7 +96,14 @@ pub enum Intent {
         description: String,
         /// The treasury's next bounty id (the guard numbers a batch's bounties in order).
         bounty_id: u64,
+        /// Claims must show the claimant's code (left out when not, as before codes existed).
+        #[serde(skip_serializing_if = "is_false")]
+        claim_code: bool,
     },
+}
+
+pub(crate) fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// How intents' keys read in logs, reports and decision hashes (unchanged since they were strings).

@@ -51,6 +51,9 @@ pub struct BountyTerms {
     pub max_claims: u32,
     pub deadline: i64,
     pub description: String,
+    /// Each claim's photo must show the claimant's own code (one photo pays once).
+    #[serde(skip_serializing_if = "crate::decide::is_false")]
+    pub claim_code: bool,
 }
 
 fn as_text<S: serde::Serializer>(key: &Pubkey, serializer: S) -> Result<S::Ok, S::Error> {
@@ -78,6 +81,7 @@ impl AgentRequest {
                 deadline: bounty.deadline,
                 description: bounty.description.clone(),
                 bounty_id: 0,
+                claim_code: bounty.claim_code,
             };
         }
         Intent::Pay {

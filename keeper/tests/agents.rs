@@ -217,6 +217,7 @@ async fn an_agent_the_operator_allows_opens_a_bounty_once() {
         description: "a photo of our poster".into(),
         idempotency_key: key.into(),
         treasury: None,
+        claim_code: None,
     };
     assert_eq!(error_of(&core.create_bounty(&artist(&world), bounty("poster")).await.value), "ToolNotAllowed");
     let mut curator = artist(&world);
@@ -235,4 +236,15 @@ async fn an_agent_the_operator_allows_opens_a_bounty_once() {
     let too_big = core.create_bounty(&curator, agent::BountyAsk { max_claims: 100, ..bounty("huge") }).await;
     // 10 SOL at once: above the co-sign threshold, which a keeper's bounty cannot wait out.
     assert_eq!(error_of(&too_big.value), "CosignRequired", "{}", too_big.line);
+
+    // A bounty that asks for claim codes: on chain, and each claimant's code in `list_claims`.
+    let coded = core.create_bounty(&curator, agent::BountyAsk { claim_code: Some(true), ..bounty("coded") }).await;
+    assert_eq!(coded.value["status"], "opened", "{}", coded.line);
+    let on_chain: covenant::state::Bounty = world.account(world.t.bounty(1)).await;
+    assert!(on_chain.claim_code && !escrow.claim_code);
+    let fan = world.claim_with(world.t.bounty(1), "ipfs://bafy/fan.png", [5; 32]).await;
+    curator.tools.push("list_claims".into());
+    let listed = core.list_claims(&curator, serde_json::from_value(serde_json::json!({"bounty": 1})).unwrap()).await;
+    let expected = covenant_keeper::proofs::claim_code::claim_code(&world.t.bounty(1), &fan.pubkey());
+    assert_eq!(listed.value["claims"][0]["claim_code"], expected.as_str(), "{}", listed.line);
 }

@@ -132,6 +132,10 @@ pub struct BountyAsk {
     /// Your own unique key for this bounty: a retry never opens a second one.
     pub idempotency_key: String,
     pub treasury: Option<String>,
+    /// Ask each claim's photo to show the claimant's own 6-character code, written beside what
+    /// the bounty asks for, so a photo reused from another wallet fails (`list_claims` shows each
+    /// claimant's code). Default false.
+    pub claim_code: Option<bool>,
 }
 
 impl BountyAsk {
@@ -189,6 +193,7 @@ impl BountyAsk {
                 max_claims: self.max_claims,
                 deadline: now.saturating_add(self.open_for_seconds),
                 description: self.description,
+                claim_code: self.claim_code.unwrap_or(false),
             }),
         })
     }
@@ -235,6 +240,8 @@ pub struct ClaimsAsk {
 /// A treasury's claims as an agent sees them.
 pub(super) fn claims(snapshot: &Snapshot, ask: &ClaimsAsk) -> Value {
     let ids: BTreeMap<Pubkey, u64> = snapshot.bounties.iter().map(|(key, bounty)| (*key, bounty.id)).collect();
+    let coded: std::collections::BTreeSet<Pubkey> =
+        snapshot.bounties.iter().filter(|(_, bounty)| bounty.claim_code).map(|(key, _)| *key).collect();
     let mut claims: Vec<_> = snapshot
         .claims
         .iter()
@@ -257,6 +264,9 @@ pub(super) fn claims(snapshot: &Snapshot, ask: &ClaimsAsk) -> Value {
                 "reason": crate::proofs::RejectReason::from_code(claim.reason_code).map(|reason| reason.name()),
                 "proof_uri": claim.proof_uri,
                 "submitted_at": claim.submitted_at,
+                "claim_code": coded
+                    .contains(&claim.bounty)
+                    .then(|| crate::proofs::claim_code::claim_code(&claim.bounty, &claim.claimant)),
             })
         })
         .collect();
