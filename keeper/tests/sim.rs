@@ -43,8 +43,8 @@ async fn the_demo_report_matches_the_chain() {
     };
     let run = sim::run(&scenario, common::default_model(), &reader, dir.path(), &mut say).await.expect("the demo runs");
     let (report, chain) = (&run.report, run.chain.as_ref());
-    assert_eq!(steps.len(), 13, "every step is announced");
-    assert!(steps.iter().enumerate().all(|(i, (n, of))| *n == i + 1 && *of == 13), "{steps:?}");
+    assert_eq!(steps.len(), 15, "every step is announced");
+    assert!(steps.iter().enumerate().all(|(i, (n, of))| *n == i + 1 && *of == 15), "{steps:?}");
 
     // Balances: the vault's end is its start plus what came in minus what went out, and each payee
     // holds exactly what the report says the category received.
@@ -73,14 +73,19 @@ async fn the_demo_report_matches_the_chain() {
 
     // Claims, the grant, the pause and the meme token.
     let bounty: Bounty = account(chain, run.addresses.bounty(0)).await;
-    assert_eq!(report.counts.claims_approved, bounty.approved_count);
-    assert_eq!((report.counts.claims_approved, report.counts.claims_rejected), (7, 3));
+    let coded: Bounty = account(chain, run.addresses.bounty(1)).await;
+    assert_eq!(report.counts.claims_approved, bounty.approved_count + coded.approved_count);
+    assert_eq!((bounty.approved_count, bounty.rejected_count), (7, 4), "seven posters paid; three bad, one copy");
+    assert_eq!((coded.approved_count, coded.rejected_count), (1, 2), "one own code; another's, and none");
+    assert_eq!((report.counts.claims_approved, report.counts.claims_rejected), (8, 6));
     assert_eq!(bounty.paid, u64::from(bounty.approved_count) * bounty.reward);
     // Each claim was judged by what its photo showed, and the chain carries the reason codes.
-    assert_eq!(report.claims.len(), 10);
+    assert_eq!(report.claims.len(), 14);
+    let bounty_of = |name: &str| if name.starts_with("fan-0-") || name == "fan-rex" { 0 } else { 1 };
     let mut reasons = std::collections::BTreeMap::new();
     for claim in &report.claims {
-        let key = covenant::sdk::claim_address(&run.addresses.bounty(0), &scenario.address(&claim.claimant));
+        let bounty = run.addresses.bounty(bounty_of(&claim.claimant));
+        let key = covenant::sdk::claim_address(&bounty, &scenario.address(&claim.claimant));
         let on_chain: covenant::state::Claim = account(chain, key).await;
         match claim.review.decision {
             "approve" => {
@@ -97,6 +102,13 @@ async fn the_demo_report_matches_the_chain() {
     use covenant_keeper::proofs::RejectReason;
     assert_eq!(reasons[&RejectReason::ModelRejected.code()], 2, "no poster, and a poster with other text: {reasons:?}");
     assert_eq!(reasons[&RejectReason::ProofHashMismatch.code()], 1, "the file altered after its hash: {reasons:?}");
+    assert_eq!(reasons[&RejectReason::DuplicatePhoto.code()], 1, "the re-encoded copy: {reasons:?}");
+    assert_eq!(reasons[&RejectReason::ClaimCodeMismatch.code()], 1, "another fan's code: {reasons:?}");
+    assert_eq!(reasons[&RejectReason::ClaimCodeMissing.code()], 1, "no code: {reasons:?}");
+    // The copy's rejection names the claim whose photo it copied, which kept its payment.
+    let original = covenant::sdk::claim_address(&run.addresses.bounty(0), &scenario.address("fan-0-1"));
+    let copy = report.claims.iter().find(|claim| claim.claimant == "fan-rex").expect("the copy is reported");
+    assert!(copy.review.why.contains(&original.to_string()), "{copy:?}");
     let other_text =
         report.claims.iter().find(|claim| claim.review.read.contains("SUMMER")).expect("read the other poster");
     assert_eq!(other_text.review.decision, "reject");

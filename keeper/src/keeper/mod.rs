@@ -284,6 +284,9 @@ impl Keeper {
             }
             _ => Default::default(),
         };
+        if let Some(reader) = &self.proofs {
+            crate::proofs::backfill::backfill(reader, &mut self.photos, &snapshots).await?;
+        }
         crate::proofs::screen(&mut self.photos, &snapshots, &mut proofs, &self.config.proofs.copies)?;
         // Every treasury's candidates, scored in one batch.
         let found: Vec<(usize, crate::decide::Candidate)> = snapshots

@@ -4,6 +4,7 @@
 //! read becomes the model's features and part of the decision's hashed input; a proof that cannot
 //! be judged is rejected on chain with its own reason code (see keeper/MODEL.md).
 
+pub mod backfill;
 pub mod claim_code;
 pub mod copies;
 pub mod fetch;
