@@ -174,3 +174,42 @@ async fn a_claim_code_binds_the_photo_to_its_wallet() {
         assert_eq!((claim.status, claim.reason_code), (ClaimStatus::Rejected, reason.code()), "{}", reason.name());
     }
 }
+
+#[tokio::test]
+async fn a_keeper_with_an_empty_index_still_knows_the_photos_paid_before_it() {
+    let world = World::new("", 10 * SOL).await;
+    let bounty = world.open_bounty(0, SOL / 10, 10).await;
+    let original = render(&poster(&[]), 81);
+    let first = world.claim_with_file(bounty, &encode_png(&original), None).await;
+    world.keeper().tick().await.expect("tick");
+    assert_eq!(status(&world, bounty, &first).await.status, ClaimStatus::Approved);
+
+    // Another machine takes over with a journal and a photo index of its own, both empty.
+    let copy = world.claim_with_file(bounty, &jpeg(&original, 70), None).await;
+    let mut other = world.other_keeper(world.chain.clone(), "elsewhere.jsonl");
+    other.tick().await.expect("tick");
+    let claim = status(&world, bounty, &copy).await;
+    assert_eq!((claim.status, claim.reason_code), (ClaimStatus::Rejected, RejectReason::DuplicatePhoto.code()));
+    let index = std::fs::read_to_string(world.dir.path().join("elsewhere.photos.jsonl")).expect("its index");
+    let paid = covenant::sdk::claim_address(&bounty, &first.pubkey()).to_string();
+    assert!(index.contains(&paid), "the paid photo was fingerprinted from its file: {index}");
+}
+
+#[tokio::test]
+async fn other_bounties_count_within_the_horizon_and_not_beyond() {
+    let world = World::new("[proofs]\ndir = \"proofs\"\n[proofs.copies]\nhorizon_days = 1\n", 10 * SOL).await;
+    let (first, second) = (world.open_bounty(0, SOL / 10, 5).await, world.open_bounty(1, SOL / 10, 5).await);
+    let original = render(&poster(&[]), 91);
+    world.claim_with_file(first, &encode_png(&original), None).await;
+    world.keeper().tick().await.expect("tick");
+    let same_day = world.claim_with_file(second, &jpeg(&original, 80), None).await;
+    world.keeper().tick().await.expect("tick");
+    let claim = status(&world, second, &same_day).await;
+    assert_eq!((claim.status, claim.reason_code), (ClaimStatus::Rejected, RejectReason::DuplicatePhoto.code()));
+
+    world.chain.warp_seconds(2 * 86_400).await.unwrap();
+    let later = world.open_bounty(2, SOL / 10, 5).await;
+    let two_days_on = world.claim_with_file(later, &jpeg(&original, 75), None).await;
+    world.keeper().tick().await.expect("tick");
+    assert_eq!(status(&world, later, &two_days_on).await.status, ClaimStatus::Approved, "beyond the horizon");
+}
