@@ -6,16 +6,18 @@ use std::collections::{HashMap, HashSet};
 
 use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
-use covenant::policy::{roll_window, ClaimStatus, PendingStatus};
-use covenant::state::Bounty;
+use covenant::policy::{roll_window, PendingStatus};
 use serde::Serialize;
 
 use crate::config::KeeperConfig;
 use crate::exactly_once::{progress, Progress};
 use crate::model::{FeatureRow, Score, FEATURE_COUNT};
 use crate::observe::Snapshot;
-use crate::proofs::claim_code::CodeCheck;
-use crate::proofs::{CopyCheck, ProofJob, ProofOutcome, RejectReason};
+use crate::proofs::{ProofOutcome, RejectReason};
+
+mod claims;
+
+pub use claims::proof_jobs;
 
 const DAY: f32 = 86_400.0;
 
@@ -218,32 +220,6 @@ fn payee_budget_used(snapshot: &Snapshot, recipient: &Pubkey) -> f32 {
         .unwrap_or(0.0)
 }
 
-/// The proofs this tick must read: pending claims of bounties with a proof rule, not yet settled,
-/// oldest first.
-pub fn proof_jobs(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<String>) -> Vec<ProofJob> {
-    let bounties: HashMap<&Pubkey, &Bounty> = snapshot.bounties.iter().map(|(key, bounty)| (key, bounty)).collect();
-    let mut claims: Vec<_> = snapshot.claims.iter().collect();
-    claims.sort_by_key(|(key, claim)| (claim.submitted_at, *key));
-    claims
-        .into_iter()
-        .filter(|(key, claim)| claim.status == ClaimStatus::Pending && !settled.contains(&claim_key(key)))
-        .filter_map(|(key, claim)| {
-            let bounty = bounties.get(&claim.bounty)?;
-            let rule = config.proof_rule(bounty.id)?;
-            Some(ProofJob {
-                claim: *key,
-                uri: claim.proof_uri.clone(),
-                expected_hash: claim.proof_hash,
-                rule: rule.clone(),
-            })
-        })
-        .collect()
-}
-
-fn claim_key(claim: &Pubkey) -> String {
-    format!("claim:{claim}")
-}
-
 /// Every candidate action of this tick, skipping keys already settled, in flight or marked done on
 /// chain. `proofs` holds
 /// what the proof reader made of each pending claim's photo.
@@ -256,79 +232,7 @@ pub fn candidates(
     let mut found = Vec::new();
     let now = snapshot.now;
 
-    // One lookup per claim, however many claims a bounty has.
-    let bounties: HashMap<&Pubkey, &Bounty> = snapshot.bounties.iter().map(|(key, bounty)| (key, bounty)).collect();
-    for (claim_address, claim) in &snapshot.claims {
-        if claim.status != ClaimStatus::Pending {
-            continue;
-        }
-        let Some(&bounty) = bounties.get(&claim.bounty) else {
-            continue;
-        };
-        let mut features = row(Kind::Claim);
-        (features[4], features[5]) = spend_features(snapshot, &bounty.asset, bounty.reward);
-        features[7] = ((now.saturating_sub(claim.submitted_at)) as f32 / DAY / 7.0).clamp(0.0, 1.0);
-        features[8] = ratio(u64::from(bounty.approved_count), u64::from(bounty.max_claims));
-        let approve = Intent::ApproveClaim {
-            bounty: claim.bounty,
-            claimant: claim.claimant,
-            asset: bounty.asset,
-            reward: bounty.reward,
-        };
-        let reject = |reason: RejectReason| Intent::RejectClaim {
-            bounty: claim.bounty,
-            claimant: claim.claimant,
-            reason_code: reason.code(),
-        };
-        let mut candidate = Candidate::new(claim_key(claim_address), Kind::Claim, features, approve);
-        let proof = proofs.get(claim_address);
-        match proof {
-            Some(ProofOutcome::Read(reading)) => {
-                // Rules before the model: another wallet's photo, or a copy of an earlier claim's.
-                let code = reading.claim_code.as_ref().map(|(_, check)| check);
-                match (code, &reading.copy) {
-                    (Some(CodeCheck::Missing), _) => candidate.intent = reject(RejectReason::ClaimCodeMissing),
-                    (Some(CodeCheck::Mismatched { .. }), _) => {
-                        candidate.intent = reject(RejectReason::ClaimCodeMismatch)
-                    }
-                    (_, Some(CopyCheck::Copy { .. })) => candidate.intent = reject(RejectReason::DuplicatePhoto),
-                    (_, Some(CopyCheck::Unsure { .. })) => {
-                        candidate.wait = Some("possibly a copy of an earlier claim's photo: held for the operator")
-                    }
-                    _ => {}
-                }
-                candidate.by_rule = candidate.wait.is_some() || matches!(candidate.intent, Intent::RejectClaim { .. });
-                let features = &mut candidate.features;
-                features[10] = 1.0;
-                features[11] = reading.rule_match.score;
-                features[12] = reading.detection_confidence();
-                features[13] = (reading.regions.len() as f32 / 16.0).min(1.0);
-                features[14] = ((f64::from(reading.width) * f64::from(reading.height)) / 1e6).min(4.0) as f32;
-            }
-            Some(ProofOutcome::Refused { reason, .. }) => {
-                candidate.intent = reject(*reason);
-                candidate.by_rule = true;
-            }
-            Some(ProofOutcome::Unreachable { .. }) => {
-                candidate.by_rule = true;
-                if now.saturating_sub(claim.submitted_at) >= config.proofs.reject_unreachable_after_seconds {
-                    candidate.intent = reject(RejectReason::ProofUnreachable);
-                } else {
-                    candidate.wait = Some("proof unreachable: tried again next tick");
-                }
-            }
-            None if config.proof_rule(bounty.id).is_none() => {
-                candidate.by_rule = true;
-                candidate.wait = Some("no proof rule for this bounty in the config ([[bounty]] proof)");
-            }
-            None => {
-                candidate.by_rule = true;
-                candidate.wait = Some("proof not read yet");
-            }
-        }
-        candidate.proof = proof.cloned();
-        found.push(candidate);
-    }
+    found.extend(claims::candidates(snapshot, config, proofs));
 
     for (grant_key, grant) in &snapshot.grants {
         if grant.is_restricted() || now >= grant.expires_at {
