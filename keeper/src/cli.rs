@@ -223,6 +223,14 @@ pub enum Command {
     },
     /// Print a new bearer token for an agent, and the `token_sha256` line keeper.toml keeps.
     McpToken,
+    /// Fingerprint photos as the keeper does for its duplicate check (the whole photo and its
+    /// windows, as decision records show them) and give each one's distance to the first: anyone
+    /// holding two claims' photos can re-run the comparison (no key, no cluster, no config).
+    Fingerprint {
+        /// PNG or JPEG files; the first is the one the others are compared with.
+        #[arg(required = true)]
+        photos: Vec<PathBuf>,
+    },
     /// Ask for a payment as an agent does, through the same core as the MCP tool
     /// `request_payment` (keeper key): model, guard, chain.
     RequestPayment(PaymentArgs),

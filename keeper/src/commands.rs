@@ -141,6 +141,7 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         | Command::Simulate { .. }
         | Command::Mcp { .. }
         | Command::McpToken
+        | Command::Fingerprint { .. }
         | Command::RequestPayment(_)
         | Command::CheckPayment(_)
         | Command::Fetch { .. } => {

@@ -273,3 +273,35 @@ fn claim_codes_need_no_key_and_no_cluster_and_a_bad_wallet_is_named() {
     assert_eq!(json["claim_code"], expected.as_str());
     fails_with(dir.path(), &["claim-code", "--bounty", "3", "--claimant", "not-a-wallet"], "--claimant");
 }
+
+#[test]
+fn fingerprints_re_run_the_duplicate_check_from_the_photos_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos");
+    let (graf1, graf3) = (photos.join("graf1.jpg"), photos.join("graf3.jpg"));
+    let image =
+        covenant_vision::decode(&std::fs::read(&graf1).unwrap(), covenant_vision::DecodeLimits::default()).unwrap();
+    let copy = dir.path().join("copy.jpg");
+    std::fs::write(&copy, covenant_vision::edits::jpeg(&covenant_vision::edits::Edit::Resize(0.5).apply(&image), 70))
+        .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .current_dir(dir.path())
+        .env("RUST_LOG", "error")
+        .args(["--output", "json", "fingerprint"])
+        .args([&graf1, &copy, &graf3])
+        .output()
+        .expect("binary runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let distance = |n: usize| json["photos"][n]["distance_to_first"].as_u64();
+    let defaults = covenant_keeper::config::CopiesConfig::default();
+    assert_eq!(
+        json["photos"][0]["fingerprint"],
+        serde_json::to_value(covenant_vision::Fingerprint::of(&image)).unwrap()
+    );
+    assert_eq!(json["photos"][0]["windows"].as_array().map(Vec::len), Some(6));
+    assert!(distance(1).is_some_and(|d| d <= u64::from(defaults.copy_distance)), "a resized copy: {json}");
+    assert!(distance(2).is_some_and(|d| d >= u64::from(defaults.new_distance)), "another angle: {json}");
+    std::fs::write(dir.path().join("notes.txt"), "not a photo").unwrap();
+    fails_with(dir.path(), &["fingerprint", "notes.txt"], "photo notes.txt");
+}

@@ -66,6 +66,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("keeper.toml, in its [[mcp.agent]]: token_sha256 = \"{hash}\"");
             return Ok(());
         }
+        Command::Fingerprint { photos } => {
+            let (text, json) = fingerprints(photos)?;
+            return emit(cli.output, text, json);
+        }
         Command::RequestPayment(args) => return agents::payment(&cli, args.clone(), false).await,
         Command::CheckPayment(args) => return agents::payment(&cli, args.clone(), true).await,
         Command::Simulate { scenario: path, ticks, seed, out, quiet } => {
@@ -114,6 +118,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let done = crate::commands::execute(&cli, &settings.config, chain.as_ref()).await?;
     emit(cli.output, done.text, done.json)
+}
+
+/// `fingerprint`: each photo's fingerprints and its distance to the first, as the screening
+/// computes them (the first photo stored, the others queried in every orientation).
+fn fingerprints(paths: &[std::path::PathBuf]) -> anyhow::Result<(String, serde_json::Value)> {
+    use covenant_vision::{decode, DecodeLimits, Fingerprint};
+    let mut lines = Vec::new();
+    let mut json = Vec::new();
+    let mut first: Option<Vec<Fingerprint>> = None;
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("photo {}", path.display()))?;
+        let image = decode(&bytes, DecodeLimits::default()).with_context(|| format!("photo {}", path.display()))?;
+        let stored: Vec<Fingerprint> =
+            std::iter::once(Fingerprint::of(&image)).chain(Fingerprint::windows(&image)).collect();
+        let distance = first.as_ref().map(|first| {
+            let query = Fingerprint::orientations(&image);
+            first.iter().flat_map(|s| query.iter().map(move |(_, q)| s.distance(q))).min().unwrap_or(u32::MAX)
+        });
+        let whole = stored[0];
+        let near = distance.map_or(String::new(), |distance| format!("  distance to the first: {distance}"));
+        lines.push(format!("{}  phash {:016x} dhash {:016x}{near}", path.display(), whole.phash, whole.dhash));
+        json.push(serde_json::json!({
+            "photo": path.display().to_string(),
+            "fingerprint": whole,
+            "windows": &stored[1..],
+            "distance_to_first": distance,
+        }));
+        first.get_or_insert(stored);
+    }
+    Ok((lines.join("\n"), serde_json::json!({ "photos": json })))
 }
 
 /// The demo's story, compiled in so `demo` runs from anywhere.

@@ -15,6 +15,7 @@ use crate::bounties::{bounty_args, claim_with, funded_fan, proof_of};
 
 // Enough for a bare system account to exist (a smaller transfer to a new address fails).
 const DUST: u64 = 1_000_000;
+const PLENTY: u64 = 50_000_000;
 
 async fn open_bounty(h: &mut Harness, id: u64, claim_code: bool) -> (anchor_lang::prelude::Pubkey, i64) {
     let deadline = h.bank.now().await + i64::from(DAY);
@@ -65,9 +66,17 @@ async fn a_prefunded_proof_record_is_created_and_its_lamports_go_back_with_the_c
     assert_eq!(h.bank.lamports(record).await, record_rent);
     assert_eq!(before - h.bank.lamports(fan.pubkey()).await, claim_rent + record_rent - DUST);
 
-    // Another claim's record cannot stand in for this claim's.
+    // More than the rent sent beforehand: the record keeps exactly its rent and the rest goes to
+    // the claimant who paid for it (as for every account Covenant creates).
     let other = funded_fan(&mut h).await;
+    let other_record = sdk::proof_record_address(&bounty, &proof_of(&other));
+    h.bank.transfer(other_record, PLENTY).await;
+    let other_before = h.bank.lamports(other.pubkey()).await;
     claim_with(&mut h, bounty, &other, proof_of(&other)).await.expect("other claim");
+    let other_claim_rent = h.bank.rent_of(sdk::claim_address(&bounty, &other.pubkey())).await;
+    assert_eq!(h.bank.lamports(other_record).await, record_rent, "exactly its rent");
+    assert_eq!(h.bank.lamports(other.pubkey()).await, other_before - other_claim_rent + (PLENTY - record_rent));
+    // Another claim's record cannot stand in for this claim's.
     let now = h.bank.now().await;
     h.bank.warp_seconds(deadline - now).await;
     let operator = h.roles.operator.pubkey();
@@ -83,4 +92,7 @@ async fn a_prefunded_proof_record_is_created_and_its_lamports_go_back_with_the_c
     assert_eq!(closed.claimant, fan.pubkey());
     assert_eq!(h.bank.lamports(fan.pubkey()).await, before + claim_rent + record_rent);
     assert!(!h.bank.exists(record).await);
+    let other_before = h.bank.lamports(other.pubkey()).await;
+    h.as_stranger(sdk::close_claim(stranger, bounty, other.pubkey(), proof_of(&other))).await.expect("closed");
+    assert_eq!(h.bank.lamports(other.pubkey()).await, other_before + other_claim_rent + record_rent);
 }
