@@ -4,9 +4,11 @@
 // refusal by its IDL name and insufficient funds, donates 1 SOL (vault balance and feed update),
 // verifies the keeper's decision hash from its decision-log line, funds a tranche grant with a
 // previewed schedule and tops it up, claws back and closes an expired one; the treasury opens by
-// operator and id too, a cluster that is down gets one line, and a screenshot is written for the README.
+// operator and id too, a cluster that is down gets one line, and screenshots are written for the README
+// at a desktop's width and a phone's (where the page must never be wider than the screen).
 // Env: COVENANT_LOCALNET_URL, COVENANT_LOCALNET_FAUCET (keypair file), COVENANT_KEEPER (binary),
-// COVENANT_APP_URL (the served bundle), COVENANT_SCREENSHOT (where to write it).
+// COVENANT_APP_URL (the served bundle), COVENANT_SCREENSHOT (where to write the desktop one; the
+// phone's goes beside it as NAME-phone.png).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
@@ -350,7 +352,24 @@ try {
     await page.click('#check');
     await page.waitForFunction(() => document.querySelector('#verdict')?.textContent?.includes('is on chain'));
 
-    await page.screenshot({ path: process.env.COVENANT_SCREENSHOT ?? 'donor-app.png', fullPage: true });
+    // At a desktop's width, and at a phone's, where the page must never be wider than the screen
+    // (tables scroll inside their cards).
+    const shot = process.env.COVENANT_SCREENSHOT ?? 'donor-app.png';
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.screenshot({ path: shot, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // What sticks out, innermost first, so a failure names the element to fix.
+    const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+            .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 1 && !node.closest('table'))
+            .slice(-5)
+            .map((node) => `${node.tagName.toLowerCase()}#${node.id}.${node.className} ${Math.round(node.getBoundingClientRect().width)}px`),
+    );
+    assert.ok(overflow <= 0, `on a phone the page is ${overflow}px wider than the screen: ${wide.join(', ')}`);
+    const verdictBox = await page.$eval('#verdict', (node) => node.getBoundingClientRect().right);
+    assert.ok(verdictBox <= 390, 'the verdict fits the screen');
+    await page.screenshot({ path: shot.replace(/\.png$/, '-phone.png'), fullPage: true });
     console.log(`browser suite passed: treasury ${treasury}, vault ${vault}`);
 } catch (error) {
     // What the page showed when it failed, for the CI log.
