@@ -223,6 +223,16 @@ pub enum Command {
     },
     /// Print a new bearer token for an agent, and the `token_sha256` line keeper.toml keeps.
     McpToken,
+    /// Check a published decision record: its input hashes to its name (the decision hash the
+    /// chain recorded), and the decision model, run again on its features, gives the same score.
+    Verify {
+        /// The decision hash (64 hex digits).
+        hash: String,
+        /// Where the records are: a directory, or a keeper's URL serving `/decisions/<hash>`
+        /// (default: loop.records_dir, else `records/` beside the decision log).
+        #[arg(long, value_name = "DIR|URL")]
+        from: Option<String>,
+    },
     /// Fingerprint photos as the keeper does for its duplicate check (the whole photo and its
     /// windows, as decision records show them) and give each one's distance to the first: anyone
     /// holding two claims' photos can re-run the comparison (no key, no cluster, no config).

@@ -142,6 +142,7 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         | Command::Mcp { .. }
         | Command::McpToken
         | Command::Fingerprint { .. }
+        | Command::Verify { .. }
         | Command::RequestPayment(_)
         | Command::CheckPayment(_)
         | Command::Fetch { .. } => {

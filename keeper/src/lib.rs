@@ -24,6 +24,7 @@ pub mod observe;
 pub mod ops;
 pub mod output;
 pub mod proofs;
+pub mod records;
 pub mod requests;
 pub mod setup;
 pub mod signers;

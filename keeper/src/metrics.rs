@@ -146,8 +146,9 @@ impl Metrics {
     }
 }
 
-/// Serves `GET /metrics` and `GET /healthz` until the task is dropped.
-pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
+/// Serves `GET /metrics` and `GET /healthz` (and whatever `more` routes: the decision records)
+/// until the task is dropped.
+pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, more: Option<axum::Router>) {
     use axum::routing::get;
     let exposition = metrics.clone();
     let router = axum::Router::new()
@@ -173,6 +174,10 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
                 async move { metrics.health() }
             }),
         );
+    let router = match more {
+        Some(more) => router.merge(more),
+        None => router,
+    };
     if let Err(error) = axum::serve(listener, router).await {
         tracing::warn!(%error, "metrics server stopped");
     }

@@ -210,7 +210,8 @@ async fn http_get(keeper: &covenant_keeper::keeper::Keeper, path: &str) -> (Stri
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
-    let server = tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics()));
+    let records = Some(covenant_keeper::records::router(keeper.records()));
+    let server = tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics(), records));
     let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");

@@ -66,6 +66,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("keeper.toml, in its [[mcp.agent]]: token_sha256 = \"{hash}\"");
             return Ok(());
         }
+        Command::Verify { hash, from } => {
+            let config = KeeperConfig::load(&cli.config).ok().unwrap_or_else(placeholder_config);
+            let record = crate::records::fetch(hash, from.as_deref(), &config).await?;
+            let model = load_model(&cli, &config)?;
+            let (text, json) = crate::records::verify(&record, model.as_ref())?;
+            return emit(cli.output, text, json);
+        }
         Command::Fingerprint { photos } => {
             let (text, json) = fingerprints(photos)?;
             return emit(cli.output, text, json);
@@ -230,8 +237,9 @@ async fn run_loop(
         Keeper::fleet(chain.clone(), model, config, keeper, treasuries, dry_run)?.owning(own).with_proof_reader(reader);
     if let Some(addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("metrics address {addr}"))?;
-        tracing::info!(%addr, "serving /metrics");
-        tokio::spawn(crate::metrics::serve(listener, keeper.metrics()));
+        tracing::info!(%addr, "serving /metrics and /decisions/<hash>");
+        let records = Some(crate::records::router(keeper.records()));
+        tokio::spawn(crate::metrics::serve(listener, keeper.metrics(), records));
     }
     loop {
         match keeper.tick().await {

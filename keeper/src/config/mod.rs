@@ -375,11 +375,24 @@ pub struct LoopConfig {
     /// The JSONL decision log, which is also the keeper's journal (keep it across restarts).
     #[serde(default = "defaults::decision_log")]
     pub decision_log: PathBuf,
-    /// Serve Prometheus metrics here (e.g. "127.0.0.1:9464").
+    /// Every decision record as `<decision hash>.json`, for an operator to sync to IPFS or object
+    /// storage; served at `/decisions/<hash>` beside the metrics (default: `records/` beside the
+    /// decision log).
+    pub records_dir: Option<PathBuf>,
+    /// Serve Prometheus metrics (and the decision records) here (e.g. "127.0.0.1:9464").
     pub metrics_addr: Option<String>,
     /// Per-treasury metric series for at most this many treasuries of a fleet.
     #[serde(default = "defaults::metrics_treasury_labels")]
     pub metrics_treasury_labels: usize,
+}
+
+impl LoopConfig {
+    /// `records_dir`, else `records/` beside the decision log.
+    pub fn records_dir(&self) -> PathBuf {
+        self.records_dir.clone().unwrap_or_else(|| {
+            self.decision_log.parent().map_or_else(|| PathBuf::from("records"), |dir| dir.join("records"))
+        })
+    }
 }
 
 impl Default for LoopConfig {
@@ -392,6 +405,7 @@ impl Default for LoopConfig {
             retry_base_ms: defaults::retry_base_ms(),
             retry_max_ms: defaults::retry_max_ms(),
             decision_log: defaults::decision_log(),
+            records_dir: None,
             metrics_addr: None,
             metrics_treasury_labels: defaults::metrics_treasury_labels(),
         }

@@ -9,7 +9,6 @@ use anchor_lang::prelude::Pubkey;
 use covenant::sdk::TreasuryAddresses;
 use covenant::state::DecisionRecord;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
@@ -24,6 +23,8 @@ use crate::model::{Model, ModelError, Score};
 use crate::observe::Snapshot;
 use crate::proofs::copies::PhotoIndex;
 use crate::proofs::{ProofOutcome, ProofReader};
+pub use crate::records::decision_hash;
+use crate::records::Records;
 
 mod requests;
 mod review;
@@ -43,6 +44,8 @@ pub enum KeeperError {
     Model(#[from] ModelError),
     #[error(transparent)]
     Photos(#[from] crate::proofs::copies::IndexError),
+    #[error(transparent)]
+    Records(#[from] crate::records::RecordsError),
 }
 
 /// What one tick did, by idempotency key.
@@ -100,11 +103,6 @@ struct DecisionInput<'a> {
     request: Option<&'a serde_json::Value>,
 }
 
-pub fn decision_hash(input: &serde_json::Value) -> [u8; 32] {
-    let bytes = serde_json::to_vec(input).unwrap_or_default();
-    Sha256::digest(bytes).into()
-}
-
 /// A journal key's treasury and its candidate key: `<treasury>/<key>`, or a key of `own` (the
 /// config's treasury) as it stands. A schedule's name may hold a `/`; only an address scopes.
 pub fn split_scope(key: &str, own: Option<Pubkey>) -> (Option<Pubkey>, &str) {
@@ -141,6 +139,8 @@ pub struct Keeper {
     journal: Journal,
     /// Every claim photo read so far, by fingerprint (`proofs::copies`).
     photos: PhotoIndex,
+    /// Where decision records are published (`records`).
+    records: Arc<Records>,
     metrics: Arc<Metrics>,
     dry_run: bool,
     tick: u64,
@@ -174,7 +174,8 @@ impl Keeper {
     ) -> Result<Self, KeeperError> {
         let journal = Journal::open(&config.run.decision_log)?;
         let horizon = i64::from(config.proofs.copies.horizon_days) * 86_400;
-        let photos = PhotoIndex::open(&photo_index_path(&config), horizon)?;
+        let photos = PhotoIndex::open(&PhotoIndex::path_for(&config), horizon)?;
+        let records = Arc::new(Records::open(&config.run.records_dir())?);
         Ok(Self {
             chain,
             model,
@@ -185,6 +186,7 @@ impl Keeper {
             own: None,
             journal,
             photos,
+            records,
             metrics: Arc::default(),
             dry_run,
             tick: 0,
@@ -203,6 +205,11 @@ impl Keeper {
     pub fn with_proof_reader(mut self, reader: Arc<ProofReader>) -> Self {
         self.proofs = Some(reader);
         self
+    }
+
+    /// The published decision records, for the HTTP server.
+    pub fn records(&self) -> Arc<Records> {
+        self.records.clone()
     }
 
     pub fn metrics(&self) -> Arc<Metrics> {
@@ -410,6 +417,10 @@ impl Keeper {
         let outcome = line["outcome"].as_str().unwrap_or_default();
         let labels = [("kind", kind_label(candidate.kind)), ("verdict", outcome)];
         self.metrics.count("covenant_keeper_decisions_total", &labels);
+        // A dry run's hashes never reach the chain: its lines stay in the log only.
+        if !self.dry_run {
+            self.records.publish(&line)?;
+        }
         self.journal.decision(line)?;
         Ok(record)
     }
@@ -464,12 +475,6 @@ impl Keeper {
         });
         (line, DecisionRecord { model_hash: self.model.info().hash, decision_hash: hash })
     }
-}
-
-/// `proofs.copies.index`, else `<decision log>.photos.jsonl` beside the decision log (one per
-/// journal, like the journal itself).
-pub fn photo_index_path(config: &KeeperConfig) -> std::path::PathBuf {
-    config.proofs.copies.index.clone().unwrap_or_else(|| config.run.decision_log.with_extension("photos.jsonl"))
 }
 
 fn kind_label(kind: Kind) -> &'static str {

@@ -86,6 +86,12 @@ static PROBES: std::sync::LazyLock<Vec<u16>> =
     std::sync::LazyLock::new(|| (0..=u16::MAX).filter(|mask| mask.count_ones() <= PROBE_BITS).collect());
 
 impl PhotoIndex {
+    /// `proofs.copies.index`, else `<decision log>.photos.jsonl` beside the decision log (one per
+    /// journal, like the journal itself).
+    pub fn path_for(config: &crate::config::KeeperConfig) -> PathBuf {
+        config.proofs.copies.index.clone().unwrap_or_else(|| config.run.decision_log.with_extension("photos.jsonl"))
+    }
+
     /// An index that lives only in memory (tests, the demo, benches).
     pub fn in_memory() -> Self {
         Self { tables: vec![FxHashMap::default(); CHUNKS], ..Self::default() }

@@ -1,0 +1,175 @@
+//! Published decision records: every decision-log line the keeper acts on, as
+//! `<decision hash>.json` in a directory an operator can sync to IPFS or object storage, and served
+//! at `GET /decisions/<hash>` beside the metrics. A record is its own proof: its `input` hashes to
+//! its name and to the decision hash the chain recorded (`check`), and `verify` re-runs the model
+//! on its features.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+#[error("decision records {path}: {detail}")]
+pub struct RecordsError {
+    path: String,
+    detail: String,
+}
+
+pub struct Records {
+    dir: PathBuf,
+}
+
+impl Records {
+    /// The directory, created when missing.
+    pub fn open(dir: &Path) -> Result<Self, RecordsError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| RecordsError { path: dir.display().to_string(), detail: error.to_string() })?;
+        Ok(Self { dir: dir.to_path_buf() })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `line` under its decision hash (once; a record never changes). Written to a
+    /// temporary name and renamed, so a reader or a sync never sees half a record.
+    pub fn publish(&self, line: &Value) -> Result<(), RecordsError> {
+        let Some(path) = line["decision_hash"].as_str().and_then(|hash| self.path_of(hash)) else {
+            return Ok(());
+        };
+        if path.exists() {
+            return Ok(());
+        }
+        let fail = |error: std::io::Error| RecordsError { path: path.display().to_string(), detail: error.to_string() };
+        let staged = path.with_extension("json.tmp");
+        std::fs::write(&staged, serde_json::to_vec(line).unwrap_or_default()).map_err(fail)?;
+        std::fs::rename(&staged, &path).map_err(fail)
+    }
+
+    /// Where the record of `hash` lives; `None` unless `hash` is 64 lowercase hex digits (so no
+    /// request can name any other file).
+    pub fn path_of(&self, hash: &str) -> Option<PathBuf> {
+        let valid = hash.len() == 64 && hash.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
+        valid.then(|| self.dir.join(format!("{hash}.json")))
+    }
+
+    pub fn read(&self, hash: &str) -> Option<Value> {
+        let bytes = std::fs::read(self.path_of(hash)?).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// SHA-256 of a decision's `input` as compact JSON with sorted keys (serde_json's `Value` order):
+/// what goes on chain in the decision record, and what anyone holding the line can recompute.
+pub fn decision_hash(input: &Value) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(serde_json::to_vec(input).unwrap_or_default()).into()
+}
+
+/// What a record says about itself: its decision hash, recomputed from its `input`, and whether
+/// that is the hash it names.
+pub fn check(record: &Value) -> Result<[u8; 32], String> {
+    let input = record.get("input").ok_or("the record has no input")?;
+    let computed = decision_hash(input);
+    let named = record["decision_hash"].as_str().ok_or("the record names no decision hash")?;
+    if hex::encode(computed) != named {
+        return Err(format!("its input hashes to {}, not to the {named} it names", hex::encode(computed)));
+    }
+    Ok(computed)
+}
+
+/// `GET /decisions/<hash>`: the record as JSON, 404 when there is none, 400 for a malformed hash.
+pub fn router(records: Arc<Records>) -> axum::Router {
+    use axum::extract::Path as UrlPath;
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    axum::Router::new().route(
+        "/decisions/{hash}",
+        axum::routing::get(move |UrlPath(hash): UrlPath<String>| {
+            let records = records.clone();
+            async move {
+                let hash = hash.trim_end_matches(".json").to_string();
+                let Some(path) = records.path_of(&hash) else {
+                    return (StatusCode::BAD_REQUEST, "a decision hash is 64 lowercase hex digits\n").into_response();
+                };
+                // Any page may read a record (the donor app fetches them from wherever it is served).
+                let headers = [(header::CONTENT_TYPE, "application/json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+                match tokio::fs::read(path).await {
+                    Ok(bytes) => (headers, bytes).into_response(),
+                    Err(_) => (StatusCode::NOT_FOUND, "no such decision record\n").into_response(),
+                }
+            }
+        }),
+    )
+}
+
+/// The record of `hash` from a directory or a keeper's URL (`from`), else the config's records.
+pub async fn fetch(hash: &str, from: Option<&str>, config: &crate::config::KeeperConfig) -> anyhow::Result<Value> {
+    let hash = hash.trim().to_ascii_lowercase();
+    match from {
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            let url = format!("{}/decisions/{hash}", url.trim_end_matches('/'));
+            let response = reqwest::get(&url).await.map_err(|error| anyhow::anyhow!("cannot reach {url}: {error}"))?;
+            if !response.status().is_success() {
+                anyhow::bail!("{url} answered {}", response.status());
+            }
+            response.json().await.map_err(|error| anyhow::anyhow!("{url}: not a decision record: {error}"))
+        }
+        _ => {
+            let dir = from.map_or_else(|| config.run.records_dir(), PathBuf::from);
+            let records = Records { dir: dir.clone() };
+            let path = records
+                .path_of(&hash)
+                .ok_or_else(|| anyhow::anyhow!("{hash:?} is not a decision hash (64 hex digits)"))?;
+            let bytes =
+                std::fs::read(&path).map_err(|error| anyhow::anyhow!("decision record {}: {error}", path.display()))?;
+            serde_json::from_slice(&bytes)
+                .map_err(|error| anyhow::anyhow!("decision record {}: {error}", path.display()))
+        }
+    }
+}
+
+/// `verify`: the record's hash, then its score again with `model` when the record names that
+/// model. Err (one line) when the record does not hold up.
+pub fn verify(record: &Value, model: &dyn crate::model::Model) -> anyhow::Result<(String, Value)> {
+    let hash = hex::encode(check(record).map_err(|error| anyhow::anyhow!("the record does not hold up: {error}"))?);
+    let input = &record["input"];
+    let mut lines = vec![format!("decision {hash}: its input hashes to it")];
+    let named_model = input["model_hash"].as_str().unwrap_or_default();
+    let ours = hex::encode(model.info().hash);
+    let logged = input["approve"].as_f64().map(|approve| approve as f32);
+    let rescored = if named_model != ours {
+        lines.push(format!("made by model {named_model}; this keeper has {ours}: pass --model to re-run it"));
+        None
+    } else if let Some(logged) = logged {
+        let features: Vec<f32> = input["features"]
+            .as_array()
+            .map(|values| values.iter().filter_map(Value::as_f64).map(|v| v as f32).collect())
+            .unwrap_or_default();
+        let mut row: crate::model::FeatureRow = [0.0; crate::model::FEATURE_COUNT];
+        if features.len() != row.len() {
+            anyhow::bail!("the record has {} features; model {ours} reads {}", features.len(), row.len());
+        }
+        row.copy_from_slice(&features);
+        let score = model.score(&[row])?.into_iter().next().map(|score| score.approve);
+        if score.map(f32::to_bits) != Some(logged.to_bits()) {
+            anyhow::bail!("model {ours} scores the record's features {score:?}, not the {logged} it logged");
+        }
+        lines.push(format!("model {ours}, run again on its features, scores {logged} as logged"));
+        Some(logged)
+    } else {
+        lines.push("decided by rule, not scored: nothing to re-run".into());
+        None
+    };
+    let json = serde_json::json!({
+        "decision_hash": hash,
+        "hash_holds": true,
+        "model_hash": named_model,
+        "model_matches": named_model == ours,
+        "approve": rescored,
+        "reproduced": rescored.is_some(),
+        "outcome": record["outcome"],
+    });
+    Ok((lines.join("\n"), json))
+}
