@@ -22,15 +22,6 @@ use covenant_vision::{Fingerprint, Orientation};
 
 type Query = Vec<(Orientation, Fingerprint)>;
 
-fn stored(image: &RgbImage) -> Vec<Fingerprint> {
-    std::iter::once(Fingerprint::of(image)).chain(Fingerprint::windows(image)).collect()
-}
-
-/// The detector's distance from a stored photo to a query photo (any orientation, any window).
-fn distance(stored: &[Fingerprint], query: &Query) -> u32 {
-    stored.iter().flat_map(|s| query.iter().map(move |(_, q)| s.distance(q))).min().unwrap_or(u32::MAX)
-}
-
 #[derive(Default)]
 struct Tally {
     copy: usize,
@@ -76,7 +67,7 @@ fn main() {
     }
     let config = CopiesConfig::default();
     let photos = photo_pairs::all();
-    let prints: Vec<Vec<Fingerprint>> = photos.iter().map(|(_, image)| stored(image)).collect();
+    let prints: Vec<Vec<Fingerprint>> = photos.iter().map(|(_, image)| Fingerprint::stored(image)).collect();
 
     // Same-shot pairs: each photo against each of its copies.
     out!(
@@ -95,7 +86,7 @@ fn main() {
         let mut tally = Tally::default();
         for ((_, image), stored) in photos.iter().zip(&prints) {
             let query = Fingerprint::orientations(&edits::apply_all(image, &chain)).to_vec();
-            let d = distance(stored, &query);
+            let d = Fingerprint::photo_distance(stored, &query);
             tally.add(d, &config);
             same_shot.add(d, &config);
         }
@@ -118,7 +109,7 @@ fn main() {
             if i == j {
                 continue;
             }
-            let d = distance(&prints[i], &Fingerprint::orientations(image).to_vec());
+            let d = Fingerprint::photo_distance(&prints[i], &Fingerprint::orientations(image));
             if photo_pairs::same_subject(a, b) {
                 let frames = BURSTS.iter().any(|first| a == first || b == first);
                 if frames {
@@ -133,12 +124,12 @@ fn main() {
     }
     let poster = Photo::Poster(vec!["COVENANT".into(), "keeps its word".into()]);
     let renders: Vec<RgbImage> = (1..=30u64).map(|seed| render(&poster, seed)).collect();
-    let render_prints: Vec<Vec<Fingerprint>> = renders.iter().map(stored).collect();
+    let render_prints: Vec<Vec<Fingerprint>> = renders.iter().map(Fingerprint::stored).collect();
     let mut rendered = Tally::default();
     for (i, stored) in render_prints.iter().enumerate() {
         for (j, image) in renders.iter().enumerate() {
             if i != j {
-                rendered.add(distance(stored, &Fingerprint::orientations(image).to_vec()), &config);
+                rendered.add(Fingerprint::photo_distance(stored, &Fingerprint::orientations(image)), &config);
             }
         }
     }

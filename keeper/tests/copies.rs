@@ -98,10 +98,9 @@ async fn honest_photos_of_the_same_poster_from_different_angles_are_all_paid() {
     let photos = photo_pairs::all();
     let find = |name: &str| photos.iter().find(|(n, _)| n == name).map(|(_, image)| image.clone()).unwrap();
     let (left, right) = (find("graf1"), find("graf3"));
-    let stored: Vec<Fingerprint> = std::iter::once(Fingerprint::of(&left)).chain(Fingerprint::windows(&left)).collect();
+    let stored = Fingerprint::stored(&left);
     let nearest = |image: &covenant_vision::image::RgbImage| {
-        let query = Fingerprint::orientations(image);
-        stored.iter().flat_map(|s| query.iter().map(move |(_, q)| s.distance(q))).min().unwrap()
+        Fingerprint::photo_distance(&stored, &Fingerprint::orientations(image))
     };
     let config = covenant_keeper::config::CopiesConfig::default();
     assert!(nearest(&right) >= config.new_distance, "two angles: {}", nearest(&right));
@@ -128,17 +127,7 @@ async fn a_near_photo_waits_for_the_operator_who_can_let_it_through() {
 
     let mut config = world.config.clone();
     config.proofs.copies.allow.push(near_claim);
-    let keeper = covenant_keeper::keeper::Keeper::new(
-        world.chain.clone(),
-        common::default_model(),
-        config,
-        world.keeper.insecure_clone(),
-        world.t,
-        false,
-    )
-    .expect("keeper")
-    .with_proof_reader(world.reader());
-    let mut keeper = keeper;
+    let mut keeper = world.keeper_configured(world.chain.clone(), config, false);
     keeper.tick().await.expect("tick");
     assert_eq!(status(&world, bounty, &near).await.status, ClaimStatus::Approved, "let through, then paid");
 }
@@ -149,13 +138,7 @@ async fn a_claim_code_binds_the_photo_to_its_wallet() {
     let bounty = world.open_bounty_with(0, SOL / 10, 10, true).await;
     let (alice, bob, carol) = (Keypair::new(), Keypair::new(), Keypair::new());
     let code = |fan: &Keypair| claim_code(&bounty, &fan.pubkey());
-    let file = |photo: &Photo, seed: u64| {
-        let bytes = encode_png(&render(photo, seed));
-        let name = format!("{}.png", Pubkey::new_unique());
-        std::fs::write(world.proofs_dir().join(&name), &bytes).unwrap();
-        let hash: [u8; 32] = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &bytes)).into();
-        (format!("file://{name}"), hash)
-    };
+    let file = |photo: &Photo, seed: u64| world.proof_file(&encode_png(&render(photo, seed)));
     // Alice shows her own code; Bob shows Alice's (her photo, re-shot); Carol shows none.
     let (uri, hash) = file(&poster(&[&code(&alice)]), 71);
     let alice = world.claim_as(alice, bounty, &uri, hash).await;

@@ -4,7 +4,7 @@
 mod common;
 
 use anchor_lang::prelude::Pubkey;
-use common::{payment, World, HOUR, SOL};
+use common::{http_get, payment, World, HOUR, SOL};
 use covenant::errors::CovenantError;
 use covenant::instructions::CreateGrantArgs;
 use covenant::policy::{ClaimStatus, ReleaseSchedule};
@@ -203,23 +203,6 @@ async fn dry_run_decides_and_logs_but_signs_nothing() {
     let decisions = read_decisions(&world.log_path()).unwrap();
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0]["outcome"], "pass");
-}
-
-/// What a Prometheus scraper sees: the keeper's metrics served on an ephemeral local port.
-async fn http_get(keeper: &covenant_keeper::keeper::Keeper, path: &str) -> (String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let records = Some(covenant_keeper::records::router(keeper.records()));
-    let server = tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics(), records));
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    server.abort();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
-    (head.lines().next().unwrap_or_default().to_string(), body.to_string())
 }
 
 #[tokio::test]

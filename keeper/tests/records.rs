@@ -4,25 +4,9 @@
 mod common;
 
 use anchor_lang::prelude::Pubkey;
-use common::{default_model, payment, World, SOL};
+use common::{default_model, http_get as get, payment, World, SOL};
 use covenant_keeper::journal::read_decisions;
-use covenant_keeper::records::{check, decision_hash, router, verify};
-
-async fn get(keeper: &covenant_keeper::keeper::Keeper, path: &str) -> (String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    let server =
-        tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics(), Some(router(keeper.records()))));
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    server.abort();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
-    (head.to_string(), body.to_string())
-}
+use covenant_keeper::records::{check, decision_hash, verify};
 
 #[tokio::test]
 async fn every_decision_acted_on_is_published_served_and_re_executable() {
@@ -54,12 +38,15 @@ async fn every_decision_acted_on_is_published_served_and_re_executable() {
     assert_eq!(json["reproduced"], true, "{text}");
 
     // The same from the command line, by hash, from the directory an operator syncs.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
-        .env("RUST_LOG", "error")
-        .args(["--config", "/nonexistent/keeper.toml", "verify", &hash, "--from"])
-        .arg(&dir)
-        .output()
-        .expect("binary runs");
+    let verify_from_dir = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+            .env("RUST_LOG", "error")
+            .args(["--config", "/nonexistent/keeper.toml", "verify", &hash, "--from"])
+            .arg(&dir)
+            .output()
+            .expect("binary runs")
+    };
+    let output = verify_from_dir();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success() && stdout.contains("as logged"),
@@ -76,12 +63,7 @@ async fn every_decision_acted_on_is_published_served_and_re_executable() {
         .unwrap(),
     )
     .unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
-        .env("RUST_LOG", "error")
-        .args(["--config", "/nonexistent/keeper.toml", "verify", &hash, "--from"])
-        .arg(&dir)
-        .output()
-        .expect("binary runs");
+    let output = verify_from_dir();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success() && stderr.trim().lines().count() == 1 && stderr.contains("does not hold up"),

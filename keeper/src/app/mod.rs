@@ -137,12 +137,9 @@ fn fingerprints(paths: &[std::path::PathBuf]) -> anyhow::Result<(String, serde_j
     for path in paths {
         let bytes = std::fs::read(path).with_context(|| format!("photo {}", path.display()))?;
         let image = decode(&bytes, DecodeLimits::default()).with_context(|| format!("photo {}", path.display()))?;
-        let stored: Vec<Fingerprint> =
-            std::iter::once(Fingerprint::of(&image)).chain(Fingerprint::windows(&image)).collect();
-        let distance = first.as_ref().map(|first| {
-            let query = Fingerprint::orientations(&image);
-            first.iter().flat_map(|s| query.iter().map(move |(_, q)| s.distance(q))).min().unwrap_or(u32::MAX)
-        });
+        let stored = Fingerprint::stored(&image);
+        let distance =
+            first.as_ref().map(|first| Fingerprint::photo_distance(first, &Fingerprint::orientations(&image)));
         let whole = stored[0];
         let near = distance.map_or(String::new(), |distance| format!("  distance to the first: {distance}"));
         lines.push(format!("{}  phash {:016x} dhash {:016x}{near}", path.display(), whole.phash, whole.dhash));

@@ -7,12 +7,10 @@ use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use covenant::policy::ClaimStatus;
-use covenant_vision::{decode, Fingerprint};
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 
 use super::copies::{IndexError, PhotoEntry, PhotoIndex};
-use super::{shrink, ProofReader};
+use super::ProofReader;
 use crate::observe::Snapshot;
 
 /// Paid claims fingerprinted per tick at most.
@@ -83,13 +81,10 @@ impl ProofReader {
             .await;
         let reader = self.clone();
         let printed = tokio::task::spawn_blocking(move || {
-            let (limits, max_side) = (reader.limits, reader.ocr.det_side().saturating_mul(2));
             covenant_vision::parallel::map(fetched, |(mut entry, hash, bytes)| {
-                let bytes = bytes?;
-                let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-                let image = shrink(decode(&bytes, limits).ok().filter(|_| sha256 == hash)?, max_side);
-                entry.fingerprints =
-                    std::iter::once(Fingerprint::of(&image)).chain(Fingerprint::windows(&image)).collect();
+                // Checked as every proof is: the same hash check, decoding limits and fingerprints.
+                let (_, _, _, (orientations, windows)) = reader.check(&bytes?, hash).ok()?;
+                entry.fingerprints = orientations.first().map(|(_, whole)| *whole).into_iter().chain(windows).collect();
                 Some(entry)
             })
         })

@@ -337,6 +337,29 @@ impl ProofReader {
         Ok(outcomes)
     }
 
+    /// Fetched bytes as the reader keeps them: the claim's hash checked, decoded within limits,
+    /// shrunk, fingerprinted; or the outcome that rejects the claim.
+    fn check(&self, bytes: &[u8], expected_hash: [u8; 32]) -> Result<Checked, ProofOutcome> {
+        let sha256: [u8; 32] = Sha256::digest(bytes).into();
+        if sha256 != expected_hash {
+            let detail =
+                format!("the file's SHA-256 is {}, the claim's {}", hex::encode(sha256), hex::encode(expected_hash));
+            return Err(refused(RejectReason::ProofHashMismatch, detail));
+        }
+        match decode(bytes, self.limits) {
+            Ok(image) => {
+                let size = image.dimensions();
+                let image = shrink(image, self.ocr.det_side().saturating_mul(2));
+                let prints = (Fingerprint::orientations(&image).to_vec(), Fingerprint::windows(&image));
+                Ok((image, sha256, size, prints))
+            }
+            Err(error @ DecodeError::TooManyPixels { .. }) => {
+                Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
+            }
+            Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
+        }
+    }
+
     /// Hash check, parallel decode, detection, then recognition of the photos whose regions fit in
     /// `regions_left` (in order; the first photo of the tick always, so a tick makes progress).
     /// Photos past the budget get no outcome. Returns the outcomes and the regions used.
@@ -346,7 +369,6 @@ impl ProofReader {
         regions_left: usize,
         first_of_tick: bool,
     ) -> Result<(Vec<(ProofKey, ProofOutcome)>, usize), ModelError> {
-        let (limits, max_side) = (self.limits, self.ocr.det_side().saturating_mul(2));
         let checked: Vec<(ProofJob, Result<Checked, ProofOutcome>)> =
             covenant_vision::parallel::map(fetched, |(job, bytes)| {
                 let outcome = match bytes {
@@ -355,33 +377,7 @@ impl ProofReader {
                     Err(error @ FetchError::TooLarge { .. }) => {
                         Err(refused(RejectReason::ProofTooLarge, error.to_string()))
                     }
-                    Ok(bytes) => {
-                        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-                        if sha256 != job.expected_hash {
-                            Err(refused(
-                                RejectReason::ProofHashMismatch,
-                                format!(
-                                    "the file's SHA-256 is {}, the claim's {}",
-                                    hex::encode(sha256),
-                                    hex::encode(job.expected_hash)
-                                ),
-                            ))
-                        } else {
-                            match decode(&bytes, limits) {
-                                Ok(image) => {
-                                    let size = image.dimensions();
-                                    let image = shrink(image, max_side);
-                                    let prints =
-                                        (Fingerprint::orientations(&image).to_vec(), Fingerprint::windows(&image));
-                                    Ok((image, sha256, size, prints))
-                                }
-                                Err(error @ DecodeError::TooManyPixels { .. }) => {
-                                    Err(refused(RejectReason::ProofTooManyPixels, error.to_string()))
-                                }
-                                Err(error) => Err(refused(RejectReason::ProofUndecodable, error.to_string())),
-                            }
-                        }
-                    }
+                    Ok(bytes) => self.check(&bytes, job.expected_hash),
                 };
                 (job, outcome)
             });

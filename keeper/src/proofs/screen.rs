@@ -63,7 +63,7 @@ pub fn screen(
             let check = claim_code::check(reading.regions.iter().map(|region| region.text.as_str()), &code);
             reading.claim_code = Some((code, check));
         }
-        let owned = !matches!(&reading.claim_code, Some((_, check)) if !matches!(check, CodeCheck::Matched { .. }));
+        let owned = reading.claim_code.as_ref().is_none_or(|(_, check)| matches!(check, CodeCheck::Matched { .. }));
         let order = (claim.submitted_at, *address);
         let earlier = |entry: &PhotoEntry| {
             entry.claim != *address

@@ -36,6 +36,11 @@ impl BadPhoto {
     const ALL: [Self; 3] = [Self::NoPoster, Self::OtherText, Self::Altered];
 }
 
+/// The file a `claims` event's fan (`fan-<bounty>-<i>`) claimed with: `claim-<bounty>-<i>.png`.
+fn claims_photo(fan: &str) -> String {
+    format!("claim-{}.png", fan.trim_start_matches("fan-"))
+}
+
 /// The slogan as a poster prints it: the first word large, the rest below.
 fn poster_lines(slogan: &str) -> Vec<String> {
     match slogan.trim().split_once(' ') {
@@ -198,7 +203,7 @@ impl Sandbox {
                     let name = format!("fan-{bounty}-{i}");
                     let seed = self.scenario.coin(u64::from(i) + 7_000 * (bounty + 1));
                     let kind = bad_ones.iter().position(|bad| *bad == i).map(|n| BadPhoto::ALL[n % 3]);
-                    let file = format!("claim-{bounty}-{i}.png");
+                    let file = claims_photo(&name);
                     let photo = match kind {
                         None | Some(BadPhoto::Altered) => Photo::Poster(poster_lines(&slogan)),
                         Some(BadPhoto::NoPoster) => Photo::NoPoster,
@@ -251,7 +256,7 @@ impl Sandbox {
                 vec![format!("{name} claims bounty {bounty} with {file}")]
             }
             Event::ReusedClaim { bounty, from, of } => {
-                let original = format!("claim-{}.png", of.trim_start_matches("@fan-"));
+                let original = claims_photo(of.trim_start_matches('@'));
                 let path = self.proofs_dir.join(&original);
                 let bytes =
                     std::fs::read(&path).map_err(|error| anyhow::anyhow!("{of}'s photo {original}: {error}"))?;

@@ -118,7 +118,12 @@ impl World {
     }
 
     pub fn keeper_with(&self, chain: Arc<dyn Chain>, dry_run: bool) -> Keeper {
-        Keeper::new(chain, default_model(), self.config.clone(), self.keeper.insecure_clone(), self.t, dry_run)
+        self.keeper_configured(chain, self.config.clone(), dry_run)
+    }
+
+    /// A keeper of this world's treasury and key under another `config`, with a proof reader.
+    pub fn keeper_configured(&self, chain: Arc<dyn Chain>, config: KeeperConfig, dry_run: bool) -> Keeper {
+        Keeper::new(chain, default_model(), config, self.keeper.insecure_clone(), self.t, dry_run)
             .expect("keeper starts")
             .with_proof_reader(self.reader())
     }
@@ -141,9 +146,7 @@ impl World {
     pub fn other_keeper(&self, chain: Arc<dyn Chain>, journal: &str) -> Keeper {
         let mut config = self.config.clone();
         config.run.decision_log = self.dir.path().join(journal);
-        Keeper::new(chain, default_model(), config, self.keeper.insecure_clone(), self.t, false)
-            .expect("keeper starts")
-            .with_proof_reader(self.reader())
+        self.keeper_configured(chain, config, false)
     }
 
     pub async fn lamports(&self, key: Pubkey) -> u64 {
@@ -213,11 +216,16 @@ impl World {
 
     /// Writes `bytes` into the proofs dir and claims with its SHA-256 (or `hash`, when given).
     pub async fn claim_with_file(&self, bounty: Pubkey, bytes: &[u8], hash: Option<[u8; 32]>) -> Keypair {
+        let (uri, sha256) = self.proof_file(bytes);
+        self.claim_with(bounty, &uri, hash.unwrap_or(sha256)).await
+    }
+
+    /// Writes `bytes` into the proofs dir under a new name: its `file://` URI and SHA-256.
+    pub fn proof_file(&self, bytes: &[u8]) -> (String, [u8; 32]) {
         use sha2::Digest;
         let name = format!("{}.png", Pubkey::new_unique());
         std::fs::write(self.proofs_dir().join(&name), bytes).expect("proof written");
-        let hash = hash.unwrap_or_else(|| sha2::Sha256::digest(bytes).into());
-        self.claim_with(bounty, &format!("file://{name}"), hash).await
+        (format!("file://{name}"), sha2::Sha256::digest(bytes).into())
     }
 
     /// A new funded wallet submits a claim with this URI and hash.
@@ -247,4 +255,22 @@ pub fn payment(name: &str, recipient: &Pubkey, amount: u64, partial: bool) -> St
     format!(
         "[[payment]]\nname = \"{name}\"\nrecipient = \"{recipient}\"\namount = {amount}\nevery_seconds = 3600\npartial = {partial}\n"
     )
+}
+
+/// A GET to the keeper's HTTP server (metrics, health, decision records) on an ephemeral local
+/// port: the response's head (status line first, then the headers) and its body.
+pub async fn http_get(keeper: &Keeper, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let records = Some(covenant_keeper::records::router(keeper.records()));
+    let server = tokio::spawn(covenant_keeper::metrics::serve(listener, keeper.metrics(), records));
+    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    server.abort();
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    (head.to_string(), body.to_string())
 }

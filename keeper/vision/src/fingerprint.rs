@@ -100,6 +100,17 @@ impl Fingerprint {
             .collect()
     }
 
+    /// What the duplicate index keeps of a photo: the whole photo's fingerprint, then its windows'.
+    pub fn stored(image: &RgbImage) -> Vec<Self> {
+        std::iter::once(Self::of(image)).chain(Self::windows(image)).collect()
+    }
+
+    /// The photo distance: the nearest of a stored photo's fingerprints to any orientation of the
+    /// query (`orientations`); `u32::MAX` when either is empty.
+    pub fn photo_distance(stored: &[Self], query: &[(Orientation, Self)]) -> u32 {
+        stored.iter().flat_map(|s| query.iter().map(move |(_, q)| s.distance(q))).min().unwrap_or(u32::MAX)
+    }
+
     /// Summed Hamming distance of both hashes: 0 (same pixels) to 128.
     pub fn distance(&self, other: &Self) -> u32 {
         (self.phash ^ other.phash).count_ones() + (self.dhash ^ other.dhash).count_ones()
