@@ -38,6 +38,10 @@ async fn the_same_file_claimed_by_a_second_wallet_is_refused_and_leaves_nothing(
 
     let bob_before = h.bank.lamports(bob.pubkey()).await;
     assert_program_error(claim_with(&mut h, bounty, &bob, photo).await, CovenantError::ProofAlreadyClaimed);
+    // Nor can anyone claim in a wallet's name without its signature (its rent would pay the record).
+    let mut unsigned = sdk::submit_claim(bounty, bob.pubkey(), "ipfs://bob".into(), proof_of(&bob));
+    unsigned.accounts[0].is_signer = false;
+    assert_anchor_error(h.bank.send(&[unsigned], &[]).await, ErrorCode::AccountNotSigner);
     assert!(!h.bank.exists(sdk::claim_address(&bounty, &bob.pubkey())).await, "no claim for the copy");
     assert_eq!(h.bank.lamports(bob.pubkey()).await, bob_before, "the refused claimant paid nothing");
     let state: Bounty = h.bank.account(bounty).await;
@@ -95,4 +99,30 @@ async fn a_prefunded_proof_record_is_created_and_its_lamports_go_back_with_the_c
     let other_before = h.bank.lamports(other.pubkey()).await;
     h.as_stranger(sdk::close_claim(stranger, bounty, other.pubkey(), proof_of(&other))).await.expect("closed");
     assert_eq!(h.bank.lamports(other.pubkey()).await, other_before + other_claim_rent + record_rent);
+}
+
+#[tokio::test]
+async fn dust_on_a_proof_record_goes_to_its_claimant_and_no_crank_can_send_it_elsewhere() {
+    let mut h = Harness::with_sol_policy(limits(10 * SOL, 20 * SOL), 5 * SOL).await;
+    let (bounty, deadline) = open_bounty(&mut h, 0, false).await;
+    let fan = funded_fan(&mut h).await;
+    let photo = proof_of(&fan);
+    claim_with(&mut h, bounty, &fan, photo).await.expect("claimed");
+    let record = sdk::proof_record_address(&bounty, &photo);
+    h.bank.transfer(record, DUST).await;
+    let now = h.bank.now().await;
+    h.bank.warp_seconds(deadline - now).await;
+    let (operator, keeper) = (h.roles.operator.pubkey(), h.roles.keeper.pubkey());
+    h.as_operator(sdk::close_bounty(&h.treasury, operator, bounty, keeper, None)).await.expect("bounty closed");
+
+    let stranger = h.roles.stranger.pubkey();
+    let mut elsewhere = sdk::close_claim(stranger, bounty, fan.pubkey(), photo);
+    covenant_tests::swap_account(&mut elsewhere, fan.pubkey(), stranger);
+    assert_program_error(h.as_stranger(elsewhere).await, CovenantError::RentRecipientMismatch);
+    let (claim_rent, held) =
+        (h.bank.rent_of(sdk::claim_address(&bounty, &fan.pubkey())).await, h.bank.lamports(record).await);
+    assert_eq!(held, h.bank.rent_of(record).await + DUST);
+    let before = h.bank.lamports(fan.pubkey()).await;
+    h.as_stranger(sdk::close_claim(stranger, bounty, fan.pubkey(), photo)).await.expect("closed");
+    assert_eq!(h.bank.lamports(fan.pubkey()).await, before + claim_rent + held, "rent and dust, to the claimant");
 }
