@@ -49,6 +49,7 @@ pub async fn open(config: impl FnOnce(Pubkey) -> KeeperConfig, max_claims: u32) 
         description: "poster".into(),
         decision: DecisionRecord::default(),
         claim_code: false,
+        disputes: Default::default(),
     };
     ops::submit(chain.as_ref(), &[sdk::create_bounty(&t, operator.pubkey(), None, 0, args)], &operator, &[])
         .await

@@ -105,6 +105,7 @@ pub fn instructions(
                 description: description.clone(),
                 decision,
                 claim_code: *claim_code,
+                disputes: Default::default(),
             };
             vec![sdk::create_bounty(t, *keeper, token, *bounty_id, args)]
         }

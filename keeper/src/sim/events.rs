@@ -176,6 +176,7 @@ impl Sandbox {
                     description: description.clone(),
                     decision: DecisionRecord::default(),
                     claim_code: *claim_code,
+                    disputes: Default::default(),
                 };
                 let operator = self.operator.insecure_clone();
                 self.submit(&[sdk::create_bounty(&t, operator.pubkey(), None, *id, args)], &operator, &[]).await?;

@@ -198,6 +198,7 @@ impl World {
             description: "photo of our poster".into(),
             decision: DecisionRecord::default(),
             claim_code,
+            disputes: Default::default(),
         };
         let ix = sdk::create_bounty(&self.t, self.operator.pubkey(), None, id, args);
         ops::submit(self.chain.as_ref(), &[ix], &self.operator, &[]).await.expect("bounty opens");

@@ -47,3 +47,8 @@ pub const MAX_INITIAL_RECIPIENTS: usize = 6;
 pub const MAX_TRANCHES: usize = 8;
 pub const MAX_GRANT_PAYEES: usize = 4;
 pub const BPS_DENOMINATOR: u64 = 10_000;
+
+/// Disputes: the longest challenge window a bounty may set (its approvals wait this long before
+/// they pay), and how long the arbiter has to rule before the default applies (see `Dispute`).
+pub const MAX_CHALLENGE_WINDOW_SECONDS: i64 = 30 * 24 * 60 * 60;
+pub const DISPUTE_RULING_SECONDS: i64 = 7 * 24 * 60 * 60;

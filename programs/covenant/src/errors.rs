@@ -199,4 +199,29 @@ pub enum CovenantError {
     // --- one photo pays once ---
     #[msg("This proof (its hash) was already claimed on this bounty, by this or another wallet")]
     ProofAlreadyClaimed,
+    // --- disputes ---
+    #[msg("Dispute terms are inconsistent: a challenge window of 1 s to 30 days needs a bond > 0 and an arbiter (given, or the guardian) who is not the keeper; no window, no bond")]
+    InvalidDisputeTerms,
+    #[msg("This bounty takes no disputes (its challenge window is 0)")]
+    DisputesNotEnabled,
+    #[msg("Only an approved (unpaid) or a rejected claim can be disputed")]
+    NothingToDispute,
+    #[msg("The challenge window of this decision has closed")]
+    ChallengeWindowClosed,
+    #[msg("This claim was disputed already: one dispute per claim")]
+    DisputeAlreadyOpened,
+    #[msg("The bond posted is not the bounty's bond")]
+    WrongBond,
+    #[msg("Only the claimant can appeal a rejection")]
+    NotClaimant,
+    #[msg("Only the bounty's arbiter can rule on its disputes")]
+    NotArbiter,
+    #[msg("The arbiter's ruling period is over: the default applies (lapse_dispute)")]
+    RulingPeriodOver,
+    #[msg("The arbiter can still rule: a dispute lapses only after its ruling deadline")]
+    RulingPeriodActive,
+    #[msg("The claim is not payable: not approved, paid already, under dispute, or its challenge window is still open")]
+    ClaimNotPayable,
+    #[msg("The bounty still owes approved claims, has an open dispute, or a decision can still be disputed")]
+    BountyUnsettled,
 }

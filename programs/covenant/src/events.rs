@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use crate::policy::{
     ClaimStatus, ConfigChange, GrantLedger, MintLimits, PayeeTerms, PendingStatus, PolicyLimits, ReleaseSchedule,
 };
-use crate::state::DecisionRecord;
+use crate::state::{DecisionRecord, DisputeKind, DisputeState};
 
 #[event]
 pub struct TreasuryCreated {
@@ -273,6 +273,9 @@ pub struct BountyCreated {
     pub decision: DecisionRecord,
     /// Claims must show the claimant's code in their photo.
     pub claim_code: bool,
+    pub challenge_window: i64,
+    pub bond: u64,
+    pub arbiter: Pubkey,
 }
 
 #[event]
@@ -295,6 +298,9 @@ pub struct ClaimApproved {
     pub approved_count: u32,
     pub escrow_left: u64,
     pub decision: DecisionRecord,
+    /// When the reward leaves the escrow: now (it was paid in this transaction, see `ClaimPaid`)
+    /// or at the end of the bounty's challenge window.
+    pub payable_at: i64,
 }
 
 #[event]
@@ -442,4 +448,50 @@ pub struct ConfigTimelockChanged {
     pub operator: Pubkey,
     pub old_seconds: u32,
     pub new_seconds: u32,
+}
+
+/// A claim's reward left the escrow (at approval, or later once its challenge window passed or a
+/// ruling made it payable). Indexers count claims paid from this event alone.
+#[event]
+pub struct ClaimPaid {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub asset: Pubkey,
+    pub reward: u64,
+    pub escrow_left: u64,
+    /// The keeper's decision that approved it (or the default, for a rejection overturned on appeal).
+    pub decision: DecisionRecord,
+}
+
+/// A challenge of an approval or an appeal of a rejection, with its bond posted.
+#[event]
+pub struct DisputeOpened {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub disputer: Pubkey,
+    pub kind: DisputeKind,
+    pub bond: u64,
+    pub ruling_deadline: i64,
+    pub arbiter: Pubkey,
+    /// The decision disputed.
+    pub decision: DecisionRecord,
+}
+
+/// A dispute ended: ruled by the arbiter (`ruled_by`) or lapsed at its deadline (`None`).
+#[event]
+pub struct DisputeResolved {
+    pub treasury: Pubkey,
+    pub bounty: Pubkey,
+    pub claimant: Pubkey,
+    pub disputer: Pubkey,
+    pub kind: DisputeKind,
+    pub outcome: DisputeState,
+    pub ruled_by: Option<Pubkey>,
+    pub bond: u64,
+    pub bond_to: Pubkey,
+    /// The claim's status after the dispute (an overturned approval is `Rejected`, and so on).
+    pub claim_status: ClaimStatus,
+    pub decision: DecisionRecord,
 }

@@ -210,7 +210,7 @@ pub mod covenant {
         submit_claim_handler(ctx, proof_uri, proof_hash)
     }
 
-    /// Pays a pending claim its reward, once.
+    /// Approves a pending claim, once: paid now, or after the bounty's challenge window.
     #[access_control(ctx.accounts.validate())]
     pub fn approve_claim(ctx: Context<ApproveClaim>, decision: DecisionRecord) -> Result<()> {
         approve_claim_handler(ctx, decision)
@@ -220,6 +220,31 @@ pub mod covenant {
     #[access_control(ctx.accounts.validate())]
     pub fn reject_claim(ctx: Context<RejectClaim>, reason_code: u16, decision: DecisionRecord) -> Result<()> {
         reject_claim_handler(ctx, reason_code, decision)
+    }
+
+    /// Pays an approved claim once its challenge window passed undisputed (or a ruling left it
+    /// approved); anyone may crank it.
+    #[access_control(ctx.accounts.validate())]
+    pub fn pay_claim(ctx: Context<PayClaim>) -> Result<()> {
+        pay_claim_handler(ctx)
+    }
+
+    /// Challenges an unpaid approval (anyone) or appeals a rejection (its claimant), posting the
+    /// bounty's bond, within its challenge window.
+    pub fn dispute_claim(ctx: Context<DisputeClaim>, bond: u64) -> Result<()> {
+        dispute_claim_handler(ctx, bond)
+    }
+
+    /// The arbiter's ruling: uphold (`false`) or overturn (`true`) the disputed decision.
+    #[access_control(ctx.accounts.validate_ruling())]
+    pub fn rule_dispute(ctx: Context<SettleDispute>, overturn: bool) -> Result<()> {
+        settle_dispute_handler(ctx, Some(overturn))
+    }
+
+    /// After the ruling deadline, anyone applies the default: the decision stands, the bond returns.
+    #[access_control(ctx.accounts.validate_lapse())]
+    pub fn lapse_dispute(ctx: Context<SettleDispute>) -> Result<()> {
+        settle_dispute_handler(ctx, None)
     }
 
     /// Closes a bounty after its deadline: the unpaid rest returns to the vault.

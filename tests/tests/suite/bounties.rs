@@ -25,6 +25,7 @@ pub(crate) fn bounty_args(reward: u64, max_claims: u32, deadline: i64) -> Create
         description: "Photo of our poster in the wild".into(),
         decision: DecisionRecord::default(),
         claim_code: false,
+        disputes: Default::default(),
     }
 }
 

@@ -372,6 +372,7 @@ async fn open_bounty(chain: &dyn Chain, operator: &Keypair, t: &TreasuryAddresse
         description: "photo of our poster".into(),
         decision: DecisionRecord::default(),
         claim_code: false,
+        disputes: Default::default(),
     };
     let ix = sdk::create_bounty(t, operator.pubkey(), None, 0, args);
     ops::submit(chain, &[ix], operator, &[]).await.expect("bounty opens");

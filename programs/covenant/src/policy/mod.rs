@@ -6,6 +6,7 @@
 
 mod bounty;
 mod config;
+mod dispute;
 mod grant;
 mod limits;
 mod marker;
@@ -19,6 +20,7 @@ mod tests;
 
 pub use bounty::*;
 pub use config::*;
+pub use dispute::*;
 pub use grant::*;
 pub use limits::*;
 pub use marker::*;

@@ -8,7 +8,7 @@ use anchor_spl::associated_token;
 use super::{build, event_authority, TokenMint, TreasuryAddresses};
 use crate::constants::SOL_ASSET;
 use crate::instructions::CreateBountyArgs;
-use crate::state::{Bounty, Claim, DecisionRecord, ProofRecord};
+use crate::state::{Bounty, Claim, DecisionRecord, Dispute, ProofRecord};
 use crate::{accounts, instruction};
 
 impl TreasuryAddresses {
@@ -25,6 +25,11 @@ pub fn claim_address(bounty: &Pubkey, claimant: &Pubkey) -> Pubkey {
 /// The record that a bounty's proof with this hash was claimed.
 pub fn proof_record_address(bounty: &Pubkey, proof_hash: &[u8; 32]) -> Pubkey {
     ProofRecord::find_address(bounty, proof_hash).0
+}
+
+/// The dispute over a claim (it exists only while the dispute is open).
+pub fn dispute_address(claim: &Pubkey) -> Pubkey {
+    Dispute::find_address(claim).0
 }
 
 /// Where a token bounty holds its escrow.
@@ -164,4 +169,93 @@ pub fn close_claim(cranker: Pubkey, bounty: Pubkey, claimant: Pubkey, proof_hash
         },
         instruction::CloseClaim {},
     )
+}
+
+/// Pays an owed claim (anyone may crank it); for a token bounty the claimant's associated token
+/// account must exist.
+pub fn pay_claim(
+    t: &TreasuryAddresses,
+    cranker: Pubkey,
+    bounty: Pubkey,
+    claimant: Pubkey,
+    token: Option<TokenMint>,
+) -> Instruction {
+    build(
+        accounts::PayClaim {
+            cranker,
+            treasury: t.treasury,
+            bounty,
+            claim: claim_address(&bounty, &claimant),
+            claimant,
+            mint: token.map(|token| token.mint),
+            escrow_token_account: token.map(|token| bounty_escrow(&bounty, &token)),
+            claimant_token_account: token.map(|token| token.account_of(&claimant)),
+            token_program: token.map(|token| token.program),
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::PayClaim {},
+    )
+}
+
+/// Challenges the claim's approval or (as its claimant) appeals its rejection, posting `bond`.
+pub fn dispute_claim(disputer: Pubkey, bounty: Pubkey, claimant: Pubkey, bond: u64) -> Instruction {
+    let claim = claim_address(&bounty, &claimant);
+    build(
+        accounts::DisputeClaim {
+            disputer,
+            bounty,
+            claim,
+            dispute: dispute_address(&claim),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::DisputeClaim { bond },
+    )
+}
+
+fn settle_accounts(
+    t: &TreasuryAddresses,
+    settler: Pubkey,
+    bounty: Pubkey,
+    claimant: Pubkey,
+    disputer: Pubkey,
+) -> accounts::SettleDispute {
+    let claim = claim_address(&bounty, &claimant);
+    accounts::SettleDispute {
+        settler,
+        treasury: t.treasury,
+        vault: t.vault,
+        bounty,
+        claim,
+        dispute: dispute_address(&claim),
+        disputer,
+        claimant,
+        event_authority: event_authority(),
+        program: crate::ID,
+    }
+}
+
+/// The arbiter's ruling on the dispute `disputer` opened over `claimant`'s claim.
+pub fn rule_dispute(
+    t: &TreasuryAddresses,
+    arbiter: Pubkey,
+    bounty: Pubkey,
+    claimant: Pubkey,
+    disputer: Pubkey,
+    overturn: bool,
+) -> Instruction {
+    build(settle_accounts(t, arbiter, bounty, claimant, disputer), instruction::RuleDispute { overturn })
+}
+
+/// Applies the default once the ruling deadline passed (anyone may crank it).
+pub fn lapse_dispute(
+    t: &TreasuryAddresses,
+    cranker: Pubkey,
+    bounty: Pubkey,
+    claimant: Pubkey,
+    disputer: Pubkey,
+) -> Instruction {
+    build(settle_accounts(t, cranker, bounty, claimant, disputer), instruction::LapseDispute {})
 }

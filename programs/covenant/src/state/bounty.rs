@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::constants::{MAX_BOUNTY_DESCRIPTION_LEN, MAX_PROOF_URI_LEN};
 use crate::errors::CovenantError;
 use crate::policy::ClaimStatus;
-use crate::state::DecisionRecord;
+use crate::state::{DecisionRecord, DisputeState};
 
 /// A bounty the agent posted: its escrow holds `reward * max_claims` (SOL in this account itself,
 /// tokens in this account's associated token account) and pays each approved claim once.
@@ -33,6 +33,20 @@ pub struct Bounty {
     /// Each claim's photo must show the claimant's code (`claim_code`), written by hand next to
     /// what the bounty asks for: a photo reused from another wallet fails it. The keeper checks.
     pub claim_code: bool,
+    /// Disputes (0: none, approvals pay at once). Otherwise an approval pays only once this many
+    /// seconds have passed without a challenge, and a rejection can be appealed as long.
+    pub challenge_window: i64,
+    /// Lamports a challenger or appellant posts; the loser's bond goes to the winner.
+    pub bond: u64,
+    /// Who rules on disputes (the guardian unless the creator named another key).
+    pub arbiter: Pubkey,
+    /// Approved claims not paid yet, and rejections under appeal: each holds one reward of the
+    /// escrow and one of `max_claims`, so a ruling can always pay.
+    pub owed_claims: u32,
+    pub appeals_open: u32,
+    pub disputes_open: u32,
+    /// Until when some decision of this bounty can still be disputed (the bounty cannot close).
+    pub disputable_until: i64,
 }
 
 impl Bounty {
@@ -45,6 +59,21 @@ impl Bounty {
     /// What the escrow still holds for unpaid claims.
     pub fn escrow_left(&self) -> u64 {
         self.funded.saturating_sub(self.paid)
+    }
+
+    /// Claims approved (paid or owed) plus rejections under appeal: what counts against `max_claims`.
+    pub fn claims_taken(&self) -> u32 {
+        self.approved_count.saturating_add(self.appeals_open)
+    }
+
+    /// The escrow less what approved-but-unpaid claims and open appeals hold.
+    pub fn free_escrow(&self) -> u64 {
+        let held = self.reward.saturating_mul(u64::from(self.owed_claims.saturating_add(self.appeals_open)));
+        self.escrow_left().saturating_sub(held)
+    }
+
+    pub fn takes_disputes(&self) -> bool {
+        self.challenge_window > 0
     }
 
     /// Runs `cpi` with this bounty's PDA as signer (the authority of its token escrow).
@@ -93,6 +122,11 @@ pub struct Claim {
     pub submitted_at: i64,
     pub settled_at: Option<i64>,
     pub bump: u8,
+    /// When an approved claim may be paid (its approval time plus the bounty's challenge window).
+    pub payable_at: i64,
+    /// The reward left the escrow.
+    pub paid: bool,
+    pub dispute: DisputeState,
 }
 
 impl Claim {

@@ -1,5 +1,6 @@
 mod bounty;
 mod config_change;
+mod dispute;
 mod grant;
 mod marker;
 mod meme;
@@ -10,6 +11,7 @@ mod treasury;
 
 pub use bounty::*;
 pub use config_change::*;
+pub use dispute::*;
 pub use grant::*;
 pub use marker::*;
 pub use meme::*;

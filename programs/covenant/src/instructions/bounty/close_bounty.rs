@@ -7,7 +7,7 @@ use crate::events::BountyClosed;
 use crate::instructions::escrow::{
     close_token_escrow, escrow_surplus, pay_sol_from_escrow, sol_escrow_held, EscrowTokenAccounts,
 };
-use crate::policy::check_bounty_closable;
+use crate::policy::{check_bounty_closable, check_bounty_settled};
 use crate::state::{Bounty, Treasury};
 
 #[event_cpi]
@@ -36,13 +36,11 @@ impl CloseBounty<'_> {
     pub fn validate(&self) -> Result<()> {
         let bounty = &self.bounty;
         let by_operator = self.closer.key() == self.treasury.operator;
-        Ok(check_bounty_closable(
-            bounty.deadline,
-            bounty.approved_count,
-            bounty.max_claims,
-            Clock::get()?.unix_timestamp,
-            by_operator,
-        )?)
+        let now = Clock::get()?.unix_timestamp;
+        check_bounty_closable(bounty.deadline, bounty.approved_count, bounty.max_claims, now, by_operator)?;
+        // Owed rewards and open disputes are paid or settled first; each has a crank anyone may
+        // run once its time is up, so this never holds the escrow forever.
+        Ok(check_bounty_settled(bounty.owed_claims, bounty.disputes_open, bounty.disputable_until, now)?)
     }
 }
 

@@ -7,8 +7,8 @@ use crate::errors::CovenantError;
 use crate::events::BountyCreated;
 use crate::instructions::create::{write_account, Funding};
 use crate::instructions::vault::{pay_sol, TokenPayment};
-use crate::policy::{bounty_funding, enforce_keeper_spend, enforce_spend};
-use crate::state::{Bounty, DecisionRecord, SpendPolicy, Treasury};
+use crate::policy::{bounty_funding, dispute_arbiter, enforce_keeper_spend, enforce_spend};
+use crate::state::{Bounty, DecisionRecord, DisputeTerms, SpendPolicy, Treasury};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct CreateBountyArgs {
@@ -21,6 +21,8 @@ pub struct CreateBountyArgs {
     pub decision: DecisionRecord,
     /// Every claim's photo must show the claimant's own code (see `Bounty::claim_code`).
     pub claim_code: bool,
+    /// Challenge window, bond and arbiter (all zero: approvals pay at once, no disputes).
+    pub disputes: DisputeTerms,
 }
 
 #[event_cpi]
@@ -99,6 +101,9 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
     let accounts = &mut *ctx.accounts;
     let by_operator = accounts.creator.key() == accounts.treasury.operator;
     let funding = bounty_funding(args.reward, args.max_claims, args.deadline, now)?;
+    let terms = args.disputes;
+    let treasury = &accounts.treasury;
+    let arbiter = dispute_arbiter(terms.challenge_window, terms.bond, terms.arbiter, treasury.guardian, &treasury.keeper)?;
     let policy = &mut accounts.policy;
     let window = if by_operator {
         enforce_spend(&policy.limits, policy.window, funding, now)?
@@ -174,6 +179,13 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
         created_at: now,
         bump: ctx.bumps.bounty,
         claim_code: args.claim_code,
+        challenge_window: terms.challenge_window,
+        bond: terms.bond,
+        arbiter,
+        owed_claims: 0,
+        appeals_open: 0,
+        disputes_open: 0,
+        disputable_until: 0,
     };
     let event = BountyCreated {
         treasury: bounty.treasury,
@@ -191,6 +203,9 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
         vault_balance,
         decision: args.decision,
         claim_code: bounty.claim_code,
+        challenge_window: bounty.challenge_window,
+        bond: bounty.bond,
+        arbiter: bounty.arbiter,
     };
     write_account(&ctx.accounts.bounty, &bounty)?;
     emit_cpi!(event);

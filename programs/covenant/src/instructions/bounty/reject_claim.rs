@@ -34,6 +34,10 @@ pub fn reject_claim_handler(ctx: Context<RejectClaim>, reason_code: u16, decisio
     claim.reason_code = reason_code;
     claim.settled_at = Some(now);
     claim.decision = decision;
+    if bounty.takes_disputes() {
+        let appealable_until = now.checked_add(bounty.challenge_window).ok_or(CovenantError::MathOverflow)?;
+        bounty.disputable_until = bounty.disputable_until.max(appealable_until);
+    }
     let event = ClaimRejected {
         treasury: bounty.treasury,
         bounty: bounty.key(),

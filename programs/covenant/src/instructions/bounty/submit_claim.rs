@@ -4,7 +4,7 @@ use crate::errors::CovenantError;
 use crate::events::ClaimSubmitted;
 use crate::instructions::create::{is_program_account, Funding};
 use crate::policy::{check_claimable, ClaimStatus};
-use crate::state::{Bounty, Claim, DecisionRecord, ProofRecord};
+use crate::state::{Bounty, Claim, DecisionRecord, DisputeState, ProofRecord};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -60,6 +60,9 @@ pub fn submit_claim_handler(ctx: Context<SubmitClaim>, proof_uri: String, proof_
         submitted_at: now,
         settled_at: None,
         bump: ctx.bumps.claim,
+        payable_at: 0,
+        paid: false,
+        dispute: DisputeState::None,
     };
     let funding = Funding {
         payer: &ctx.accounts.claimant.to_account_info(),
