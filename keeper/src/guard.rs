@@ -259,7 +259,7 @@ impl Guard {
         };
         let status = self.state.claims[c].1.status;
         let bounty = &mut self.state.bounties[b].1;
-        check!(check_approval(status, bounty.approved_count, bounty.max_claims, bounty.escrow_left(), bounty.reward));
+        check!(check_approval(status, bounty.claims_taken(), bounty.max_claims, bounty.free_escrow(), bounty.reward));
         bounty.approved_count = bounty.approved_count.saturating_add(1);
         bounty.paid = bounty.paid.saturating_add(bounty.reward);
         self.state.claims[c].1.status = ClaimStatus::Approved;

@@ -5,6 +5,8 @@ mod accounts;
 mod bounties;
 mod config_timelock;
 mod coverage;
+mod disputes;
+mod disputes_more;
 mod donations;
 mod escrow_dust;
 mod grants;

@@ -14,7 +14,7 @@ use solana_signer::Signer;
 use crate::bounties::{bounty_args, claim, funded_fan};
 
 /// A treasury with a launched meme token (1,000,000 in the vault) under a spend policy.
-async fn meme_treasury() -> (Harness, TokenMint) {
+pub(crate) async fn meme_treasury() -> (Harness, TokenMint) {
     let mut h = Harness::new().await;
     let mint = Keypair::new();
     let args = LaunchMemeArgs {

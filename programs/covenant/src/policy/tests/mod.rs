@@ -7,6 +7,7 @@ use super::*;
 use crate::errors::CovenantError;
 
 mod config;
+mod disputes;
 
 const DAY: u32 = 86_400;
 
