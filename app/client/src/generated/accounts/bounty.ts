@@ -83,6 +83,24 @@ export type Bounty = {
    * what the bounty asks for: a photo reused from another wallet fails it. The keeper checks.
    */
   claimCode: boolean;
+  /**
+   * Disputes (0: none, approvals pay at once). Otherwise an approval pays only once this many
+   * seconds have passed without a challenge, and a rejection can be appealed as long.
+   */
+  challengeWindow: bigint;
+  /** Lamports a challenger or appellant posts; the loser's bond goes to the winner. */
+  bond: bigint;
+  /** Who rules on disputes (the guardian unless the creator named another key). */
+  arbiter: Address;
+  /**
+   * Approved claims not paid yet, and rejections under appeal: each holds one reward of the
+   * escrow and one of `max_claims`, so a ruling can always pay.
+   */
+  owedClaims: number;
+  appealsOpen: number;
+  disputesOpen: number;
+  /** Until when some decision of this bounty can still be disputed (the bounty cannot close). */
+  disputableUntil: bigint;
 };
 
 export type BountyArgs = {
@@ -110,6 +128,24 @@ export type BountyArgs = {
    * what the bounty asks for: a photo reused from another wallet fails it. The keeper checks.
    */
   claimCode: boolean;
+  /**
+   * Disputes (0: none, approvals pay at once). Otherwise an approval pays only once this many
+   * seconds have passed without a challenge, and a rejection can be appealed as long.
+   */
+  challengeWindow: number | bigint;
+  /** Lamports a challenger or appellant posts; the loser's bond goes to the winner. */
+  bond: number | bigint;
+  /** Who rules on disputes (the guardian unless the creator named another key). */
+  arbiter: Address;
+  /**
+   * Approved claims not paid yet, and rejections under appeal: each holds one reward of the
+   * escrow and one of `max_claims`, so a ruling can always pay.
+   */
+  owedClaims: number;
+  appealsOpen: number;
+  disputesOpen: number;
+  /** Until when some decision of this bounty can still be disputed (the bounty cannot close). */
+  disputableUntil: number | bigint;
 };
 
 /** Gets the encoder for {@link BountyArgs} account data. */
@@ -134,6 +170,13 @@ export function getBountyEncoder(): Encoder<BountyArgs> {
       ["createdAt", getI64Encoder()],
       ["bump", getU8Encoder()],
       ["claimCode", getBooleanEncoder()],
+      ["challengeWindow", getI64Encoder()],
+      ["bond", getU64Encoder()],
+      ["arbiter", getAddressEncoder()],
+      ["owedClaims", getU32Encoder()],
+      ["appealsOpen", getU32Encoder()],
+      ["disputesOpen", getU32Encoder()],
+      ["disputableUntil", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: BOUNTY_DISCRIMINATOR }),
   );
@@ -160,6 +203,13 @@ export function getBountyDecoder(): Decoder<Bounty> {
     ["createdAt", getI64Decoder()],
     ["bump", getU8Decoder()],
     ["claimCode", getBooleanDecoder()],
+    ["challengeWindow", getI64Decoder()],
+    ["bond", getU64Decoder()],
+    ["arbiter", getAddressDecoder()],
+    ["owedClaims", getU32Decoder()],
+    ["appealsOpen", getU32Decoder()],
+    ["disputesOpen", getU32Decoder()],
+    ["disputableUntil", getI64Decoder()],
   ]);
 }
 

@@ -19,6 +19,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getBooleanDecoder,
+  getBooleanEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
@@ -55,10 +57,14 @@ import {
   getClaimStatusEncoder,
   getDecisionRecordDecoder,
   getDecisionRecordEncoder,
+  getDisputeStateDecoder,
+  getDisputeStateEncoder,
   type ClaimStatus,
   type ClaimStatusArgs,
   type DecisionRecord,
   type DecisionRecordArgs,
+  type DisputeState,
+  type DisputeStateArgs,
 } from "../types";
 
 export const CLAIM_DISCRIMINATOR = new Uint8Array([
@@ -83,6 +89,11 @@ export type Claim = {
   submittedAt: bigint;
   settledAt: Option<bigint>;
   bump: number;
+  /** When an approved claim may be paid (its approval time plus the bounty's challenge window). */
+  payableAt: bigint;
+  /** The reward left the escrow. */
+  paid: boolean;
+  dispute: DisputeState;
 };
 
 export type ClaimArgs = {
@@ -98,6 +109,11 @@ export type ClaimArgs = {
   submittedAt: number | bigint;
   settledAt: OptionOrNullable<number | bigint>;
   bump: number;
+  /** When an approved claim may be paid (its approval time plus the bounty's challenge window). */
+  payableAt: number | bigint;
+  /** The reward left the escrow. */
+  paid: boolean;
+  dispute: DisputeStateArgs;
 };
 
 /** Gets the encoder for {@link ClaimArgs} account data. */
@@ -115,6 +131,9 @@ export function getClaimEncoder(): Encoder<ClaimArgs> {
       ["submittedAt", getI64Encoder()],
       ["settledAt", getOptionEncoder(getI64Encoder())],
       ["bump", getU8Encoder()],
+      ["payableAt", getI64Encoder()],
+      ["paid", getBooleanEncoder()],
+      ["dispute", getDisputeStateEncoder()],
     ]),
     (value) => ({ ...value, discriminator: CLAIM_DISCRIMINATOR }),
   );
@@ -134,6 +153,9 @@ export function getClaimDecoder(): Decoder<Claim> {
     ["submittedAt", getI64Decoder()],
     ["settledAt", getOptionDecoder(getI64Decoder())],
     ["bump", getU8Decoder()],
+    ["payableAt", getI64Decoder()],
+    ["paid", getBooleanDecoder()],
+    ["dispute", getDisputeStateDecoder()],
   ]);
 }
 

@@ -9,6 +9,7 @@
 export * from "./bounty";
 export * from "./claim";
 export * from "./configChangeRequest";
+export * from "./dispute";
 export * from "./grant";
 export * from "./memeToken";
 export * from "./payee";

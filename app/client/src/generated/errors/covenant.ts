@@ -190,6 +190,30 @@ export const COVENANT_ERROR__PENDING_SPEND_STALE = 0x17c5; // 6085
 export const COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT = 0x17c6; // 6086
 /** ProofAlreadyClaimed: This proof (its hash) was already claimed on this bounty, by this or another wallet */
 export const COVENANT_ERROR__PROOF_ALREADY_CLAIMED = 0x17c7; // 6087
+/** InvalidDisputeTerms: Dispute terms are inconsistent: a challenge window of 1 s to 30 days needs a bond > 0 and an arbiter (given, or the guardian) who is not the keeper; no window, no bond */
+export const COVENANT_ERROR__INVALID_DISPUTE_TERMS = 0x17c8; // 6088
+/** DisputesNotEnabled: This bounty takes no disputes (its challenge window is 0) */
+export const COVENANT_ERROR__DISPUTES_NOT_ENABLED = 0x17c9; // 6089
+/** NothingToDispute: Only an approved (unpaid) or a rejected claim can be disputed */
+export const COVENANT_ERROR__NOTHING_TO_DISPUTE = 0x17ca; // 6090
+/** ChallengeWindowClosed: The challenge window of this decision has closed */
+export const COVENANT_ERROR__CHALLENGE_WINDOW_CLOSED = 0x17cb; // 6091
+/** DisputeAlreadyOpened: This claim was disputed already: one dispute per claim */
+export const COVENANT_ERROR__DISPUTE_ALREADY_OPENED = 0x17cc; // 6092
+/** WrongBond: The bond posted is not the bounty's bond */
+export const COVENANT_ERROR__WRONG_BOND = 0x17cd; // 6093
+/** NotClaimant: Only the claimant can appeal a rejection */
+export const COVENANT_ERROR__NOT_CLAIMANT = 0x17ce; // 6094
+/** NotArbiter: Only the bounty's arbiter can rule on its disputes */
+export const COVENANT_ERROR__NOT_ARBITER = 0x17cf; // 6095
+/** RulingPeriodOver: The arbiter's ruling period is over: the default applies (lapse_dispute) */
+export const COVENANT_ERROR__RULING_PERIOD_OVER = 0x17d0; // 6096
+/** RulingPeriodActive: The arbiter can still rule: a dispute lapses only after its ruling deadline */
+export const COVENANT_ERROR__RULING_PERIOD_ACTIVE = 0x17d1; // 6097
+/** ClaimNotPayable: The claim is not payable: not approved, paid already, under dispute, or its challenge window is still open */
+export const COVENANT_ERROR__CLAIM_NOT_PAYABLE = 0x17d2; // 6098
+/** BountyUnsettled: The bounty still owes approved claims, has an open dispute, or a decision can still be disputed */
+export const COVENANT_ERROR__BOUNTY_UNSETTLED = 0x17d3; // 6099
 
 export type CovenantError =
   | typeof COVENANT_ERROR__ACCOUNT_ALREADY_EXISTS
@@ -202,8 +226,11 @@ export type CovenantError =
   | typeof COVENANT_ERROR__BOUNTY_NEEDS_OPERATOR
   | typeof COVENANT_ERROR__BOUNTY_NOT_CLOSED
   | typeof COVENANT_ERROR__BOUNTY_STILL_OPEN
+  | typeof COVENANT_ERROR__BOUNTY_UNSETTLED
+  | typeof COVENANT_ERROR__CHALLENGE_WINDOW_CLOSED
   | typeof COVENANT_ERROR__CLAIM_ALREADY_SUBMITTED
   | typeof COVENANT_ERROR__CLAIM_MISMATCH
+  | typeof COVENANT_ERROR__CLAIM_NOT_PAYABLE
   | typeof COVENANT_ERROR__CLAIM_NOT_PENDING
   | typeof COVENANT_ERROR__CONFIG_CHANGE_EXPIRED
   | typeof COVENANT_ERROR__CONFIG_CHANGE_MISMATCH
@@ -211,6 +238,8 @@ export type CovenantError =
   | typeof COVENANT_ERROR__CONFIG_TIMELOCK_ACTIVE
   | typeof COVENANT_ERROR__CONFIG_TIMELOCK_REQUIRED
   | typeof COVENANT_ERROR__COSIGN_REQUIRED
+  | typeof COVENANT_ERROR__DISPUTE_ALREADY_OPENED
+  | typeof COVENANT_ERROR__DISPUTES_NOT_ENABLED
   | typeof COVENANT_ERROR__ESCROW_ACCOUNT_MISMATCH
   | typeof COVENANT_ERROR__EXCEEDS_PERIOD_CAP
   | typeof COVENANT_ERROR__EXCEEDS_PER_TX_MAX
@@ -228,6 +257,7 @@ export type CovenantError =
   | typeof COVENANT_ERROR__INVALID_ALLOCATION
   | typeof COVENANT_ERROR__INVALID_BOUNTY_TERMS
   | typeof COVENANT_ERROR__INVALID_CONFIG_TIMELOCK
+  | typeof COVENANT_ERROR__INVALID_DISPUTE_TERMS
   | typeof COVENANT_ERROR__INVALID_EXPIRY
   | typeof COVENANT_ERROR__INVALID_GRANT_SCHEDULE
   | typeof COVENANT_ERROR__INVALID_GRANT_TERMS
@@ -250,9 +280,12 @@ export type CovenantError =
   | typeof COVENANT_ERROR__MINT_MISMATCH
   | typeof COVENANT_ERROR__MINT_PERIOD_CAP_EXCEEDED
   | typeof COVENANT_ERROR__MINT_RENOUNCED
+  | typeof COVENANT_ERROR__NOT_ARBITER
+  | typeof COVENANT_ERROR__NOT_CLAIMANT
   | typeof COVENANT_ERROR__NOT_DONOR
   | typeof COVENANT_ERROR__NOT_GUARDIAN_OR_OPERATOR
   | typeof COVENANT_ERROR__NOTHING_DUE
+  | typeof COVENANT_ERROR__NOTHING_TO_DISPUTE
   | typeof COVENANT_ERROR__NOT_KEEPER
   | typeof COVENANT_ERROR__NOT_KEEPER_OR_OPERATOR
   | typeof COVENANT_ERROR__NOT_OPERATOR
@@ -271,6 +304,8 @@ export type CovenantError =
   | typeof COVENANT_ERROR__PROOF_ALREADY_CLAIMED
   | typeof COVENANT_ERROR__RECIPIENT_MISMATCH
   | typeof COVENANT_ERROR__RENT_RECIPIENT_MISMATCH
+  | typeof COVENANT_ERROR__RULING_PERIOD_ACTIVE
+  | typeof COVENANT_ERROR__RULING_PERIOD_OVER
   | typeof COVENANT_ERROR__SUPPLY_CAP_EXCEEDED
   | typeof COVENANT_ERROR__TIMELOCK_ACTIVE
   | typeof COVENANT_ERROR__TOKEN_ACCOUNTS_REQUIRED
@@ -279,6 +314,7 @@ export type CovenantError =
   | typeof COVENANT_ERROR__TREASURY_PAUSED
   | typeof COVENANT_ERROR__UNSUPPORTED_MINT_EXTENSION
   | typeof COVENANT_ERROR__VAULT_TOKEN_ACCOUNT_MISMATCH
+  | typeof COVENANT_ERROR__WRONG_BOND
   | typeof COVENANT_ERROR__ZERO_AMOUNT;
 
 let covenantErrorMessages: Record<CovenantError, string> | undefined;
@@ -294,8 +330,11 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__BOUNTY_NEEDS_OPERATOR]: `The policy requires allowlisted payees: only the operator may open a bounty to anyone`,
     [COVENANT_ERROR__BOUNTY_NOT_CLOSED]: `Claims can be closed only once their bounty is closed`,
     [COVENANT_ERROR__BOUNTY_STILL_OPEN]: `The bounty is still open: the deadline (or, for anyone but the operator, the review period) has not passed`,
+    [COVENANT_ERROR__BOUNTY_UNSETTLED]: `The bounty still owes approved claims, has an open dispute, or a decision can still be disputed`,
+    [COVENANT_ERROR__CHALLENGE_WINDOW_CLOSED]: `The challenge window of this decision has closed`,
     [COVENANT_ERROR__CLAIM_ALREADY_SUBMITTED]: `This wallet already claimed this bounty`,
     [COVENANT_ERROR__CLAIM_MISMATCH]: `Claim belongs to another bounty`,
+    [COVENANT_ERROR__CLAIM_NOT_PAYABLE]: `The claim is not payable: not approved, paid already, under dispute, or its challenge window is still open`,
     [COVENANT_ERROR__CLAIM_NOT_PENDING]: `The claim was already approved or rejected`,
     [COVENANT_ERROR__CONFIG_CHANGE_EXPIRED]: `The queued change was not executed within 7 days of maturing: cancel it and queue it again`,
     [COVENANT_ERROR__CONFIG_CHANGE_MISMATCH]: `The queued config change is not this treasury's request for exactly this change`,
@@ -303,6 +342,8 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__CONFIG_TIMELOCK_ACTIVE]: `The queued config change's timelock has not elapsed`,
     [COVENANT_ERROR__CONFIG_TIMELOCK_REQUIRED]: `This change loosens the treasury's rules: queue it (queue_config_change) and execute it after the config timelock`,
     [COVENANT_ERROR__COSIGN_REQUIRED]: `Amount is above the co-sign threshold: propose a pending spend instead`,
+    [COVENANT_ERROR__DISPUTE_ALREADY_OPENED]: `This claim was disputed already: one dispute per claim`,
+    [COVENANT_ERROR__DISPUTES_NOT_ENABLED]: `This bounty takes no disputes (its challenge window is 0)`,
     [COVENANT_ERROR__ESCROW_ACCOUNT_MISMATCH]: `Token account is not the bounty's escrow (its associated token account for this mint)`,
     [COVENANT_ERROR__EXCEEDS_PERIOD_CAP]: `Amount would exceed the policy's cap for the current period`,
     [COVENANT_ERROR__EXCEEDS_PER_TX_MAX]: `Amount exceeds the policy's per-transaction maximum`,
@@ -320,6 +361,7 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__INVALID_ALLOCATION]: `Initial allocation is malformed: one (wallet, associated token account) pair per non-zero amount, at most 8`,
     [COVENANT_ERROR__INVALID_BOUNTY_TERMS]: `Bounty terms are inconsistent: need reward > 0, 1..=10000 claims, a deadline within a year, description at most 96 bytes`,
     [COVENANT_ERROR__INVALID_CONFIG_TIMELOCK]: `Config timelock must be at most 30 days`,
+    [COVENANT_ERROR__INVALID_DISPUTE_TERMS]: `Dispute terms are inconsistent: a challenge window of 1 s to 30 days needs a bond > 0 and an arbiter (given, or the guardian) who is not the keeper; no window, no bond`,
     [COVENANT_ERROR__INVALID_EXPIRY]: `Expiry must be in the future`,
     [COVENANT_ERROR__INVALID_GRANT_SCHEDULE]: `Grant schedule is malformed: linear needs start < end; tranches need 1..=8 strictly increasing times with shares > 0 summing to 10000 bps`,
     [COVENANT_ERROR__INVALID_GRANT_TERMS]: `Grant terms are inconsistent: need an amount > 0, expiry in the future, at most 4 distinct payees, a per-tx cap > 0 only with payees`,
@@ -342,9 +384,12 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__MINT_MISMATCH]: `Token account holds another mint`,
     [COVENANT_ERROR__MINT_PERIOD_CAP_EXCEEDED]: `Amount would exceed the token's mint cap for the current period`,
     [COVENANT_ERROR__MINT_RENOUNCED]: `The token's mint authority was renounced: nothing can mint it any more`,
+    [COVENANT_ERROR__NOT_ARBITER]: `Only the bounty's arbiter can rule on its disputes`,
+    [COVENANT_ERROR__NOT_CLAIMANT]: `Only the claimant can appeal a rejection`,
     [COVENANT_ERROR__NOT_DONOR]: `Signer is not this grant's donor`,
     [COVENANT_ERROR__NOT_GUARDIAN_OR_OPERATOR]: `Signer is neither this treasury's guardian nor its operator`,
     [COVENANT_ERROR__NOTHING_DUE]: `Nothing is due: no vested funds to release, or nothing left to claw back`,
+    [COVENANT_ERROR__NOTHING_TO_DISPUTE]: `Only an approved (unpaid) or a rejected claim can be disputed`,
     [COVENANT_ERROR__NOT_KEEPER]: `Signer is not this treasury's keeper`,
     [COVENANT_ERROR__NOT_KEEPER_OR_OPERATOR]: `Signer is neither this treasury's keeper nor its operator`,
     [COVENANT_ERROR__NOT_OPERATOR]: `Signer is not this treasury's operator`,
@@ -363,6 +408,8 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__PROOF_ALREADY_CLAIMED]: `This proof (its hash) was already claimed on this bounty, by this or another wallet`,
     [COVENANT_ERROR__RECIPIENT_MISMATCH]: `Token account is not owned by the recipient`,
     [COVENANT_ERROR__RENT_RECIPIENT_MISMATCH]: `Rent must return to the account that paid it`,
+    [COVENANT_ERROR__RULING_PERIOD_ACTIVE]: `The arbiter can still rule: a dispute lapses only after its ruling deadline`,
+    [COVENANT_ERROR__RULING_PERIOD_OVER]: `The arbiter's ruling period is over: the default applies (lapse_dispute)`,
     [COVENANT_ERROR__SUPPLY_CAP_EXCEEDED]: `Minting would take the token past its hard supply cap`,
     [COVENANT_ERROR__TIMELOCK_ACTIVE]: `The pending spend's timelock has not elapsed and the operator has not approved it`,
     [COVENANT_ERROR__TOKEN_ACCOUNTS_REQUIRED]: `A token asset needs its mint, both token accounts and the token program`,
@@ -371,6 +418,7 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__TREASURY_PAUSED]: `Treasury is paused: nothing may leave it until the operator unpauses`,
     [COVENANT_ERROR__UNSUPPORTED_MINT_EXTENSION]: `Mint carries an extension treasury policies refuse (non-transferable or pausable)`,
     [COVENANT_ERROR__VAULT_TOKEN_ACCOUNT_MISMATCH]: `Token account is not the vault's associated token account for this mint`,
+    [COVENANT_ERROR__WRONG_BOND]: `The bond posted is not the bounty's bond`,
     [COVENANT_ERROR__ZERO_AMOUNT]: `Amount must be greater than zero`,
   };
 }

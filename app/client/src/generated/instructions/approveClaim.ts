@@ -157,7 +157,7 @@ export type ApproveClaimInput<
   bounty: Address<TAccountBounty>;
   claim: Address<TAccountClaim>;
   claimant: Address<TAccountClaimant>;
-  /** Token bounties only, like every account below. */
+  /** Token bounties that pay at once only, like every account below. */
   mint?: Address<TAccountMint>;
   escrowTokenAccount?: Address<TAccountEscrowTokenAccount>;
   claimantTokenAccount?: Address<TAccountClaimantTokenAccount>;
@@ -286,7 +286,7 @@ export type ParsedApproveClaimInstruction<
     bounty: TAccountMetas[2];
     claim: TAccountMetas[3];
     claimant: TAccountMetas[4];
-    /** Token bounties only, like every account below. */
+    /** Token bounties that pay at once only, like every account below. */
     mint?: TAccountMetas[5] | undefined;
     escrowTokenAccount?: TAccountMetas[6] | undefined;
     claimantTokenAccount?: TAccountMetas[7] | undefined;

@@ -52,8 +52,12 @@ import {
 import {
   getDecisionRecordDecoder,
   getDecisionRecordEncoder,
+  getDisputeTermsDecoder,
+  getDisputeTermsEncoder,
   type DecisionRecord,
   type DecisionRecordArgs,
+  type DisputeTerms,
+  type DisputeTermsArgs,
 } from "../types";
 
 export const CREATE_BOUNTY_DISCRIMINATOR = new Uint8Array([
@@ -143,6 +147,8 @@ export type CreateBountyInstructionData = {
   decision: DecisionRecord;
   /** Every claim's photo must show the claimant's own code (see `Bounty::claim_code`). */
   claimCode: boolean;
+  /** Challenge window, bond and arbiter (all zero: approvals pay at once, no disputes). */
+  disputes: DisputeTerms;
 };
 
 export type CreateBountyInstructionDataArgs = {
@@ -155,6 +161,8 @@ export type CreateBountyInstructionDataArgs = {
   decision: DecisionRecordArgs;
   /** Every claim's photo must show the claimant's own code (see `Bounty::claim_code`). */
   claimCode: boolean;
+  /** Challenge window, bond and arbiter (all zero: approvals pay at once, no disputes). */
+  disputes: DisputeTermsArgs;
 };
 
 export function getCreateBountyInstructionDataEncoder(): Encoder<CreateBountyInstructionDataArgs> {
@@ -167,6 +175,7 @@ export function getCreateBountyInstructionDataEncoder(): Encoder<CreateBountyIns
       ["description", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
       ["decision", getDecisionRecordEncoder()],
       ["claimCode", getBooleanEncoder()],
+      ["disputes", getDisputeTermsEncoder()],
     ]),
     (value) => ({ ...value, discriminator: CREATE_BOUNTY_DISCRIMINATOR }),
   );
@@ -181,6 +190,7 @@ export function getCreateBountyInstructionDataDecoder(): Decoder<CreateBountyIns
     ["description", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
     ["decision", getDecisionRecordDecoder()],
     ["claimCode", getBooleanDecoder()],
+    ["disputes", getDisputeTermsDecoder()],
   ]);
 }
 
@@ -230,6 +240,7 @@ export type CreateBountyAsyncInput<
   description: CreateBountyInstructionDataArgs["description"];
   decision: CreateBountyInstructionDataArgs["decision"];
   claimCode: CreateBountyInstructionDataArgs["claimCode"];
+  disputes: CreateBountyInstructionDataArgs["disputes"];
 };
 
 export async function getCreateBountyInstructionAsync<
@@ -408,6 +419,7 @@ export type CreateBountyInput<
   description: CreateBountyInstructionDataArgs["description"];
   decision: CreateBountyInstructionDataArgs["decision"];
   claimCode: CreateBountyInstructionDataArgs["claimCode"];
+  disputes: CreateBountyInstructionDataArgs["disputes"];
 };
 
 export function getCreateBountyInstruction<

@@ -8,6 +8,7 @@
 
 export * from "./claim";
 export * from "./createTokenPolicyPolicy";
+export * from "./dispute";
 export * from "./marker";
 export * from "./meme";
 export * from "./policy";

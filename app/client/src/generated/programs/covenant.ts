@@ -33,14 +33,17 @@ import {
   parseCreateSolPolicyInstruction,
   parseCreateTokenPolicyInstruction,
   parseCreateTreasuryInstruction,
+  parseDisputeClaimInstruction,
   parseDonateSolInstruction,
   parseDonateTokenInstruction,
   parseExecutePendingSolInstruction,
   parseExecutePendingTokenInstruction,
+  parseLapseDisputeInstruction,
   parseLaunchMemeInstruction,
   parseMarkActionInstruction,
   parseMintMemeInstruction,
   parsePauseInstruction,
+  parsePayClaimInstruction,
   parseProposeSpendInstruction,
   parseQueueConfigChangeInstruction,
   parseQueueGuardianOverrideInstruction,
@@ -48,6 +51,7 @@ import {
   parseReleaseGrantInstruction,
   parseRemovePayeeInstruction,
   parseRenounceMemeInstruction,
+  parseRuleDisputeInstruction,
   parseSetConfigTimelockInstruction,
   parseSetGuardianInstruction,
   parseSetKeeperInstruction,
@@ -76,14 +80,17 @@ import {
   type ParsedCreateSolPolicyInstruction,
   type ParsedCreateTokenPolicyInstruction,
   type ParsedCreateTreasuryInstruction,
+  type ParsedDisputeClaimInstruction,
   type ParsedDonateSolInstruction,
   type ParsedDonateTokenInstruction,
   type ParsedExecutePendingSolInstruction,
   type ParsedExecutePendingTokenInstruction,
+  type ParsedLapseDisputeInstruction,
   type ParsedLaunchMemeInstruction,
   type ParsedMarkActionInstruction,
   type ParsedMintMemeInstruction,
   type ParsedPauseInstruction,
+  type ParsedPayClaimInstruction,
   type ParsedProposeSpendInstruction,
   type ParsedQueueConfigChangeInstruction,
   type ParsedQueueGuardianOverrideInstruction,
@@ -91,6 +98,7 @@ import {
   type ParsedReleaseGrantInstruction,
   type ParsedRemovePayeeInstruction,
   type ParsedRenounceMemeInstruction,
+  type ParsedRuleDisputeInstruction,
   type ParsedSetConfigTimelockInstruction,
   type ParsedSetGuardianInstruction,
   type ParsedSetKeeperInstruction,
@@ -112,6 +120,7 @@ export enum CovenantAccount {
   Bounty,
   Claim,
   ConfigChangeRequest,
+  Dispute,
   Grant,
   MemeToken,
   Payee,
@@ -157,6 +166,17 @@ export function identifyCovenantAccount(
     )
   ) {
     return CovenantAccount.ConfigChangeRequest;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([36, 49, 241, 67, 40, 36, 241, 74]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantAccount.Dispute;
   }
   if (
     containsBytes(
@@ -257,14 +277,17 @@ export enum CovenantInstruction {
   CreateSolPolicy,
   CreateTokenPolicy,
   CreateTreasury,
+  DisputeClaim,
   DonateSol,
   DonateToken,
   ExecutePendingSol,
   ExecutePendingToken,
+  LapseDispute,
   LaunchMeme,
   MarkAction,
   MintMeme,
   Pause,
+  PayClaim,
   ProposeSpend,
   QueueConfigChange,
   QueueGuardianOverride,
@@ -272,6 +295,7 @@ export enum CovenantInstruction {
   ReleaseGrant,
   RemovePayee,
   RenounceMeme,
+  RuleDispute,
   SetConfigTimelock,
   SetGuardian,
   SetKeeper,
@@ -470,6 +494,17 @@ export function identifyCovenantInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([101, 151, 181, 114, 26, 227, 116, 42]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.DisputeClaim;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([168, 195, 198, 161, 226, 163, 222, 113]),
       ),
       0,
@@ -514,6 +549,17 @@ export function identifyCovenantInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([252, 41, 150, 91, 62, 93, 216, 62]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.LapseDispute;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([227, 171, 72, 39, 88, 113, 62, 197]),
       ),
       0,
@@ -553,6 +599,17 @@ export function identifyCovenantInstruction(
     )
   ) {
     return CovenantInstruction.Pause;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([73, 127, 176, 110, 67, 8, 221, 170]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.PayClaim;
   }
   if (
     containsBytes(
@@ -630,6 +687,17 @@ export function identifyCovenantInstruction(
     )
   ) {
     return CovenantInstruction.RenounceMeme;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([33, 18, 130, 145, 146, 67, 148, 152]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.RuleDispute;
   }
   if (
     containsBytes(
@@ -820,6 +888,9 @@ export type ParsedCovenantInstruction<
       instructionType: CovenantInstruction.CreateTreasury;
     } & ParsedCreateTreasuryInstruction<TProgram>)
   | ({
+      instructionType: CovenantInstruction.DisputeClaim;
+    } & ParsedDisputeClaimInstruction<TProgram>)
+  | ({
       instructionType: CovenantInstruction.DonateSol;
     } & ParsedDonateSolInstruction<TProgram>)
   | ({
@@ -832,6 +903,9 @@ export type ParsedCovenantInstruction<
       instructionType: CovenantInstruction.ExecutePendingToken;
     } & ParsedExecutePendingTokenInstruction<TProgram>)
   | ({
+      instructionType: CovenantInstruction.LapseDispute;
+    } & ParsedLapseDisputeInstruction<TProgram>)
+  | ({
       instructionType: CovenantInstruction.LaunchMeme;
     } & ParsedLaunchMemeInstruction<TProgram>)
   | ({
@@ -843,6 +917,9 @@ export type ParsedCovenantInstruction<
   | ({
       instructionType: CovenantInstruction.Pause;
     } & ParsedPauseInstruction<TProgram>)
+  | ({
+      instructionType: CovenantInstruction.PayClaim;
+    } & ParsedPayClaimInstruction<TProgram>)
   | ({
       instructionType: CovenantInstruction.ProposeSpend;
     } & ParsedProposeSpendInstruction<TProgram>)
@@ -864,6 +941,9 @@ export type ParsedCovenantInstruction<
   | ({
       instructionType: CovenantInstruction.RenounceMeme;
     } & ParsedRenounceMemeInstruction<TProgram>)
+  | ({
+      instructionType: CovenantInstruction.RuleDispute;
+    } & ParsedRuleDisputeInstruction<TProgram>)
   | ({
       instructionType: CovenantInstruction.SetConfigTimelock;
     } & ParsedSetConfigTimelockInstruction<TProgram>)
@@ -1018,6 +1098,13 @@ export function parseCovenantInstruction<TProgram extends string>(
         ...parseCreateTreasuryInstruction(instruction),
       };
     }
+    case CovenantInstruction.DisputeClaim: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.DisputeClaim,
+        ...parseDisputeClaimInstruction(instruction),
+      };
+    }
     case CovenantInstruction.DonateSol: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -1046,6 +1133,13 @@ export function parseCovenantInstruction<TProgram extends string>(
         ...parseExecutePendingTokenInstruction(instruction),
       };
     }
+    case CovenantInstruction.LapseDispute: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.LapseDispute,
+        ...parseLapseDisputeInstruction(instruction),
+      };
+    }
     case CovenantInstruction.LaunchMeme: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -1072,6 +1166,13 @@ export function parseCovenantInstruction<TProgram extends string>(
       return {
         instructionType: CovenantInstruction.Pause,
         ...parsePauseInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.PayClaim: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.PayClaim,
+        ...parsePayClaimInstruction(instruction),
       };
     }
     case CovenantInstruction.ProposeSpend: {
@@ -1121,6 +1222,13 @@ export function parseCovenantInstruction<TProgram extends string>(
       return {
         instructionType: CovenantInstruction.RenounceMeme,
         ...parseRenounceMemeInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.RuleDispute: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.RuleDispute,
+        ...parseRuleDisputeInstruction(instruction),
       };
     }
     case CovenantInstruction.SetConfigTimelock: {

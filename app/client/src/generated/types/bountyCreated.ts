@@ -54,6 +54,9 @@ export type BountyCreated = {
   decision: DecisionRecord;
   /** Claims must show the claimant's code in their photo. */
   claimCode: boolean;
+  challengeWindow: bigint;
+  bond: bigint;
+  arbiter: Address;
 };
 
 export type BountyCreatedArgs = {
@@ -74,6 +77,9 @@ export type BountyCreatedArgs = {
   decision: DecisionRecordArgs;
   /** Claims must show the claimant's code in their photo. */
   claimCode: boolean;
+  challengeWindow: number | bigint;
+  bond: number | bigint;
+  arbiter: Address;
 };
 
 export function getBountyCreatedEncoder(): Encoder<BountyCreatedArgs> {
@@ -93,6 +99,9 @@ export function getBountyCreatedEncoder(): Encoder<BountyCreatedArgs> {
     ["vaultBalance", getU64Encoder()],
     ["decision", getDecisionRecordEncoder()],
     ["claimCode", getBooleanEncoder()],
+    ["challengeWindow", getI64Encoder()],
+    ["bond", getU64Encoder()],
+    ["arbiter", getAddressEncoder()],
   ]);
 }
 
@@ -113,6 +122,9 @@ export function getBountyCreatedDecoder(): Decoder<BountyCreated> {
     ["vaultBalance", getU64Decoder()],
     ["decision", getDecisionRecordDecoder()],
     ["claimCode", getBooleanDecoder()],
+    ["challengeWindow", getI64Decoder()],
+    ["bond", getU64Decoder()],
+    ["arbiter", getAddressDecoder()],
   ]);
 }
 

@@ -10,6 +10,8 @@ import {
   combineCodec,
   getAddressDecoder,
   getAddressEncoder,
+  getI64Decoder,
+  getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU32Decoder,
@@ -38,6 +40,11 @@ export type ClaimApproved = {
   approvedCount: number;
   escrowLeft: bigint;
   decision: DecisionRecord;
+  /**
+   * When the reward leaves the escrow: now (it was paid in this transaction, see `ClaimPaid`)
+   * or at the end of the bounty's challenge window.
+   */
+  payableAt: bigint;
 };
 
 export type ClaimApprovedArgs = {
@@ -50,6 +57,11 @@ export type ClaimApprovedArgs = {
   approvedCount: number;
   escrowLeft: number | bigint;
   decision: DecisionRecordArgs;
+  /**
+   * When the reward leaves the escrow: now (it was paid in this transaction, see `ClaimPaid`)
+   * or at the end of the bounty's challenge window.
+   */
+  payableAt: number | bigint;
 };
 
 export function getClaimApprovedEncoder(): FixedSizeEncoder<ClaimApprovedArgs> {
@@ -63,6 +75,7 @@ export function getClaimApprovedEncoder(): FixedSizeEncoder<ClaimApprovedArgs> {
     ["approvedCount", getU32Encoder()],
     ["escrowLeft", getU64Encoder()],
     ["decision", getDecisionRecordEncoder()],
+    ["payableAt", getI64Encoder()],
   ]);
 }
 
@@ -77,6 +90,7 @@ export function getClaimApprovedDecoder(): FixedSizeDecoder<ClaimApproved> {
     ["approvedCount", getU32Decoder()],
     ["escrowLeft", getU64Decoder()],
     ["decision", getDecisionRecordDecoder()],
+    ["payableAt", getI64Decoder()],
   ]);
 }
 
