@@ -52,3 +52,5 @@ pub const BPS_DENOMINATOR: u64 = 10_000;
 /// they pay), and how long the arbiter has to rule before the default applies (see `Dispute`).
 pub const MAX_CHALLENGE_WINDOW_SECONDS: i64 = 30 * 24 * 60 * 60;
 pub const DISPUTE_RULING_SECONDS: i64 = 7 * 24 * 60 * 60;
+/// The base URI of a treasury's published decision records.
+pub const MAX_RECORDS_URI_LEN: usize = 200;

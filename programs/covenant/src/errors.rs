@@ -220,8 +220,12 @@ pub enum CovenantError {
     RulingPeriodOver,
     #[msg("The arbiter can still rule: a dispute lapses only after its ruling deadline")]
     RulingPeriodActive,
-    #[msg("The claim is not payable: not approved, paid already, under dispute, or its challenge window is still open")]
+    #[msg(
+        "The claim is not payable: not approved, paid already, under dispute, or its challenge window is still open"
+    )]
     ClaimNotPayable,
     #[msg("The bounty still owes approved claims, has an open dispute, or a decision can still be disputed")]
     BountyUnsettled,
+    #[msg("A records URI is an http(s) or ipfs base URL of at most 200 printable bytes, without a trailing slash")]
+    InvalidRecordsUri,
 }

@@ -495,3 +495,11 @@ pub struct DisputeResolved {
     pub claim_status: ClaimStatus,
     pub decision: DecisionRecord,
 }
+
+/// Where the treasury's decision records are published changed (or was set the first time).
+#[event]
+pub struct RecordsUriSet {
+    pub treasury: Pubkey,
+    pub operator: Pubkey,
+    pub uri: String,
+}

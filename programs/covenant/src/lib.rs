@@ -59,6 +59,12 @@ pub mod covenant {
         set_guardian_handler(ctx, new_guardian)
     }
 
+    /// Says on chain where the keeper publishes its decision records.
+    #[access_control(ctx.accounts.validate(&uri))]
+    pub fn set_records_uri(ctx: Context<SetRecordsUri>, uri: String) -> Result<()> {
+        set_records_uri_handler(ctx, uri)
+    }
+
     /// Lifts a pause.
     #[access_control(ctx.accounts.validate())]
     pub fn unpause(ctx: Context<Unpause>) -> Result<()> {

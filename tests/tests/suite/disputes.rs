@@ -122,7 +122,10 @@ async fn an_unchallenged_approval_pays_only_after_the_window_and_only_once() {
     assert_program_error(d.h.as_stranger(d.pay(&fan)).await, CovenantError::ClaimNotPayable);
     d.h.bank.warp_seconds(1).await;
     let paid = d.h.as_stranger(d.pay(&fan)).await.expect("anyone cranks the payment").one::<ClaimPaid>();
-    assert_eq!((paid.claimant, paid.reward, paid.escrow_left, paid.decision), (fan.pubkey(), REWARD, 2 * REWARD, decision(1)));
+    assert_eq!(
+        (paid.claimant, paid.reward, paid.escrow_left, paid.decision),
+        (fan.pubkey(), REWARD, 2 * REWARD, decision(1))
+    );
     assert_eq!(d.balance(fan.pubkey()).await, before + REWARD);
     assert_program_error(d.h.as_stranger(d.pay(&fan)).await, CovenantError::ClaimNotPayable);
     assert_program_error(d.h.as_stranger(d.dispute(d.stranger(), &fan, BOND)).await, CovenantError::NothingToDispute);
@@ -160,10 +163,16 @@ async fn a_challenge_early_late_or_second_is_refused_and_moves_nothing() {
     assert_eq!(d.claim_of(&fan).await.dispute, DisputeState::Open);
 
     // Second: one dispute per claim, by anyone, even the claimant.
-    assert_program_error(d.h.as_donor(d.dispute(d.h.roles.donor.pubkey(), &fan, BOND)).await, CovenantError::DisputeAlreadyOpened);
+    assert_program_error(
+        d.h.as_donor(d.dispute(d.h.roles.donor.pubkey(), &fan, BOND)).await,
+        CovenantError::DisputeAlreadyOpened,
+    );
     // Late: the window of the other approval has closed.
     d.h.bank.warp_seconds(WINDOW).await;
-    assert_program_error(d.h.as_stranger(d.dispute(stranger, &other, BOND)).await, CovenantError::ChallengeWindowClosed);
+    assert_program_error(
+        d.h.as_stranger(d.dispute(stranger, &other, BOND)).await,
+        CovenantError::ChallengeWindowClosed,
+    );
     // Under dispute, the challenged claim does not pay even after its window.
     assert_program_error(d.h.as_stranger(d.pay(&fan)).await, CovenantError::ClaimNotPayable);
     d.h.as_stranger(d.pay(&other)).await.expect("the unchallenged one pays");
@@ -200,7 +209,10 @@ async fn an_overturned_approval_returns_the_reward_to_the_escrow_and_the_bond_to
     assert_eq!((claim.status, claim.dispute, claim.paid), (ClaimStatus::Rejected, DisputeState::Overturned, false));
     assert_program_error(d.h.as_stranger(d.pay(&fan)).await, CovenantError::ClaimNotPayable);
     // Overturned once is final: the claimant cannot appeal the result.
-    assert_program_error(d.h.bank.send(&[d.dispute(fan.pubkey(), &fan, BOND)], &[&fan]).await, CovenantError::DisputeAlreadyOpened);
+    assert_program_error(
+        d.h.bank.send(&[d.dispute(fan.pubkey(), &fan, BOND)], &[&fan]).await,
+        CovenantError::DisputeAlreadyOpened,
+    );
 
     // The freed slot and reward go to the next honest claim.
     let next = d.claimant().await;
@@ -285,9 +297,15 @@ async fn an_absent_arbiter_lets_anyone_apply_the_default_after_the_deadline() {
     assert_program_error(d.h.as_stranger(d.lapse(&approved, stranger)).await, CovenantError::RulingPeriodActive);
     d.h.bank.warp_seconds(DISPUTE_RULING_SECONDS).await;
     let guardian = d.guardian();
-    assert_program_error(d.h.as_guardian(d.rule(guardian, &approved, stranger, true)).await, CovenantError::RulingPeriodOver);
+    assert_program_error(
+        d.h.as_guardian(d.rule(guardian, &approved, stranger, true)).await,
+        CovenantError::RulingPeriodOver,
+    );
     let lapsed = d.h.as_stranger(d.lapse(&approved, stranger)).await.expect("lapsed").one::<DisputeResolved>();
-    assert_eq!((lapsed.outcome, lapsed.ruled_by, lapsed.claim_status), (DisputeState::Lapsed, None, ClaimStatus::Approved));
+    assert_eq!(
+        (lapsed.outcome, lapsed.ruled_by, lapsed.claim_status),
+        (DisputeState::Lapsed, None, ClaimStatus::Approved)
+    );
     d.h.as_stranger(d.lapse(&rejected, rejected.pubkey())).await.expect("lapsed");
     assert_eq!(d.balance(stranger).await, stranger_before + BOND + rent, "nobody loses a bond to an absent arbiter");
     assert_eq!(d.balance(rejected.pubkey()).await, appellant_before + BOND + rent);

@@ -53,7 +53,9 @@ async fn a_bounty_without_disputes_pays_at_approval_and_refuses_disputes() {
     let mut h = Harness::with_sol_policy(limits(10 * SOL, 20 * SOL), 50 * SOL).await;
     let deadline = h.bank.now().await + i64::from(DAY);
     let keeper = h.roles.keeper.pubkey();
-    h.as_keeper(sdk::create_bounty(&h.treasury, keeper, None, 0, bounty_args(REWARD, 2, deadline))).await.expect("bounty");
+    h.as_keeper(sdk::create_bounty(&h.treasury, keeper, None, 0, bounty_args(REWARD, 2, deadline)))
+        .await
+        .expect("bounty");
     let bounty = h.treasury.bounty(0);
     let fan = funded_fan(&mut h).await;
     claim(&mut h, bounty, &fan).await.expect("claimed");
@@ -152,7 +154,10 @@ async fn settling_with_another_claims_dispute_or_the_wrong_recipients_is_refused
     d.h.as_stranger(d.dispute(stranger, &fan, BOND)).await.expect("challenged");
     // The bond cannot be steered: the disputer and claimant accounts are the dispute's own.
     let thief = Keypair::new().pubkey();
-    assert_program_error(d.h.as_guardian(d.rule(guardian, &fan, thief, true)).await, CovenantError::RentRecipientMismatch);
+    assert_program_error(
+        d.h.as_guardian(d.rule(guardian, &fan, thief, true)).await,
+        CovenantError::RentRecipientMismatch,
+    );
     let mut wrong_claimant = d.rule(guardian, &fan, stranger, false);
     swap_account(&mut wrong_claimant, fan.pubkey(), thief);
     assert_program_error(d.h.as_guardian(wrong_claimant).await, CovenantError::RecipientMismatch);
@@ -205,7 +210,9 @@ async fn an_owed_token_reward_is_paid_in_tokens_after_the_window() {
     claim(&mut h, bounty, &fan).await.expect("claimed");
     let fan_tokens = tokens::create_ata(&mut h.bank, fan.pubkey(), token.mint, TOKEN_2022).await;
     // Approval moves nothing, so it needs no token accounts.
-    h.as_keeper(sdk::approve_claim(&h.treasury, keeper, bounty, fan.pubkey(), None, decision(1))).await.expect("approved");
+    h.as_keeper(sdk::approve_claim(&h.treasury, keeper, bounty, fan.pubkey(), None, decision(1)))
+        .await
+        .expect("approved");
     assert_eq!(tokens::token_balance(&mut h.bank, fan_tokens).await, 0);
     h.bank.warp_seconds(WINDOW).await;
     let stranger = h.roles.stranger.pubkey();

@@ -20,6 +20,7 @@ mod pending;
 mod policies;
 mod prefund;
 mod proof_records;
+mod records_location;
 mod rotation;
 mod sequences;
 mod spend_sol;

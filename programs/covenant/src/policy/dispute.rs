@@ -17,7 +17,11 @@ pub fn dispute_arbiter(
     keeper: &Pubkey,
 ) -> PolicyResult<Pubkey> {
     if challenge_window == 0 {
-        return if bond == 0 && arbiter.is_none() { Ok(Pubkey::default()) } else { Err(CovenantError::InvalidDisputeTerms) };
+        return if bond == 0 && arbiter.is_none() {
+            Ok(Pubkey::default())
+        } else {
+            Err(CovenantError::InvalidDisputeTerms)
+        };
     }
     let arbiter = arbiter.or(guardian).ok_or(CovenantError::InvalidDisputeTerms)?;
     let consistent = (1..=MAX_CHALLENGE_WINDOW_SECONDS).contains(&challenge_window)
@@ -93,7 +97,13 @@ pub fn settle_dispute(kind: DisputeKind, overturn: Option<bool>) -> Settlement {
 }
 
 /// Whether an approved claim can be paid now: once, after its challenge window, never while disputed.
-pub fn check_payable(status: ClaimStatus, paid: bool, dispute: DisputeState, payable_at: i64, now: i64) -> PolicyResult<()> {
+pub fn check_payable(
+    status: ClaimStatus,
+    paid: bool,
+    dispute: DisputeState,
+    payable_at: i64,
+    now: i64,
+) -> PolicyResult<()> {
     let payable = status == ClaimStatus::Approved && !paid && dispute != DisputeState::Open && now >= payable_at;
     if payable {
         Ok(())

@@ -10,7 +10,7 @@ use anchor_spl::associated_token::{self, get_associated_token_address_with_progr
 use crate::constants::SOL_ASSET;
 use crate::instructions::{AddPayeeArgs, CreateTreasuryArgs, ProposeSpendArgs, UpdatePayeeArgs};
 use crate::policy::PolicyLimits;
-use crate::state::{ActionMarker, DecisionRecord, Payee, PendingSpend, SpendPolicy, Treasury};
+use crate::state::{ActionMarker, DecisionRecord, Payee, PendingSpend, RecordsLocation, SpendPolicy, Treasury};
 use crate::{accounts, instruction};
 
 mod bounty;
@@ -106,6 +106,25 @@ pub fn set_keeper(t: &TreasuryAddresses, new_keeper: Pubkey) -> Instruction {
             program: crate::ID,
         },
         instruction::SetKeeper { new_keeper },
+    )
+}
+
+/// Where the treasury says its decision records live.
+pub fn records_address(treasury: &Pubkey) -> Pubkey {
+    RecordsLocation::find_address(treasury).0
+}
+
+pub fn set_records_uri(t: &TreasuryAddresses, uri: String) -> Instruction {
+    build(
+        accounts::SetRecordsUri {
+            operator: t.operator,
+            treasury: t.treasury,
+            records: records_address(&t.treasury),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::SetRecordsUri { uri },
     )
 }
 

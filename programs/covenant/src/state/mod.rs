@@ -7,6 +7,7 @@ mod meme;
 mod payee;
 mod pending;
 mod policy;
+mod records;
 mod treasury;
 
 pub use bounty::*;
@@ -18,6 +19,7 @@ pub use meme::*;
 pub use payee::*;
 pub use pending::*;
 pub use policy::*;
+pub use records::*;
 pub use treasury::*;
 
 use anchor_lang::prelude::*;

@@ -214,6 +214,8 @@ export const COVENANT_ERROR__RULING_PERIOD_ACTIVE = 0x17d1; // 6097
 export const COVENANT_ERROR__CLAIM_NOT_PAYABLE = 0x17d2; // 6098
 /** BountyUnsettled: The bounty still owes approved claims, has an open dispute, or a decision can still be disputed */
 export const COVENANT_ERROR__BOUNTY_UNSETTLED = 0x17d3; // 6099
+/** InvalidRecordsUri: A records URI is an http(s) or ipfs base URL of at most 200 printable bytes, without a trailing slash */
+export const COVENANT_ERROR__INVALID_RECORDS_URI = 0x17d4; // 6100
 
 export type CovenantError =
   | typeof COVENANT_ERROR__ACCOUNT_ALREADY_EXISTS
@@ -271,6 +273,7 @@ export type CovenantError =
   | typeof COVENANT_ERROR__INVALID_PROOF
   | typeof COVENANT_ERROR__INVALID_PURPOSE
   | typeof COVENANT_ERROR__INVALID_RECIPIENT
+  | typeof COVENANT_ERROR__INVALID_RECORDS_URI
   | typeof COVENANT_ERROR__INVALID_TOKEN_METADATA
   | typeof COVENANT_ERROR__MATH_OVERFLOW
   | typeof COVENANT_ERROR__MEMO_TOO_LONG
@@ -375,6 +378,7 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__INVALID_PROOF]: `Proof URI must be 1..=128 bytes`,
     [COVENANT_ERROR__INVALID_PURPOSE]: `Purpose must be 1..=64 bytes`,
     [COVENANT_ERROR__INVALID_RECIPIENT]: `Recipient may not be the treasury's own vault`,
+    [COVENANT_ERROR__INVALID_RECORDS_URI]: `A records URI is an http(s) or ipfs base URL of at most 200 printable bytes, without a trailing slash`,
     [COVENANT_ERROR__INVALID_TOKEN_METADATA]: `Token name must be 1..=32 bytes, symbol 1..=10 bytes, URI at most 200 bytes, decimals at most 9`,
     [COVENANT_ERROR__MATH_OVERFLOW]: `Arithmetic overflow`,
     [COVENANT_ERROR__MEMO_TOO_LONG]: `Memo must be at most 64 bytes`,

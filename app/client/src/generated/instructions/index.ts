@@ -44,6 +44,7 @@ export * from "./ruleDispute";
 export * from "./setConfigTimelock";
 export * from "./setGuardian";
 export * from "./setKeeper";
+export * from "./setRecordsUri";
 export * from "./spendGrant";
 export * from "./spendSol";
 export * from "./spendToken";

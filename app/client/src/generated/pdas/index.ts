@@ -13,4 +13,5 @@ export * from "./marker";
 export * from "./meme";
 export * from "./policy";
 export * from "./proofRecord";
+export * from "./records";
 export * from "./vault";

@@ -55,6 +55,7 @@ import {
   parseSetConfigTimelockInstruction,
   parseSetGuardianInstruction,
   parseSetKeeperInstruction,
+  parseSetRecordsUriInstruction,
   parseSpendGrantInstruction,
   parseSpendSolInstruction,
   parseSpendTokenInstruction,
@@ -102,6 +103,7 @@ import {
   type ParsedSetConfigTimelockInstruction,
   type ParsedSetGuardianInstruction,
   type ParsedSetKeeperInstruction,
+  type ParsedSetRecordsUriInstruction,
   type ParsedSpendGrantInstruction,
   type ParsedSpendSolInstruction,
   type ParsedSpendTokenInstruction,
@@ -299,6 +301,7 @@ export enum CovenantInstruction {
   SetConfigTimelock,
   SetGuardian,
   SetKeeper,
+  SetRecordsUri,
   SpendGrant,
   SpendSol,
   SpendToken,
@@ -736,6 +739,17 @@ export function identifyCovenantInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([44, 136, 119, 58, 35, 111, 168, 49]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.SetRecordsUri;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([56, 224, 187, 146, 172, 247, 176, 35]),
       ),
       0,
@@ -953,6 +967,9 @@ export type ParsedCovenantInstruction<
   | ({
       instructionType: CovenantInstruction.SetKeeper;
     } & ParsedSetKeeperInstruction<TProgram>)
+  | ({
+      instructionType: CovenantInstruction.SetRecordsUri;
+    } & ParsedSetRecordsUriInstruction<TProgram>)
   | ({
       instructionType: CovenantInstruction.SpendGrant;
     } & ParsedSpendGrantInstruction<TProgram>)
@@ -1250,6 +1267,13 @@ export function parseCovenantInstruction<TProgram extends string>(
       return {
         instructionType: CovenantInstruction.SetKeeper,
         ...parseSetKeeperInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.SetRecordsUri: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.SetRecordsUri,
+        ...parseSetRecordsUriInstruction(instruction),
       };
     }
     case CovenantInstruction.SpendGrant: {

@@ -56,6 +56,7 @@ export * from "./policyClosed";
 export * from "./policyCreated";
 export * from "./policyLimits";
 export * from "./policyUpdated";
+export * from "./recordsUriSet";
 export * from "./releaseSchedule";
 export * from "./spendWindow";
 export * from "./spent";

@@ -44,8 +44,13 @@ pub fn approve_claim_handler(ctx: Context<ApproveClaim>, decision: DecisionRecor
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut *ctx.accounts;
     let bounty = &mut accounts.bounty;
-    let escrow_after =
-        check_approval(accounts.claim.status, bounty.claims_taken(), bounty.max_claims, bounty.free_escrow(), bounty.reward)?;
+    let escrow_after = check_approval(
+        accounts.claim.status,
+        bounty.claims_taken(),
+        bounty.max_claims,
+        bounty.free_escrow(),
+        bounty.reward,
+    )?;
     let payable_at = now.checked_add(bounty.challenge_window).ok_or(CovenantError::MathOverflow)?;
     bounty.approved_count = bounty.approved_count.checked_add(1).ok_or(CovenantError::MathOverflow)?;
     let claim = &mut accounts.claim;

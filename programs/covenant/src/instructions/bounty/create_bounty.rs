@@ -103,7 +103,8 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
     let funding = bounty_funding(args.reward, args.max_claims, args.deadline, now)?;
     let terms = args.disputes;
     let treasury = &accounts.treasury;
-    let arbiter = dispute_arbiter(terms.challenge_window, terms.bond, terms.arbiter, treasury.guardian, &treasury.keeper)?;
+    let arbiter =
+        dispute_arbiter(terms.challenge_window, terms.bond, terms.arbiter, treasury.guardian, &treasury.keeper)?;
     let policy = &mut accounts.policy;
     let window = if by_operator {
         enforce_spend(&policy.limits, policy.window, funding, now)?

@@ -38,7 +38,13 @@ impl DisputeClaim<'_> {
         if kind == DisputeKind::Appeal {
             require_keys_eq!(self.disputer.key(), claim.claimant, CovenantError::NotClaimant);
             // An appeal holds a reward and a slot, so overturning it can always pay.
-            check_approval(ClaimStatus::Pending, bounty.claims_taken(), bounty.max_claims, bounty.free_escrow(), bounty.reward)?;
+            check_approval(
+                ClaimStatus::Pending,
+                bounty.claims_taken(),
+                bounty.max_claims,
+                bounty.free_escrow(),
+                bounty.reward,
+            )?;
         }
         Ok(kind)
     }

@@ -45,7 +45,10 @@ fn an_unpaid_approval_is_challenged_and_a_rejection_appealed_within_the_window_o
     }
     let no_window = check_disputable(Approved, false, DisputeState::None, 100, 0, 100);
     assert_eq!(no_window, Err(CovenantError::DisputesNotEnabled));
-    assert_eq!(check_disputable(Approved, false, DisputeState::None, i64::MAX, WINDOW, 0), Err(CovenantError::ChallengeWindowClosed));
+    assert_eq!(
+        check_disputable(Approved, false, DisputeState::None, i64::MAX, WINDOW, 0),
+        Err(CovenantError::ChallengeWindowClosed)
+    );
 }
 
 #[test]
