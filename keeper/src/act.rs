@@ -80,6 +80,12 @@ pub fn instructions(
             ixs.push(sdk::approve_claim(t, *keeper, *bounty, *claimant, token, decision));
             ixs
         }
+        Intent::PayClaim { bounty, claimant, asset, .. } => {
+            let token = token(snapshot, asset, "claim payment")?;
+            let mut ixs: Vec<Instruction> = token.iter().map(|token| create_ata(keeper, claimant, token)).collect();
+            ixs.push(sdk::pay_claim(t, *keeper, *bounty, *claimant, token));
+            ixs
+        }
         Intent::RejectClaim { bounty, claimant, reason_code } => {
             vec![sdk::reject_claim(t, *keeper, *bounty, *claimant, *reason_code, decision)]
         }

@@ -10,7 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
 use covenant::policy::{
-    check_approval, check_executable, check_pending_current, enforce_keeper_spend, enforce_mint, enforce_payee,
+    check_approval, check_executable, check_payable, check_pending_current, enforce_keeper_spend, enforce_mint, enforce_payee,
     enforce_spend, keeper_headroom, mint_headroom, payee_headroom, requires_cosign, ClaimStatus, PendingStatus,
 };
 use serde::Serialize;
@@ -81,6 +81,7 @@ impl Guard {
             Intent::Propose { .. } => refuse_other("NotAProposal", "pending spends come from payments".into()),
             Intent::ApproveClaim { bounty, claimant, .. } => self.approve_claim(intent, bounty, claimant),
             Intent::RejectClaim { bounty, claimant, .. } => self.reject_claim(intent, bounty, claimant),
+            Intent::PayClaim { bounty, claimant, .. } => self.pay_claim(intent, bounty, claimant),
             Intent::ReleaseGrant { grant, asset, .. } => self.release_grant(grant, asset),
             Intent::Airdrop { airdrop, mint, recipient, amount } => self.airdrop(airdrop, mint, recipient, *amount),
             Intent::ExecutePending { pending_id, .. } => self.execute_pending(intent, *pending_id),
@@ -261,8 +262,31 @@ impl Guard {
         let bounty = &mut self.state.bounties[b].1;
         check!(check_approval(status, bounty.claims_taken(), bounty.max_claims, bounty.free_escrow(), bounty.reward));
         bounty.approved_count = bounty.approved_count.saturating_add(1);
+        let claim = &mut self.state.claims[c].1;
+        claim.status = ClaimStatus::Approved;
+        if bounty.takes_disputes() {
+            // Owed until the challenge window ends (`pay_claim`).
+            bounty.owed_claims = bounty.owed_claims.saturating_add(1);
+        } else {
+            bounty.paid = bounty.paid.saturating_add(bounty.reward);
+            claim.paid = true;
+        }
+        Verdict::Pass { intent: intent.clone() }
+    }
+
+    fn pay_claim(&mut self, intent: &Intent, bounty: &Pubkey, claimant: &Pubkey) -> Verdict {
+        let Some((b, c)) = self.claim_index(bounty, claimant) else {
+            return refuse_other("UnknownClaim", format!("no claim by {claimant} on bounty {bounty}"));
+        };
+        let claim = &mut self.state.claims[c].1;
+        check!(check_payable(claim.status, claim.paid, claim.dispute, claim.payable_at, self.state.now));
+        let bounty = &mut self.state.bounties[b].1;
+        if bounty.escrow_left() < bounty.reward {
+            return refuse(CovenantError::InsufficientFunds);
+        }
         bounty.paid = bounty.paid.saturating_add(bounty.reward);
-        self.state.claims[c].1.status = ClaimStatus::Approved;
+        bounty.owed_claims = bounty.owed_claims.saturating_sub(1);
+        claim.paid = true;
         Verdict::Pass { intent: intent.clone() }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anchor_lang::prelude::Pubkey;
-use covenant::policy::ClaimStatus;
+use covenant::policy::{check_payable, ClaimStatus};
 use covenant::state::Bounty;
 
 use super::{ratio, row, spend_features, Candidate, Intent, Kind, DAY};
@@ -122,4 +122,21 @@ pub(super) fn candidates(
     }
 
     found
+}
+
+/// Approved claims that are payable now: their challenge window passed with no dispute open, or a
+/// ruling left them approved. Claims under dispute are held (the program refuses them too).
+pub(super) fn owed(snapshot: &Snapshot) -> Vec<Candidate> {
+    let bounties: HashMap<&Pubkey, &Bounty> = snapshot.bounties.iter().map(|(key, bounty)| (key, bounty)).collect();
+    snapshot
+        .claims
+        .iter()
+        .filter(|(_, claim)| check_payable(claim.status, claim.paid, claim.dispute, claim.payable_at, snapshot.now).is_ok())
+        .filter_map(|(key, claim)| {
+            let bounty = bounties.get(&claim.bounty)?;
+            let intent =
+                Intent::PayClaim { bounty: claim.bounty, claimant: claim.claimant, asset: bounty.asset, reward: bounty.reward };
+            Some(Candidate::new(format!("pay-claim:{key}"), Kind::PayClaim, row(Kind::PayClaim), intent))
+        })
+        .collect()
 }

@@ -35,6 +35,17 @@ pub enum Intent {
         asset: Pubkey,
         reward: u64,
     },
+    /// An approved claim whose challenge window has passed undisputed (or whose dispute left it
+    /// approved): the reward leaves the bounty's escrow.
+    PayClaim {
+        #[serde(serialize_with = "text::key")]
+        bounty: Pubkey,
+        #[serde(serialize_with = "text::key")]
+        claimant: Pubkey,
+        #[serde(serialize_with = "text::asset")]
+        asset: Pubkey,
+        reward: u64,
+    },
     RejectClaim {
         #[serde(serialize_with = "text::key")]
         bounty: Pubkey,
@@ -138,6 +149,9 @@ pub enum Kind {
     Execute,
     /// An agent's payment request (`requests`): scored by a v3 model, guarded like a payment.
     Request,
+    /// Paying a claim approved earlier, once its challenge window passed undisputed: decided at
+    /// approval, so not scored again.
+    PayClaim,
 }
 
 #[derive(Clone, Debug)]
@@ -161,7 +175,7 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn is_scored(&self) -> bool {
-        self.kind != Kind::Execute && !self.by_rule
+        !matches!(self.kind, Kind::Execute | Kind::PayClaim) && !self.by_rule
     }
 
     fn new(key: String, kind: Kind, features: FeatureRow, intent: Intent) -> Self {
@@ -196,7 +210,7 @@ fn row(kind: Kind) -> FeatureRow {
         Kind::Payment => features[2] = 1.0,
         Kind::Airdrop => features[3] = 1.0,
         Kind::Request => features[15] = 1.0,
-        Kind::Execute => {}
+        Kind::Execute | Kind::PayClaim => {}
     }
     features
 }
@@ -296,6 +310,8 @@ pub fn candidates(
             ));
         }
     }
+
+    found.extend(claims::owed(snapshot));
 
     for (_, pending) in &snapshot.pendings {
         let live = now < pending.expires_at;

@@ -484,6 +484,7 @@ fn kind_label(kind: Kind) -> &'static str {
         Kind::Payment => "payment",
         Kind::Airdrop => "airdrop",
         Kind::Execute => "execute_pending",
+        Kind::PayClaim => "pay_claim",
         Kind::Request => "request",
     }
 }

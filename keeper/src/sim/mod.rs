@@ -233,6 +233,13 @@ impl Sandbox {
                     (approved, rewards) = (approved + 1, rewards + reward);
                     self.counts.claims_approved += 1;
                 }
+                Some(Intent::PayClaim { asset, reward, claimant, .. }) => {
+                    let who = self.name(claimant);
+                    lines.push(format!(
+                        "no one disputed it in time: the keeper pays {who}'s approved claim, {}",
+                        self.shown(asset, *reward)
+                    ));
+                }
                 Some(Intent::RejectClaim { .. }) => {
                     rejected += 1;
                     self.counts.claims_rejected += 1;
@@ -413,7 +420,7 @@ impl Sandbox {
 
 fn intent_amount(intent: &Intent) -> (Pubkey, u64) {
     match intent {
-        Intent::ApproveClaim { asset, reward, .. } => (*asset, *reward),
+        Intent::ApproveClaim { asset, reward, .. } | Intent::PayClaim { asset, reward, .. } => (*asset, *reward),
         Intent::RejectClaim { .. } => (SOL_ASSET, 0),
         Intent::ReleaseGrant { asset, amount, .. }
         | Intent::Pay { asset, amount, .. }

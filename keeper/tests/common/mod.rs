@@ -190,6 +190,18 @@ impl World {
 
     /// `open_bounty`, asking each claim's photo for the claimant's code when `claim_code`.
     pub async fn open_bounty_with(&self, id: u64, reward: u64, max_claims: u32, claim_code: bool) -> Pubkey {
+        self.open_bounty_on(id, reward, max_claims, claim_code, Default::default()).await
+    }
+
+    /// `open_bounty_with` under dispute terms (a challenge window, a bond, an arbiter).
+    pub async fn open_bounty_on(
+        &self,
+        id: u64,
+        reward: u64,
+        max_claims: u32,
+        claim_code: bool,
+        disputes: covenant::state::DisputeTerms,
+    ) -> Pubkey {
         let deadline = self.now().await + 24 * HOUR;
         let args = CreateBountyArgs {
             reward,
@@ -198,7 +210,7 @@ impl World {
             description: "photo of our poster".into(),
             decision: DecisionRecord::default(),
             claim_code,
-            disputes: Default::default(),
+            disputes,
         };
         let ix = sdk::create_bounty(&self.t, self.operator.pubkey(), None, id, args);
         ops::submit(self.chain.as_ref(), &[ix], &self.operator, &[]).await.expect("bounty opens");
