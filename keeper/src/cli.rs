@@ -226,10 +226,13 @@ pub enum Command {
     /// Check a published decision record: its input hashes to its name (the decision hash the
     /// chain recorded), and the decision model, run again on its features, gives the same score.
     Verify {
-        /// The decision hash (64 hex digits).
+        /// The decision hash (64 hex digits), or a transaction's signature: then every decision
+        /// its Covenant events carry, each record found where its treasury says on chain.
+        #[arg(value_name = "HASH|SIGNATURE")]
         hash: String,
-        /// Where the records are: a directory, or a keeper's URL serving `/decisions/<hash>`
-        /// (default: loop.records_dir, else `records/` beside the decision log).
+        /// Where the records are: a directory, or a base URL serving `/decisions/<hash>.json`
+        /// (default for a hash: loop.records_dir, else `records/` beside the decision log; for a
+        /// signature: the treasury's records URI on chain).
         #[arg(long, value_name = "DIR|URL")]
         from: Option<String>,
     },

@@ -10,8 +10,9 @@ use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
 use covenant::errors::CovenantError;
 use covenant::policy::{
-    check_approval, check_executable, check_payable, check_pending_current, enforce_keeper_spend, enforce_mint, enforce_payee,
-    enforce_spend, keeper_headroom, mint_headroom, payee_headroom, requires_cosign, ClaimStatus, PendingStatus,
+    check_approval, check_executable, check_payable, check_pending_current, enforce_keeper_spend, enforce_mint,
+    enforce_payee, enforce_spend, keeper_headroom, mint_headroom, payee_headroom, requires_cosign, ClaimStatus,
+    PendingStatus,
 };
 use serde::Serialize;
 

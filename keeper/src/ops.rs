@@ -90,6 +90,21 @@ pub async fn init_steps(
             instructions: vec![sdk::add_payee(&t, args)],
         });
     }
+    if let Some(uri) = &config.treasury.records_uri {
+        let records = sdk::records_address(&t.treasury);
+        let current = chain.accounts(&[records]).await.map_err(|error| error.to_string())?.into_iter().next().flatten();
+        let said = current.and_then(|account| {
+            use anchor_lang::AccountDeserialize;
+            covenant::state::RecordsLocation::try_deserialize(&mut account.data.as_slice()).ok()
+        });
+        if said.is_none_or(|location| location.uri != *uri) {
+            steps.push(InitStep {
+                what: format!("records location {uri}"),
+                account: None,
+                instructions: vec![sdk::set_records_uri(&t, uri.clone())],
+            });
+        }
+    }
     let timelock = config.treasury.config_timelock_seconds;
     if timelock > 0 {
         steps.push(InitStep {

@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use anchor_lang::prelude::Pubkey;
 use covenant::constants::SOL_ASSET;
-use covenant::policy::{ConfigChange, PayeeBudget};
+use covenant::policy::{ClaimStatus, ConfigChange, PayeeBudget};
+use covenant::state::DisputeState;
 
 use crate::decide::asset_name;
 use crate::exactly_once::MarkerAlarm;
@@ -216,7 +217,7 @@ pub fn render(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> String {
             let open = snapshot
                 .claims
                 .iter()
-                .filter(|(_, claim)| claim.bounty == *key && claim.status == covenant::policy::ClaimStatus::Pending)
+                .filter(|(_, claim)| claim.bounty == *key && claim.status == ClaimStatus::Pending)
                 .count();
             let _ = writeln!(
                 out,
@@ -243,9 +244,42 @@ bounty {} asks for claim codes: {key}",
         }
     }
 
+    // Disputes: the claims whose decision was contested, and those owed after their window.
+    let contested: Vec<_> = snapshot
+        .claims
+        .iter()
+        .filter(|(_, claim)| {
+            claim.dispute != DisputeState::None || (claim.status == ClaimStatus::Approved && !claim.paid)
+        })
+        .collect();
+    if !contested.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<8} {:<14} {:<10} {:<11} {:>12}",
+            "bounty", "claimant", "decision", "dispute", "payable in"
+        );
+        let ids: std::collections::HashMap<_, _> =
+            snapshot.bounties.iter().map(|(key, bounty)| (*key, bounty.id)).collect();
+        for (_, claim) in contested {
+            let payable = match (claim.status, claim.paid) {
+                (ClaimStatus::Approved, false) => format!("{}s", (claim.payable_at - now).max(0)),
+                (ClaimStatus::Approved, true) => "paid".into(),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                out,
+                "{:<8} {:<14} {:<10} {:<11} {payable:>12}",
+                ids.get(&claim.bounty).map_or("?".into(), u64::to_string),
+                short(&claim.claimant.to_string()),
+                format!("{:?}", claim.status),
+                format!("{:?}", claim.dispute),
+            );
+        }
+    }
+
     // Rejected claims by reason code (keeper/MODEL.md), so an operator sees why claims fail.
     let mut rejected: std::collections::BTreeMap<u16, usize> = Default::default();
-    for (_, claim) in snapshot.claims.iter().filter(|(_, c)| c.status == covenant::policy::ClaimStatus::Rejected) {
+    for (_, claim) in snapshot.claims.iter().filter(|(_, c)| c.status == ClaimStatus::Rejected) {
         *rejected.entry(claim.reason_code).or_default() += 1;
     }
     if !rejected.is_empty() {
@@ -369,6 +403,9 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
                         "reason": crate::proofs::RejectReason::from_code(claim.reason_code).map(|reason| reason.name()),
                         "proof_uri": claim.proof_uri,
                         "claim_code": bounty.claim_code.then(|| crate::proofs::claim_code::claim_code(key, &claim.claimant)),
+                        "paid": claim.paid,
+                        "payable_at": claim.payable_at,
+                        "dispute": format!("{:?}", claim.dispute),
                     })
                 })
                 .collect();
@@ -382,6 +419,11 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
                 "rejected": bounty.rejected_count,
                 "deadline": bounty.deadline,
                 "claim_code": bounty.claim_code,
+                "challenge_window": bounty.challenge_window,
+                "bond": bounty.bond,
+                "arbiter": bounty.takes_disputes().then(|| bounty.arbiter.to_string()),
+                "owed_claims": bounty.owed_claims,
+                "disputes_open": bounty.disputes_open,
                 "claims": claims,
             })
         })

@@ -34,6 +34,11 @@ async fn approvals_pay_after_the_window_and_a_disputed_one_waits_for_its_ruling(
     let challenge = sdk::dispute_claim(world.donor.pubkey(), bounty, challenged.pubkey(), BOND);
     ops::submit(world.chain.as_ref(), &[challenge], &world.donor, &[]).await.expect("challenged");
     keeper.tick().await.expect("tick inside the window");
+    let shown = covenant_keeper::status::render(&keeper.observe().await.expect("snapshot"), &[]);
+    assert!(
+        shown.lines().any(|line| line.contains("Approved") && line.contains("Open")),
+        "status shows the dispute:\n{shown}"
+    );
     assert_eq!(world.lamports(kept.pubkey()).await, before[0], "nothing pays inside the window");
 
     world.chain.warp_seconds(HOUR).await.expect("warp");

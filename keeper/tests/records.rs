@@ -7,6 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use common::{default_model, http_get as get, payment, World, SOL};
 use covenant_keeper::journal::read_decisions;
 use covenant_keeper::records::{check, decision_hash, verify};
+use solana_signer::Signer;
 
 #[tokio::test]
 async fn every_decision_acted_on_is_published_served_and_re_executable() {
@@ -90,4 +91,78 @@ async fn a_dry_run_publishes_nothing() {
     assert_eq!(read_decisions(&world.log_path()).unwrap().len(), 1);
     let dir = world.config.run.records_dir();
     assert_eq!(std::fs::read_dir(dir).map(|entries| entries.count()).unwrap_or(0), 0, "no record of a dry run");
+}
+
+#[test]
+fn a_transactions_decisions_are_read_from_its_covenant_events_and_nothing_else() {
+    use anchor_lang::{AnchorSerialize, Discriminator};
+    fn borsh(value: &impl AnchorSerialize) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        value.serialize(&mut bytes).expect("serializes");
+        bytes
+    }
+    use covenant::events::{ClaimApproved, ClaimClosed};
+    use covenant::state::DecisionRecord;
+    use covenant_keeper::records::chain::decode_event;
+    let decision = DecisionRecord { model_hash: [7; 32], decision_hash: [9; 32] };
+    let treasury = Pubkey::new_unique();
+    let event = ClaimApproved {
+        treasury,
+        bounty: Pubkey::new_unique(),
+        claimant: Pubkey::new_unique(),
+        keeper: Pubkey::new_unique(),
+        asset: Pubkey::default(),
+        reward: 5,
+        approved_count: 1,
+        escrow_left: 10,
+        decision,
+        payable_at: 0,
+    };
+    let cpi =
+        |discriminator: &[u8], body: Vec<u8>| [anchor_lang::event::EVENT_IX_TAG_LE, discriminator, &body].concat();
+    let data = cpi(ClaimApproved::DISCRIMINATOR, borsh(&event));
+    let found = decode_event(&data).expect("an approval carries a decision");
+    assert_eq!((found.event, found.treasury, found.decision), ("ClaimApproved", treasury, decision));
+    // An event without a decision, a truncated one, and bytes that are not an event CPI.
+    let closed = ClaimClosed { bounty: treasury, claimant: treasury, status: covenant::policy::ClaimStatus::Approved };
+    assert_eq!(decode_event(&cpi(ClaimClosed::DISCRIMINATOR, borsh(&closed))), None);
+    assert_eq!(decode_event(&data[..data.len() - 1]), None);
+    assert_eq!(decode_event(&data[8..]), None);
+}
+
+#[test]
+fn records_uris_resolve_to_http_bases() {
+    use covenant_keeper::records::chain::http_base;
+    assert_eq!(http_base("https://agent.example/records", "https://ipfs.io"), "https://agent.example/records");
+    assert_eq!(http_base("ipfs://bafyX/records", "https://gw.example/"), "https://gw.example/ipfs/bafyX/records");
+}
+
+#[tokio::test]
+async fn init_says_on_chain_where_the_records_live_once() {
+    let world = World::new("", 0).await;
+    let mut config = world.config.clone();
+    config.treasury.records_uri = Some("https://agent.example/records".into());
+    let steps =
+        covenant_keeper::ops::init_steps(world.chain.as_ref(), &config, world.operator.pubkey(), world.keeper.pubkey())
+            .await
+            .expect("steps");
+    let records: Vec<_> = steps.iter().filter(|step| step.what.starts_with("records location")).collect();
+    assert_eq!(records.len(), 1);
+    covenant_keeper::ops::submit(world.chain.as_ref(), &records[0].instructions, &world.operator, &[])
+        .await
+        .expect("lands");
+    let location: covenant::state::RecordsLocation =
+        world.account(covenant::sdk::records_address(&world.t.treasury)).await;
+    assert_eq!(location.uri, "https://agent.example/records");
+    let again =
+        covenant_keeper::ops::init_steps(world.chain.as_ref(), &config, world.operator.pubkey(), world.keeper.pubkey())
+            .await
+            .expect("steps");
+    assert!(again.iter().all(|step| !step.what.starts_with("records location")), "already said: no step");
+    let text = format!(
+        "[keys]\nkeeper = \"keeper.json\"\n[treasury]\noperator = \"{}\"\nid = 7\nrecords_uri = \"https://agent.example/records/\"\n",
+        world.operator.pubkey()
+    );
+    let refused = covenant_keeper::config::KeeperConfig::parse(&text).expect_err("a trailing slash is refused");
+    assert!(refused.to_string().contains("treasury.records_uri"), "{refused}");
 }

@@ -68,9 +68,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Verify { hash, from } => {
             let config = KeeperConfig::load(&cli.config).ok().unwrap_or_else(placeholder_config);
-            let record = crate::records::fetch(hash, from.as_deref(), &config).await?;
             let model = load_model(&cli, &config)?;
-            let (text, json) = crate::records::verify(&record, model.as_ref())?;
+            let is_hash = hash.len() == 64 && hash.bytes().all(|byte| byte.is_ascii_hexdigit());
+            let (text, json) = if is_hash {
+                let record = crate::records::fetch(hash, from.as_deref(), &config).await?;
+                crate::records::verify(&record, model.as_ref())?
+            } else {
+                hash.parse::<solana_signature::Signature>().map_err(|_| {
+                    anyhow::anyhow!("{hash:?} is neither a decision hash (64 hex digits) nor a transaction signature")
+                })?;
+                let url = match (&cli.url, &config.cluster.url) {
+                    (Some(url), _) | (None, Some(url)) => {
+                        crate::cluster::resolve_url(url).map_err(anyhow::Error::msg)?
+                    }
+                    (None, None) => crate::cluster::DEFAULT_URL.to_string(),
+                };
+                let client = solana_client::nonblocking::rpc_client::RpcClient::new(url);
+                crate::records::chain::verify_signature(&client, hash, from.as_deref(), &config, model.as_ref()).await?
+            };
             return emit(cli.output, text, json);
         }
         Command::Fingerprint { photos } => {

@@ -127,6 +127,11 @@ pub struct TreasuryConfig {
     /// on-chain queue, where the guardian can cancel it; `init` sets it last. 0: no delay.
     #[serde(default)]
     pub config_timelock_seconds: u32,
+    /// Where this keeper's decision records are published (a base URL serving
+    /// `/decisions/<hash>.json`: the keeper's own HTTP server, or where `loop.records_dir` is
+    /// synced). `init` says it on chain, so donors need no other channel to find them.
+    #[serde(default)]
+    pub records_uri: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

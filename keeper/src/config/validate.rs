@@ -80,6 +80,13 @@ impl KeeperConfig {
                 return Err(format!("proofs.ipfs_gateway: {gateway:?} is not an http(s) URL"));
             }
         }
+        if let Some(uri) = &self.treasury.records_uri {
+            if !covenant::state::RecordsLocation::uri_is_valid(uri) {
+                return Err(format!(
+                    "treasury.records_uri: {uri:?} is not an http(s) or ipfs base URL (at most 200 bytes, no trailing slash)"
+                ));
+            }
+        }
         let (approve, reject) = (self.model.approve_threshold, self.model.reject_threshold);
         if !(0.0..=1.0).contains(&approve) || !(0.0..=1.0).contains(&reject) || reject >= approve {
             return Err("model: need 0 <= reject_threshold < approve_threshold <= 1".into());

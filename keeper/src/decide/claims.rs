@@ -131,11 +131,17 @@ pub(super) fn owed(snapshot: &Snapshot) -> Vec<Candidate> {
     snapshot
         .claims
         .iter()
-        .filter(|(_, claim)| check_payable(claim.status, claim.paid, claim.dispute, claim.payable_at, snapshot.now).is_ok())
+        .filter(|(_, claim)| {
+            check_payable(claim.status, claim.paid, claim.dispute, claim.payable_at, snapshot.now).is_ok()
+        })
         .filter_map(|(key, claim)| {
             let bounty = bounties.get(&claim.bounty)?;
-            let intent =
-                Intent::PayClaim { bounty: claim.bounty, claimant: claim.claimant, asset: bounty.asset, reward: bounty.reward };
+            let intent = Intent::PayClaim {
+                bounty: claim.bounty,
+                claimant: claim.claimant,
+                asset: bounty.asset,
+                reward: bounty.reward,
+            };
             Some(Candidate::new(format!("pay-claim:{key}"), Kind::PayClaim, row(Kind::PayClaim), intent))
         })
         .collect()

@@ -4,6 +4,8 @@
 //! its name and to the decision hash the chain recorded (`check`), and `verify` re-runs the model
 //! on its features.
 
+pub mod chain;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -79,7 +81,7 @@ pub fn check(record: &Value) -> Result<[u8; 32], String> {
     Ok(computed)
 }
 
-/// `GET /decisions/<hash>`: the record as JSON, 404 when there is none, 400 for a malformed hash.
+/// `GET /decisions/<hash>` (or `<hash>.json`, the name a synced directory serves): the record as JSON, 404 when there is none, 400 for a malformed hash.
 pub fn router(records: Arc<Records>) -> axum::Router {
     use axum::extract::Path as UrlPath;
     use axum::http::{header, StatusCode};
@@ -109,7 +111,7 @@ pub async fn fetch(hash: &str, from: Option<&str>, config: &crate::config::Keepe
     let hash = hash.trim().to_ascii_lowercase();
     match from {
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-            let url = format!("{}/decisions/{hash}", url.trim_end_matches('/'));
+            let url = format!("{}/decisions/{hash}.json", url.trim_end_matches('/'));
             let response = reqwest::get(&url).await.map_err(|error| anyhow::anyhow!("cannot reach {url}: {error}"))?;
             if !response.status().is_success() {
                 anyhow::bail!("{url} answered {}", response.status());
