@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use covenant::sdk::TreasuryAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -68,6 +68,16 @@ pub fn load_model(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Arc<dyn Mo
     let library = cli.ort_lib.clone().unwrap_or_else(setup::default_ort_library);
     let device = cli.device.unwrap_or(config.model.device);
     Ok(setup::load_model(model.as_deref(), &library, device)?)
+}
+
+/// The decision model's file as `load_model` reads it (the built-in default when none is named).
+pub fn model_bytes(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<Vec<u8>> {
+    let model =
+        cli.model.clone().or_else(|| config.model.path.as_ref().map(|path| setup::relative_to(&cli.config, path)));
+    match model {
+        Some(path) => std::fs::read(&path).with_context(|| format!("model file {}", path.display())),
+        None => Ok(setup::DEFAULT_MODEL.to_vec()),
+    }
 }
 
 /// The proof reader (PP-OCRv4 detection and recognition) on the same device as the model.

@@ -21,7 +21,8 @@ async fn every_decision_acted_on_is_published_served_and_re_executable() {
     let hash = line["decision_hash"].as_str().expect("hash").to_string();
     let dir = world.config.run.records_dir();
     let published: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join(format!("{hash}.json"))).expect("published")).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("decisions").join(format!("{hash}.json"))).expect("published"))
+            .unwrap();
     assert_eq!(&published, line, "the record is the log line");
     assert_eq!(hex::encode(check(&published).expect("holds")), hash);
 
@@ -33,6 +34,21 @@ async fn every_decision_acted_on_is_published_served_and_re_executable() {
     assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap(), published);
     assert!(get(&keeper, &format!("/decisions/{}", "0".repeat(64))).await.0.starts_with("HTTP/1.1 404"));
     assert!(get(&keeper, "/decisions/..%2F..%2Fkeeper.json").await.0.starts_with("HTTP/1.1 400"));
+    assert!(
+        get(&keeper, &format!("/decisions/{hash}.json")).await.0.starts_with("HTTP/1.1 200"),
+        "as a synced dir names it"
+    );
+
+    // The model is published under the hash the records name, for anyone to run again.
+    let model_hash = line["input"]["model_hash"].as_str().expect("model hash").to_string();
+    let records = covenant_keeper::records::Records::open(&dir).expect("records dir");
+    records.publish_model(covenant_keeper::setup::DEFAULT_MODEL).expect("published");
+    records.publish_model(covenant_keeper::setup::DEFAULT_MODEL).expect("publishing twice is a no-op");
+    let (head, _) = get(&keeper, &format!("/models/{model_hash}.onnx")).await;
+    let length = format!("content-length: {}", covenant_keeper::setup::DEFAULT_MODEL.len());
+    assert!(head.starts_with("HTTP/1.1 200") && head.to_ascii_lowercase().contains(&length), "{head}");
+    assert!(get(&keeper, &format!("/models/{}.onnx", "0".repeat(64))).await.0.starts_with("HTTP/1.1 404"));
+    assert!(records.model_path("../keeper").is_none());
 
     // Re-executed: the model scores the record's features exactly as logged.
     let (text, json) = verify(&published, default_model().as_ref()).expect("verifies");
@@ -55,7 +71,7 @@ async fn every_decision_acted_on_is_published_served_and_re_executable() {
         String::from_utf8_lossy(&output.stderr)
     );
     std::fs::write(
-        dir.join(format!("{hash}.json")),
+        dir.join("decisions").join(format!("{hash}.json")),
         serde_json::to_vec(&{
             let mut tampered = published.clone();
             tampered["input"]["features"][4] = serde_json::json!(0.001);
@@ -89,7 +105,7 @@ async fn a_dry_run_publishes_nothing() {
     let world = World::new(&payment("inference", &recipient, SOL / 2, false), 10 * SOL).await;
     world.keeper_with(world.chain.clone(), true).tick().await.expect("tick");
     assert_eq!(read_decisions(&world.log_path()).unwrap().len(), 1);
-    let dir = world.config.run.records_dir();
+    let dir = world.config.run.records_dir().join("decisions");
     assert_eq!(std::fs::read_dir(dir).map(|entries| entries.count()).unwrap_or(0), 0, "no record of a dry run");
 }
 

@@ -117,6 +117,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         let primary = crate::context::treasury(&settings.config, &cli.config)
             .with_context(|| format!("config file {}", cli.config.display()))?;
         let model = load_model(&cli, &settings.config)?;
+        if !dry_run {
+            let records = crate::records::Records::open(&settings.config.run.records_dir())?;
+            records.publish_model(&crate::context::model_bytes(&cli, &settings.config)?)?;
+        }
         let reader = load_reader(&cli, &settings.config)?;
         let fleet = &settings.config.fleet;
         let shard = match shard {

@@ -23,11 +23,34 @@ pub struct Records {
 }
 
 impl Records {
-    /// The directory, created when missing.
+    /// The directory (laid out as it is served: `decisions/<hash>.json`, `models/<hash>.onnx`),
+    /// created when missing.
     pub fn open(dir: &Path) -> Result<Self, RecordsError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| RecordsError { path: dir.display().to_string(), detail: error.to_string() })?;
+        for sub in ["decisions", "models"] {
+            let path = dir.join(sub);
+            std::fs::create_dir_all(&path)
+                .map_err(|error| RecordsError { path: path.display().to_string(), detail: error.to_string() })?;
+        }
         Ok(Self { dir: dir.to_path_buf() })
+    }
+
+    /// Publishes the decision model's file under its SHA-256 (the `model_hash` every record names),
+    /// so that anyone, a browser included, can run it again on a record's features.
+    pub fn publish_model(&self, bytes: &[u8]) -> Result<(), RecordsError> {
+        use sha2::Digest;
+        let path = self.dir.join("models").join(format!("{}.onnx", hex::encode(sha2::Sha256::digest(bytes))));
+        if path.exists() {
+            return Ok(());
+        }
+        let fail = |error: std::io::Error| RecordsError { path: path.display().to_string(), detail: error.to_string() };
+        let staged = path.with_extension("onnx.tmp");
+        std::fs::write(&staged, bytes).map_err(fail)?;
+        std::fs::rename(&staged, &path).map_err(fail)
+    }
+
+    /// Where the published model of `hash` lives; `None` unless `hash` is 64 lowercase hex digits.
+    pub fn model_path(&self, hash: &str) -> Option<PathBuf> {
+        is_hash(hash).then(|| self.dir.join("models").join(format!("{hash}.onnx")))
     }
 
     pub fn dir(&self) -> &Path {
@@ -52,14 +75,17 @@ impl Records {
     /// Where the record of `hash` lives; `None` unless `hash` is 64 lowercase hex digits (so no
     /// request can name any other file).
     pub fn path_of(&self, hash: &str) -> Option<PathBuf> {
-        let valid = hash.len() == 64 && hash.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
-        valid.then(|| self.dir.join(format!("{hash}.json")))
+        is_hash(hash).then(|| self.dir.join("decisions").join(format!("{hash}.json")))
     }
 
     pub fn read(&self, hash: &str) -> Option<Value> {
         let bytes = std::fs::read(self.path_of(hash)?).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
+}
+
+fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// SHA-256 of a decision's `input` as compact JSON with sorted keys (serde_json's `Value` order):
@@ -86,24 +112,33 @@ pub fn router(records: Arc<Records>) -> axum::Router {
     use axum::extract::Path as UrlPath;
     use axum::http::{header, StatusCode};
     use axum::response::IntoResponse;
-    axum::Router::new().route(
-        "/decisions/{hash}",
-        axum::routing::get(move |UrlPath(hash): UrlPath<String>| {
-            let records = records.clone();
-            async move {
-                let hash = hash.trim_end_matches(".json").to_string();
-                let Some(path) = records.path_of(&hash) else {
-                    return (StatusCode::BAD_REQUEST, "a decision hash is 64 lowercase hex digits\n").into_response();
-                };
-                // Any page may read a record (the donor app fetches them from wherever it is served).
-                let headers = [(header::CONTENT_TYPE, "application/json"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
-                match tokio::fs::read(path).await {
-                    Ok(bytes) => (headers, bytes).into_response(),
-                    Err(_) => (StatusCode::NOT_FOUND, "no such decision record\n").into_response(),
-                }
-            }
-        }),
-    )
+    // Any page may read them (the donor app fetches them from wherever it is served).
+    let serve = |path: Option<PathBuf>, content_type: &'static str, what: &'static str| async move {
+        let Some(path) = path else {
+            return (StatusCode::BAD_REQUEST, "a hash is 64 lowercase hex digits\n").into_response();
+        };
+        let headers = [(header::CONTENT_TYPE, content_type), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+        match tokio::fs::read(path).await {
+            Ok(bytes) => (headers, bytes).into_response(),
+            Err(_) => (StatusCode::NOT_FOUND, what).into_response(),
+        }
+    };
+    let models = records.clone();
+    axum::Router::new()
+        .route(
+            "/decisions/{hash}",
+            axum::routing::get(move |UrlPath(hash): UrlPath<String>| {
+                let path = records.path_of(hash.trim_end_matches(".json"));
+                serve(path, "application/json", "no such decision record\n")
+            }),
+        )
+        .route(
+            "/models/{hash}",
+            axum::routing::get(move |UrlPath(hash): UrlPath<String>| {
+                let path = models.model_path(hash.trim_end_matches(".onnx"));
+                serve(path, "application/octet-stream", "no such model\n")
+            }),
+        )
 }
 
 /// The record of `hash` from a directory or a keeper's URL (`from`), else the config's records.

@@ -281,9 +281,11 @@ pub async fn http_get(keeper: &Keeper, path: &str) -> (String, String) {
     let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await.expect("read");
     server.abort();
+    // A binary body (a model) is compared by length: lossy text keeps the head intact.
+    let response = String::from_utf8_lossy(&bytes).into_owned();
     let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
     (head.to_string(), body.to_string())
 }
