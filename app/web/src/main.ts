@@ -1,18 +1,20 @@
 // The donor page: open a treasury by address (?treasury=…&rpc=…), see where its money is and what
 // its keeper did with it, donate through a wallet, verify a decision hash.
-import { claimCode } from '@covenant/client';
 import { address, type Address, type Instruction, type TransactionSigner } from '@solana/kit';
 import type { Wallet, WalletAccount } from '@wallet-standard/base';
 import QRCode from 'qrcode';
 
 import { activity, connect, load, remember, type CovenantRpc, type Loaded } from './chain';
+import { auditDecisions, recordBadge } from './audit';
+import { renderBounties } from './bounties';
+import { httpBase, recordsUri } from './records';
 import { describe } from './errors';
 import { decisionHash } from './verify';
 import { donateSol, donateToken, SOL_ASSET, treasuryAddress } from './donor';
 import { amountText, renderGrants, type Page } from './grants';
 import { mintInfo } from './tokens';
 import { confirm, connectWallet, signAndSend, walletSigner, watchWallets } from './wallet';
-import { esc, hex, lamportsToSol, optionValue, parseAmount, section, when } from './view';
+import { esc, hex, lamportsToSol, parseAmount, section, when } from './view';
 const params = new URLSearchParams(location.search);
 const rpcUrl = params.get('rpc') ?? 'http://127.0.0.1:8899';
 const status = document.querySelector<HTMLParagraphElement>('#status')!;
@@ -28,6 +30,8 @@ let wallets: Wallet[] = [];
 let connected: { wallet: Wallet; account: WalletAccount } | null = null;
 
 let currentLoaded: Loaded | null = null;
+/** Where the treasury's decision records are served (from its records URI on chain). */
+let recordsBase: string | null = null;
 
 /** One wallet transaction from start to the refreshed page; every failure is one line. */
 async function transact(
@@ -52,7 +56,8 @@ async function transact(
 
 async function show(rpc: CovenantRpc, treasury: Address) {
     say('loading…');
-    const loaded = await load(rpc, treasury);
+    const [loaded, uri] = await Promise.all([load(rpc, treasury), recordsUri(rpc, treasury)]);
+    recordsBase = uri === null ? null : httpBase(uri);
     currentLoaded = loaded;
     document.querySelector('main')!.hidden = false;
     await renderVault(loaded);
@@ -69,7 +74,7 @@ async function show(rpc: CovenantRpc, treasury: Address) {
     renderPolicies(loaded);
     renderPayees(loaded);
     renderGrants(page);
-    await renderBounties(loaded, connected?.account.address);
+    await renderBounties(page);
     renderVerify();
     say('');
     // The connected donor's own transactions hold the events of grants already closed.
@@ -110,6 +115,12 @@ async function renderActivity(rpc: CovenantRpc, watched: Address[]): Promise<boo
     const { events: all, pending } = await activity(rpc, watched);
     // Events of other treasuries (a donor's transactions elsewhere) are not this page's.
     const events = all.filter((event) => (event.data.treasury ?? treasury) === treasury);
+    // Each decision checked against its published record, without anyone pasting anything.
+    const decided = events
+        .map((event) => (event.data as { decision?: { modelHash: Uint8Array; decisionHash: Uint8Array } }).decision)
+        .filter((decision) => decision !== undefined && decision.decisionHash.some((byte) => byte !== 0))
+        .map((decision) => ({ hash: hex(decision!.decisionHash), model: hex(decision!.modelHash) }));
+    await auditDecisions(recordsBase, decided);
     const html = events.length
         ? `<table><tr><th>when</th><th>event</th><th>details</th><th>model hash · decision hash</th></tr>${events
               .map((event) => {
@@ -120,7 +131,7 @@ async function renderActivity(rpc: CovenantRpc, watched: Address[]): Promise<boo
                   const who = data.recipient ?? data.donor ?? data.claimant ?? '';
                   const when = event.blockTime === null ? '' : new Date(Number(event.blockTime) * 1000).toISOString().slice(0, 19).replace('T', ' ');
                   return `<tr class="event" data-name="${esc(event.name)}"><td title="${esc(event.signature)}">${esc(when)}</td><td>${esc(event.name)}</td><td>${esc(amount)} <span class="mono">${esc(String(who))}</span></td><td class="mono">${
-                      decision ? `${hex(decision.modelHash)}<br><span class="decision-hash">${hex(decision.decisionHash)}</span>` : ''
+                      decision ? `${hex(decision.modelHash)}<br><span class="decision-hash">${hex(decision.decisionHash)}</span>${recordBadge(hex(decision.decisionHash))}` : ''
                   }</td></tr>`;
               })
               .join('')}</table>`
@@ -233,26 +244,6 @@ function renderPayees(loaded: Loaded) {
               .map(({ data }) => `<li>${esc(data.label)} <span class="mono">${data.recipient}</span>, paid ${data.paidCount} ${data.paidCount === 1n ? 'time' : 'times'}</li>`)
               .join('')}</ul>`).join('')
         : '<p>No allowlisted payees.</p>');
-}
-
-/** Claim codes are shown for bounties that ask for them: each claimant's, and the connected wallet's. */
-async function renderBounties(loaded: Loaded, wallet?: string) {
-    const rows = await Promise.all(loaded.bounties.map(async ({ address: bounty, data, claims }) => {
-        const code = (claimant: string) => (data.claimCode ? claimCode(bounty, address(claimant)) : Promise.resolve(''));
-        const yours = wallet && data.claimCode
-            ? `<p class="claim-code">Your claim code: <strong class="mono">${await code(wallet)}</strong>. Write it by hand next to the poster in your photo.</p>`
-            : data.claimCode ? '<p class="claim-code">Claims need the claimant’s code in the photo: connect a wallet to see yours.</p>' : '';
-        const listed = await Promise.all(claims.map(async (claim) => {
-            const shown = data.claimCode ? ` code <span class="mono">${await code(claim.data.claimant)}</span>` : '';
-            const decision = optionValue(claim.data.settledAt) !== undefined
-                ? ` <span class="mono">decision ${hex(claim.data.decision.decisionHash)}</span>` : '';
-            return `<li><span class="mono">${claim.data.claimant}</span>: ${esc(String(claim.data.status))}${shown}${decision}</li>`;
-        }));
-        return `<h3>#${data.id}: ${esc(data.description)}</h3>
-            <p>${lamportsToSol(data.reward)} each, ${data.approvedCount} of ${data.maxClaims} paid</p>${yours}
-            <ul>${listed.join('')}</ul>`;
-    }));
-    section('bounties', 'Bounties and claims', rows.length ? rows.join('') : '<p>No bounties.</p>');
 }
 
 function renderVerify() {

@@ -96,10 +96,11 @@ pub async fn records_uri(client: &RpcClient, treasury: &Pubkey) -> anyhow::Resul
 
 /// An http(s) base for a records URI (`ipfs://CID/…` through `gateway`).
 pub fn http_base(uri: &str, gateway: &str) -> String {
-    match uri.strip_prefix("ipfs://") {
+    let base = match uri.strip_prefix("ipfs://") {
         Some(path) => format!("{}/ipfs/{path}", gateway.trim_end_matches('/')),
-        None => uri.trim_end_matches('/').to_string(),
-    }
+        None => uri.to_string(),
+    };
+    base.trim_end_matches('/').to_string()
 }
 
 /// `verify SIGNATURE`: each decision of the transaction, its record fetched (from `from`, else
