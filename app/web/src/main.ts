@@ -184,6 +184,8 @@ function renderDonate(page: Page) {
                     connected = { wallet, account: await connectWallet(wallet) };
                     draw();
                     renderGrants(page);
+                    // A connected claimant may appeal its own rejected claim.
+                    void renderBounties(page);
                 } catch (error) {
                     say(describe(error, rpcUrl), 'error');
                 }

@@ -2,7 +2,10 @@
 // a running validator: the keeper binary creates a treasury and pays a payee; a test-only Wallet
 // Standard wallet (an in-page key funded from the faucet) is refused its signature, meets a program
 // refusal by its IDL name and insufficient funds, donates 1 SOL (vault balance and feed update),
-// verifies the keeper's decision hash from its decision-log line, funds a tranche grant with a
+// verifies the keeper's decision hash from its decision-log line and finds it verified by itself
+// against the record the treasury points to on chain (the model re-run in the browser), flags a
+// tampered record in red (and `covenant-keeper verify SIGNATURE` fails on it, as it passes on the
+// true one), sees a claim's dispute opened in the page and overturned, funds a tranche grant with a
 // previewed schedule and tops it up, claws back and closes an expired one; the treasury opens by
 // operator and id too, a cluster that is down gets one line, and screenshots are written for the README
 // at a desktop's width and a phone's (where the page must never be wider than the screen).
@@ -10,11 +13,13 @@
 // COVENANT_APP_URL (the served bundle), COVENANT_SCREENSHOT (where to write the desktop one; the
 // phone's goes beside it as NAME-phone.png).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
+import { promisify } from 'node:util';
 
 import {
     address,
@@ -32,6 +37,8 @@ import {
     signTransactionMessageWithSigners,
 } from '@solana/kit';
 import { chromium } from 'playwright-core';
+
+import { challengeInPage, disputedClaim } from './browser-disputes.mjs';
 
 // How long a new transaction may take to reach the feed (a test validator may stop serving a
 // confirmed one for a while before its root; the page asks again every second meanwhile).
@@ -148,6 +155,21 @@ const keypairFile = (seed, name) => {
     return key;
 };
 const operator = keypairFile(operatorSeed, 'operator.json');
+// Where the keeper's records (and a claim's photo) are served, as object storage would serve a
+// synced records directory: any origin may read them.
+const recordsDir = join(dir, 'records');
+mkdirSync(join(recordsDir, 'photos'), { recursive: true });
+const recordsServer = createServer((request, response) => {
+    const path = normalize(join(recordsDir, decodeURIComponent(new URL(request.url, 'http://x').pathname)));
+    response.setHeader('access-control-allow-origin', '*');
+    if (!path.startsWith(recordsDir) || !existsSync(path) || !statSync(path).isFile()) {
+        response.writeHead(404).end();
+        return;
+    }
+    createReadStream(path).pipe(response);
+});
+await new Promise((resolve) => recordsServer.listen(0, '127.0.0.1', resolve));
+const recordsUrl = `http://127.0.0.1:${recordsServer.address().port}`;
 const inference = keyFromSeed(randomBytes(32));
 const keeper = keypairFile(keeperSeed, 'keeper.json');
 await transfer(operator.address, 5_000_000_000n);
@@ -159,7 +181,7 @@ await transfer(donor.address, 3_000_000_000n);
 const token = await tokenFor(donor.address, 5_000_000n);
 writeFileSync(
     join(dir, 'keeper.toml'),
-    `[cluster]\nurl = "${rpcUrl}"\n[keys]\nkeeper = "keeper.json"\noperator = "operator.json"\n[treasury]\nid = 7\n` +
+    `[cluster]\nurl = "${rpcUrl}"\n[keys]\nkeeper = "keeper.json"\noperator = "operator.json"\n[treasury]\nid = 7\nrecords_uri = "${recordsUrl}"\n` +
         `[[policy]]\nasset = "SOL"\nper_tx_max = "1 SOL"\nperiod_seconds = 86_400\nperiod_cap = "2 SOL"\n` +
         `[[policy]]\nasset = "${token}"\nper_tx_max = 1_000_000\nperiod_seconds = 86_400\nperiod_cap = 2_000_000\n` +
         // One allowlisted payee paid hourly: the keeper's decision behind it is what the page verifies.
@@ -288,6 +310,33 @@ try {
     await page.waitForFunction(() => document.querySelector('#verdict')?.className === 'error');
     assert.doesNotMatch(await text('#verdict'), /on chain/);
 
+    // Nobody needs to paste anything: the page found the record where the treasury says on chain,
+    // hashed it to the decision on chain, and ran the model on its features again in the browser.
+    const spent = 'tr.event[data-name="Spent"]';
+    await page.waitForSelector(`${spent} .record.verified[data-reproduced="true"]`, FEED);
+    console.log('record shown:', await text(`${spent} .record`), await text(`${spent} .rerun`));
+    // `verify SIGNATURE` against the localnet: the transaction's events, the record they point to.
+    const signature = await page.$eval(`${spent} td[title]`, (cell) => cell.title);
+    const keeperArgs = ['--config', join(dir, 'keeper.toml'), 'verify', signature];
+    // Asynchronous: the records server answering `verify` runs in this very process.
+    const keeperEnv = { env: { ...process.env, RUST_LOG: 'error' }, timeout: 60_000 };
+    const { stdout: verified } = await promisify(execFile)(keeperBin, keeperArgs, keeperEnv);
+    const escape = (literal) => literal.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    assert.match(verified, new RegExp(`^transaction ${signature}\nSpent [0-9a-f]{64} \\(from ${escape(recordsUrl)}\\):`));
+    assert.match(verified, /as logged/);
+    // A record changed after the fact: red in the page, and the command fails with one line.
+    const [hash] = onChain;
+    const recordFile = join(recordsDir, 'decisions', `${hash}.json`);
+    const original = readFileSync(recordFile, 'utf8');
+    writeFileSync(recordFile, original.replace(/"approve":[-0-9.e]+/, '"approve":0.999'));
+    await open();
+    await page.waitForSelector(`${spent} .record.mismatched`, FEED);
+    assert.equal(await page.$eval(`${spent} .record.mismatched`, (badge) => getComputedStyle(badge).backgroundColor), 'rgb(179, 38, 30)');
+    const refused = await promisify(execFile)(keeperBin, keeperArgs, keeperEnv).then(() => null, (failure) => failure);
+    assert.ok(refused && refused.code !== 0, 'verify fails on a tampered record');
+    assert.match(refused.stderr, /does not hold up/);
+    writeFileSync(recordFile, original);
+
     // A tranche grant, its schedule previewed before signing and drawn once funded; then a top-up.
     await page.selectOption('#grant-kind', 'Tranches');
     await page.fill('#grant-amount', '0.5');
@@ -334,6 +383,20 @@ try {
     assert.equal(await page.$(shortRow), null, 'a closed grant is gone');
     // Its history stays in the feed (through the donor's own transactions).
     await page.waitForSelector('tr.event[data-name="GrantClosed"]', FEED);
+
+    // A dispute: the donor challenges an approval from the page; the arbiter overturns it.
+    const signer = (seed) => createKeyPairSignerFromBytes(new Uint8Array([...seed, ...keyFromSeed(seed).publicKey]));
+    const flow = await disputedClaim({
+        rpc,
+        send,
+        transfer,
+        treasury: address(treasury),
+        operator: await signer(operatorSeed),
+        keeper: await signer(keeperSeed),
+        photos: join(recordsDir, 'photos'),
+        photosUrl: `${recordsUrl}/photos`,
+    });
+    await challengeInPage({ page, open, untilStatus, flow, donor: donor.address, FEED });
 
     // The same treasury by its operator and id, as the keeper's config names it.
     await page.goto(`${appUrl}/?operator=${operator.address}&id=7&rpc=${encodeURIComponent(rpcUrl)}`);
@@ -383,4 +446,5 @@ try {
     throw error;
 } finally {
     await browser.close();
+    recordsServer.close();
 }
