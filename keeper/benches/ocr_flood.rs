@@ -46,6 +46,7 @@ async fn run() {
                 uri: format!("file://page-{i}.png"),
                 expected_hash: sha2::Sha256::digest(&bytes).into(),
                 rule: rule.clone(),
+                publish: None,
             }
         })
         .collect();

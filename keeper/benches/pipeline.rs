@@ -106,6 +106,7 @@ fn synthetic_proofs(snapshot: &Snapshot) -> HashMap<Pubkey, ProofOutcome> {
             let text = if good { "COVENANT keeps its word" } else { "SUMMER SALE" };
             let rule = covenant_vision::ProofRule { text: "covenant keeps its word".into(), max_edits: None };
             let reading = Reading {
+                uri: claim.proof_uri.clone(),
                 sha256: claim.proof_hash,
                 width: 800,
                 height: 600,

@@ -182,3 +182,96 @@ async fn init_says_on_chain_where_the_records_live_once() {
     let refused = covenant_keeper::config::KeeperConfig::parse(&text).expect_err("a trailing slash is refused");
     assert!(refused.to_string().contains("treasury.records_uri"), "{refused}");
 }
+
+/// `verify HASH` on a claim's decision, from the command line against a records directory.
+fn verify_claim(world: &World, hash: &str) -> std::process::Output {
+    let config = world.dir.path().join("verify.toml");
+    let text = format!(
+        "[treasury]\noperator = \"{}\"\nid = 7\n[proofs]\ndir = \"proofs\"\n",
+        world.operator.pubkey()
+    );
+    std::fs::write(&config, text).expect("config written");
+    std::process::Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
+        .env("RUST_LOG", "error")
+        .arg("--config")
+        .arg(&config)
+        .args(["verify", hash, "--from"])
+        .arg(world.config.run.records_dir())
+        .output()
+        .expect("binary runs")
+}
+
+#[tokio::test]
+async fn a_claims_photo_is_published_where_the_bounty_allows_it_and_read_again_by_verify() {
+    let world = World::new(
+        &format!("[[bounty]]\nid = 0\nproof = {{ text = \"{}\" }}\npublish_photos = true\n[[bounty]]\nid = 1\nproof = {{ text = \"{}\" }}\n", common::SLOGAN, common::SLOGAN),
+        10 * SOL,
+    )
+    .await;
+    let (published_bounty, private_bounty) = (world.open_bounty(0, SOL / 10, 5).await, world.open_bounty(1, SOL / 10, 5).await);
+    let fan = world.claim(published_bounty, true).await;
+    let other = world.claim(private_bounty, true).await;
+    let mut keeper = world.keeper();
+    keeper.tick().await.expect("tick");
+    let lines = read_decisions(&world.log_path()).expect("log");
+    let world = &world;
+    let photo_hash = |bounty: Pubkey, claimant: Pubkey| async move {
+        let claim: covenant::state::Claim = world.account(covenant::sdk::claim_address(&bounty, &claimant)).await;
+        hex::encode(claim.proof_hash)
+    };
+    let claim_line = |sha: String| {
+        lines
+            .iter()
+            .find(|line| line["kind"] == "claim" && line["input"]["proof"]["sha256"] == sha.as_str())
+            .unwrap_or_else(|| panic!("a decision on the claim with photo {sha} in {lines:?}"))
+            .clone()
+    };
+    let line = claim_line(photo_hash(published_bounty, fan.pubkey()).await);
+    let proof = &line["input"]["proof"];
+    assert_eq!(proof["proof"], "read");
+    let sha = proof["sha256"].as_str().expect("sha").to_string();
+    let uri = proof["uri"].as_str().expect("the record names where the photo was").to_string();
+    assert!(uri.starts_with("file://"), "{uri}");
+    let photos = world.config.run.records_dir().join("photos");
+    let original = std::fs::read(world.proofs_dir().join(uri.trim_start_matches("file://"))).expect("claimed file");
+    assert_eq!(std::fs::read(photos.join(&sha)).expect("published under its SHA-256"), original);
+    // The other bounty's photo stays the claimant's own.
+    let private_sha = photo_hash(private_bounty, other.pubkey()).await;
+    assert_eq!(claim_line(private_sha.clone())["input"]["proof"]["proof"], "read");
+    assert!(!photos.join(&private_sha).exists(), "not published without the bounty's consent");
+    let (head, _) = get(&keeper, &format!("/photos/{sha}")).await;
+    assert!(head.starts_with("HTTP/1.1 200") && head.to_ascii_lowercase().contains("content-type: image/png"), "{head}");
+    assert!(get(&keeper, &format!("/photos/{private_sha}")).await.0.starts_with("HTTP/1.1 404"));
+    assert!(get(&keeper, "/photos/..%2Fdecisions").await.0.starts_with("HTTP/1.1 400"));
+
+    // verify reads the published photo again with the OCR models: the same text as logged.
+    let hash = line["decision_hash"].as_str().expect("hash").to_string();
+    let output = verify_claim(&world, &hash);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(&format!("photo {sha} (from {}", photos.join(&sha).display())), "{stdout}");
+    assert!(stdout.contains("read again with the same OCR models") && stdout.contains("as logged"), "{stdout}");
+    // Taken down from the records, it is fetched from the claim's own URI.
+    std::fs::remove_file(photos.join(&sha)).unwrap();
+    let output = verify_claim(&world, &hash);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stdout.contains(&format!("(from {uri})")), "{stdout}");
+    // Swapped for another photo: the hash no longer holds, in one line.
+    let swapped = covenant_vision::render::render_png(&covenant_vision::render::Photo::NoPoster, 3);
+    std::fs::write(world.proofs_dir().join(uri.trim_start_matches("file://")), &swapped).unwrap();
+    let output = verify_claim(&world, &hash);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.trim().lines().count() == 1 && stderr.contains("SHA-256"), "{stderr}");
+    std::fs::write(world.proofs_dir().join(uri.trim_start_matches("file://")), &original).unwrap();
+
+    // A forger who rewrites what was read (and recomputes the hash) is caught by reading it again.
+    let mut forged = line.clone();
+    forged["input"]["proof"]["regions"][0]["text"] = serde_json::json!("COVENANT KEEPS ITS WORD, PROMISE");
+    let forged_hash = hex::encode(decision_hash(&forged["input"]));
+    forged["decision_hash"] = serde_json::json!(forged_hash);
+    let decisions = world.config.run.records_dir().join("decisions");
+    std::fs::write(decisions.join(format!("{forged_hash}.json")), serde_json::to_vec(&forged).unwrap()).unwrap();
+    let output = verify_claim(&world, &forged_hash);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("read again, shows"), "{stderr}");
+}

@@ -69,10 +69,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify { hash, from } => {
             let config = KeeperConfig::load(&cli.config).ok().unwrap_or_else(placeholder_config);
             let model = load_model(&cli, &config)?;
+            let base = cli.config.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let load_reader = || crate::context::load_reader(&cli, &config).context(
+                "the record's photo needs the OCR models to be read again (scripts/setup-ocr-models)",
+            );
             let is_hash = hash.len() == 64 && hash.bytes().all(|byte| byte.is_ascii_hexdigit());
             let (text, json) = if is_hash {
                 let record = crate::records::fetch(hash, from.as_deref(), &config).await?;
-                crate::records::verify(&record, model.as_ref())?
+                let source = from.clone().unwrap_or_else(|| config.run.records_dir().display().to_string());
+                crate::records::verify_with_photo(&record, &source, &config, &base, model.as_ref(), &load_reader)
+                    .await?
             } else {
                 hash.parse::<solana_signature::Signature>().map_err(|_| {
                     anyhow::anyhow!("{hash:?} is neither a decision hash (64 hex digits) nor a transaction signature")
@@ -84,7 +90,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     (None, None) => crate::cluster::DEFAULT_URL.to_string(),
                 };
                 let client = solana_client::nonblocking::rpc_client::RpcClient::new(url);
-                crate::records::chain::verify_signature(&client, hash, from.as_deref(), &config, model.as_ref()).await?
+                let from = from.as_deref();
+                crate::records::chain::verify_signature(&client, hash, from, &config, &base, model.as_ref(), &load_reader)
+                    .await?
             };
             return emit(cli.output, text, json);
         }

@@ -205,6 +205,11 @@ pub struct AirdropConfig {
 pub struct BountyConfig {
     pub id: u64,
     pub proof: covenant_vision::ProofRule,
+    /// Keep each claim photo that passes its hash check in the records (`photos/<sha256>`), so
+    /// that anyone can check and read it again after the claimant takes it down. Off by default:
+    /// the photos are the claimants', and publishing them is the operator's call per bounty.
+    #[serde(default)]
+    pub publish_photos: bool,
 }
 
 /// Where claim photos come from, and what one may cost to read.
@@ -473,7 +478,11 @@ impl KeeperConfig {
     }
 
     pub fn proof_rule(&self, bounty_id: u64) -> Option<&covenant_vision::ProofRule> {
-        self.bounties.iter().find(|bounty| bounty.id == bounty_id).map(|bounty| &bounty.proof)
+        self.bounty(bounty_id).map(|bounty| &bounty.proof)
+    }
+
+    pub fn bounty(&self, bounty_id: u64) -> Option<&BountyConfig> {
+        self.bounties.iter().find(|bounty| bounty.id == bounty_id)
     }
 
     /// The payment schedule named `name`, as its exactly-once marks count periods.

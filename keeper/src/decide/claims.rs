@@ -24,12 +24,13 @@ pub fn proof_jobs(snapshot: &Snapshot, config: &KeeperConfig, settled: &HashSet<
         .filter(|(key, claim)| claim.status == ClaimStatus::Pending && !settled.contains(&claim_key(key)))
         .filter_map(|(key, claim)| {
             let bounty = bounties.get(&claim.bounty)?;
-            let rule = config.proof_rule(bounty.id)?;
+            let terms = config.bounty(bounty.id)?;
             Some(ProofJob {
                 claim: *key,
                 uri: claim.proof_uri.clone(),
                 expected_hash: claim.proof_hash,
-                rule: rule.clone(),
+                rule: terms.proof.clone(),
+                publish: terms.publish_photos.then(|| config.run.records_dir().join("photos")),
             })
         })
         .collect()

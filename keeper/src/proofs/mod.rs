@@ -13,7 +13,7 @@ mod screen;
 pub use screen::{screen, CopyCheck};
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -99,6 +99,8 @@ impl RejectReason {
 /// What was read in one proof.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reading {
+    /// Where the photo was fetched from (the claim's proof URI): where `verify` finds it again.
+    pub uri: String,
     #[serde(serialize_with = "hex_bytes")]
     pub sha256: [u8; 32],
     pub width: u32,
@@ -186,6 +188,9 @@ pub struct ProofJob {
     pub uri: String,
     pub expected_hash: [u8; 32],
     pub rule: ProofRule,
+    /// Where to publish the photo, under its SHA-256, once it passes its hash check (the
+    /// records' `photos/`, for bounties whose operator allows it).
+    pub publish: Option<PathBuf>,
 }
 
 pub struct ProofReader {
@@ -377,7 +382,16 @@ impl ProofReader {
                     Err(error @ FetchError::TooLarge { .. }) => {
                         Err(refused(RejectReason::ProofTooLarge, error.to_string()))
                     }
-                    Ok(bytes) => self.check(&bytes, job.expected_hash),
+                    Ok(bytes) => {
+                        let checked = self.check(&bytes, job.expected_hash);
+                        if let (Ok((_, sha256, _, _)), Some(dir)) = (&checked, &job.publish) {
+                            // A claim is judged whether or not its copy could be kept.
+                            if let Err(error) = publish_photo(dir, sha256, &bytes) {
+                                tracing::warn!(claim = %job.claim, %error, "claim photo not published");
+                            }
+                        }
+                        checked
+                    }
                 };
                 (job, outcome)
             });
@@ -420,6 +434,7 @@ impl ProofReader {
             let rule_match = job.rule.check(regions.iter().map(|region| region.text.as_str()));
             let fingerprint = orientations.first().map_or(Fingerprint { phash: 0, dhash: 0 }, |(_, print)| *print);
             let reading = Reading {
+                uri: job.uri.clone(),
                 sha256,
                 width,
                 height,
@@ -436,6 +451,27 @@ impl ProofReader {
         }
         Ok((results, used))
     }
+
+    /// `bytes` checked against `expected_hash` and read again as a claim's photo would be: what
+    /// `verify` compares with a record's reading.
+    pub fn reread(&self, bytes: Vec<u8>, expected_hash: [u8; 32], rule: ProofRule) -> Result<ProofOutcome, ModelError> {
+        let job = ProofJob { claim: Pubkey::default(), uri: String::new(), expected_hash, rule, publish: None };
+        let (results, _) = self.judge(vec![(job, Ok(bytes))], usize::MAX, true)?;
+        let outcome = results.into_iter().next().map(|(_, outcome)| outcome);
+        Ok(outcome.unwrap_or(ProofOutcome::Unreachable { detail: "not read".into() }))
+    }
+}
+
+/// Writes a claim photo as `dir/<sha256 hex>` (once; staged and renamed, like records).
+pub fn publish_photo(dir: &Path, sha256: &[u8; 32], bytes: &[u8]) -> std::io::Result<()> {
+    let path = dir.join(hex::encode(sha256));
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let staged = path.with_extension("tmp");
+    std::fs::write(&staged, bytes)?;
+    std::fs::rename(&staged, &path)
 }
 
 /// Loads the PP-OCRv4 detection and recognition sessions named by `config` on `device`.

@@ -111,7 +111,9 @@ pub async fn verify_signature(
     signature: &str,
     from: Option<&str>,
     config: &crate::config::KeeperConfig,
+    base: &std::path::Path,
     model: &dyn crate::model::Model,
+    load_reader: super::photo::LoadReader<'_>,
 ) -> anyhow::Result<(String, Value)> {
     let decisions = decisions_of(client, signature).await?;
     let decided: Vec<_> = decisions.iter().filter(|d| d.decision != DecisionRecord::default()).collect();
@@ -138,7 +140,7 @@ pub async fn verify_signature(
         if named_model != chain_model {
             anyhow::bail!("{}: the record names model {named_model}, the chain {chain_model}", found.event);
         }
-        let (text, json) = super::verify(&record, model)?;
+        let (text, json) = super::verify_with_photo(&record, &source, config, base, model, load_reader).await?;
         lines.push(format!("{} {hash} (from {source}):", found.event));
         lines.extend(text.lines().map(|line| format!("  {line}")));
         checked.push(

@@ -2,9 +2,11 @@
 //! `<decision hash>.json` in a directory an operator can sync to IPFS or object storage, and served
 //! at `GET /decisions/<hash>` beside the metrics. A record is its own proof: its `input` hashes to
 //! its name and to the decision hash the chain recorded (`check`), and `verify` re-runs the model
-//! on its features.
+//! on its features. Claim photos, where a bounty's operator allows it, are kept as
+//! `photos/<sha256>` (served at `GET /photos/<sha256>`), and `verify` reads them again (`photo`).
 
 pub mod chain;
+pub mod photo;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,10 +25,10 @@ pub struct Records {
 }
 
 impl Records {
-    /// The directory (laid out as it is served: `decisions/<hash>.json`, `models/<hash>.onnx`),
-    /// created when missing.
+    /// The directory (laid out as it is served: `decisions/<hash>.json`, `models/<hash>.onnx`,
+    /// `photos/<sha256>`), created when missing.
     pub fn open(dir: &Path) -> Result<Self, RecordsError> {
-        for sub in ["decisions", "models"] {
+        for sub in ["decisions", "models", "photos"] {
             let path = dir.join(sub);
             std::fs::create_dir_all(&path)
                 .map_err(|error| RecordsError { path: path.display().to_string(), detail: error.to_string() })?;
@@ -51,6 +53,12 @@ impl Records {
     /// Where the published model of `hash` lives; `None` unless `hash` is 64 lowercase hex digits.
     pub fn model_path(&self, hash: &str) -> Option<PathBuf> {
         is_hash(hash).then(|| self.dir.join("models").join(format!("{hash}.onnx")))
+    }
+
+    /// Where the published claim photo with SHA-256 `hash` lives; `None` unless `hash` is 64
+    /// lowercase hex digits.
+    pub fn photo_path(&self, hash: &str) -> Option<PathBuf> {
+        is_hash(hash).then(|| self.dir.join("photos").join(hash))
     }
 
     pub fn dir(&self) -> &Path {
@@ -123,7 +131,7 @@ pub fn router(records: Arc<Records>) -> axum::Router {
             Err(_) => (StatusCode::NOT_FOUND, what).into_response(),
         }
     };
-    let models = records.clone();
+    let (models, photos) = (records.clone(), records.clone());
     axum::Router::new()
         .route(
             "/decisions/{hash}",
@@ -139,6 +147,34 @@ pub fn router(records: Arc<Records>) -> axum::Router {
                 serve(path, "application/octet-stream", "no such model\n")
             }),
         )
+        .route(
+            "/photos/{hash}",
+            axum::routing::get(move |UrlPath(hash): UrlPath<String>| async move {
+                let path = photos.photo_path(&hash);
+                let kind = match &path {
+                    Some(path) => image_type(path).await,
+                    None => "application/octet-stream",
+                };
+                serve(path, kind, "no such photo\n").await
+            }),
+        )
+}
+
+/// The media type of a published photo, from its first bytes (photos are named by hash alone).
+async fn image_type(path: &Path) -> &'static str {
+    use tokio::io::AsyncReadExt;
+    let mut head = [0u8; 12];
+    let read = match tokio::fs::File::open(path).await {
+        Ok(mut file) => file.read(&mut head).await.unwrap_or(0),
+        Err(_) => 0,
+    };
+    match &head[..read] {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P'] => "image/webp",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        _ => "application/octet-stream",
+    }
 }
 
 /// The record of `hash` from a directory or a keeper's URL (`from`), else the config's records.
@@ -208,5 +244,24 @@ pub fn verify(record: &Value, model: &dyn crate::model::Model) -> anyhow::Result
         "reproduced": rescored.is_some(),
         "outcome": record["outcome"],
     });
+    Ok((lines.join("\n"), json))
+}
+
+/// `verify`, and for a claim's decision its photo read again (`photo::reread`). `source` is where
+/// the record came from (a records URL or directory); `base` resolves the config's paths.
+pub async fn verify_with_photo(
+    record: &Value,
+    source: &str,
+    config: &crate::config::KeeperConfig,
+    base: &Path,
+    model: &dyn crate::model::Model,
+    load_reader: photo::LoadReader<'_>,
+) -> anyhow::Result<(String, Value)> {
+    let (text, mut json) = verify(record, model)?;
+    let mut lines = vec![text];
+    if let Some((photo_lines, photo)) = photo::reread(record, source, config, base, load_reader).await? {
+        lines.extend(photo_lines);
+        json["photo"] = photo;
+    }
     Ok((lines.join("\n"), json))
 }
