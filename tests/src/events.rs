@@ -36,6 +36,11 @@ impl Events {
         found.remove(0)
     }
 
+    /// Each event's discriminator and Borsh body, in order (what an indexer folds).
+    pub fn payloads(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -21,6 +21,7 @@ mod policies;
 mod prefund;
 mod proof_records;
 mod records_location;
+mod reputation;
 mod rotation;
 mod sequences;
 mod spend_sol;

@@ -17,6 +17,7 @@ mod bounty;
 mod config;
 mod grant;
 mod meme;
+pub mod reputation;
 
 pub use bounty::*;
 pub use config::*;
