@@ -186,10 +186,7 @@ async fn init_says_on_chain_where_the_records_live_once() {
 /// `verify HASH` on a claim's decision, from the command line against a records directory.
 fn verify_claim(world: &World, hash: &str) -> std::process::Output {
     let config = world.dir.path().join("verify.toml");
-    let text = format!(
-        "[treasury]\noperator = \"{}\"\nid = 7\n[proofs]\ndir = \"proofs\"\n",
-        world.operator.pubkey()
-    );
+    let text = format!("[treasury]\noperator = \"{}\"\nid = 7\n[proofs]\ndir = \"proofs\"\n", world.operator.pubkey());
     std::fs::write(&config, text).expect("config written");
     std::process::Command::new(env!("CARGO_BIN_EXE_covenant-keeper"))
         .env("RUST_LOG", "error")
@@ -208,7 +205,8 @@ async fn a_claims_photo_is_published_where_the_bounty_allows_it_and_read_again_b
         10 * SOL,
     )
     .await;
-    let (published_bounty, private_bounty) = (world.open_bounty(0, SOL / 10, 5).await, world.open_bounty(1, SOL / 10, 5).await);
+    let (published_bounty, private_bounty) =
+        (world.open_bounty(0, SOL / 10, 5).await, world.open_bounty(1, SOL / 10, 5).await);
     let fan = world.claim(published_bounty, true).await;
     let other = world.claim(private_bounty, true).await;
     let mut keeper = world.keeper();
@@ -240,7 +238,10 @@ async fn a_claims_photo_is_published_where_the_bounty_allows_it_and_read_again_b
     assert_eq!(claim_line(private_sha.clone())["input"]["proof"]["proof"], "read");
     assert!(!photos.join(&private_sha).exists(), "not published without the bounty's consent");
     let (head, _) = get(&keeper, &format!("/photos/{sha}")).await;
-    assert!(head.starts_with("HTTP/1.1 200") && head.to_ascii_lowercase().contains("content-type: image/png"), "{head}");
+    assert!(
+        head.starts_with("HTTP/1.1 200") && head.to_ascii_lowercase().contains("content-type: image/png"),
+        "{head}"
+    );
     assert!(get(&keeper, &format!("/photos/{private_sha}")).await.0.starts_with("HTTP/1.1 404"));
     assert!(get(&keeper, "/photos/..%2Fdecisions").await.0.starts_with("HTTP/1.1 400"));
 

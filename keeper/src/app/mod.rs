@@ -70,9 +70,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = KeeperConfig::load(&cli.config).ok().unwrap_or_else(placeholder_config);
             let model = load_model(&cli, &config)?;
             let base = cli.config.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let load_reader = || crate::context::load_reader(&cli, &config).context(
-                "the record's photo needs the OCR models to be read again (scripts/setup-ocr-models)",
-            );
+            let load_reader = || {
+                crate::context::load_reader(&cli, &config)
+                    .context("the record's photo needs the OCR models to be read again (scripts/setup-ocr-models)")
+            };
             let is_hash = hash.len() == 64 && hash.bytes().all(|byte| byte.is_ascii_hexdigit());
             let (text, json) = if is_hash {
                 let record = crate::records::fetch(hash, from.as_deref(), &config).await?;
@@ -91,8 +92,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 let client = solana_client::nonblocking::rpc_client::RpcClient::new(url);
                 let from = from.as_deref();
-                crate::records::chain::verify_signature(&client, hash, from, &config, &base, model.as_ref(), &load_reader)
-                    .await?
+                crate::records::chain::verify_signature(
+                    &client,
+                    hash,
+                    from,
+                    &config,
+                    &base,
+                    model.as_ref(),
+                    &load_reader,
+                )
+                .await?
             };
             return emit(cli.output, text, json);
         }

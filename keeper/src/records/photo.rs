@@ -36,16 +36,23 @@ pub async fn reread(
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or_else(|| anyhow!("the record's photo hash {sha_hex:?} is not 32 bytes of hex"))?;
     let logged: Vec<&str> = texts(&proof["regions"]);
-    let (bytes, found_at) = photo_bytes(sha_hex, proof["uri"].as_str().unwrap_or_default(), source, config, base).await?;
+    let (bytes, found_at) =
+        photo_bytes(sha_hex, proof["uri"].as_str().unwrap_or_default(), source, config, base).await?;
     let reader = load_reader()?;
     let info = reader.info();
     let ours = [info.det_hash, info.rec_hash, info.cls_hash].map(hex::encode);
     let named = &record["input"]["proof_models"];
-    if named.as_array().is_some_and(|named| named.iter().map(Value::as_str).ne(ours.iter().map(|hash| Some(hash.as_str())))) {
-        let line = format!("photo {sha_hex} (from {found_at}): read with OCR models {named}; this keeper has {ours:?}: not read again");
+    if named
+        .as_array()
+        .is_some_and(|named| named.iter().map(Value::as_str).ne(ours.iter().map(|hash| Some(hash.as_str()))))
+    {
+        let line = format!(
+            "photo {sha_hex} (from {found_at}): read with OCR models {named}; this keeper has {ours:?}: not read again"
+        );
         return Ok(Some((vec![line], json!({ "sha256": sha_hex, "from": found_at, "read_again": false }))));
     }
-    let rule = covenant_vision::ProofRule { text: proof["rule"].as_str().unwrap_or_default().to_string(), max_edits: None };
+    let rule =
+        covenant_vision::ProofRule { text: proof["rule"].as_str().unwrap_or_default().to_string(), max_edits: None };
     let reading = match reader.reread(bytes, sha256, rule)? {
         ProofOutcome::Read(reading) => reading,
         ProofOutcome::Refused { detail, .. } | ProofOutcome::Unreachable { detail } => {
@@ -54,21 +61,34 @@ pub async fn reread(
     };
     let read: Vec<&str> = reading.regions.iter().map(|region| region.text.as_str()).collect();
     if read != logged {
-        bail!("the photo at {found_at}, read again, shows {:?}, not the {:?} its record logged", read.join(" | "), logged.join(" | "));
+        bail!(
+            "the photo at {found_at}, read again, shows {:?}, not the {:?} its record logged",
+            read.join(" | "),
+            logged.join(" | ")
+        );
     }
     let distance = reading.rule_match.distance;
     if proof["match"]["distance"].as_u64() != Some(u64::from(distance)) {
-        bail!("the photo's text is {distance} edits from the rule, not the {} its record logged", proof["match"]["distance"]);
+        bail!(
+            "the photo's text is {distance} edits from the rule, not the {} its record logged",
+            proof["match"]["distance"]
+        );
     }
     let lines = vec![
         format!("photo {sha_hex} (from {found_at}): its SHA-256 holds"),
-        format!("read again with the same OCR models: {:?} as logged ({distance} edits from the rule)", read.join(" | ")),
+        format!(
+            "read again with the same OCR models: {:?} as logged ({distance} edits from the rule)",
+            read.join(" | ")
+        ),
     ];
     Ok(Some((lines, json!({ "sha256": sha_hex, "from": found_at, "read_again": true, "text": read }))))
 }
 
 fn texts(regions: &Value) -> Vec<&str> {
-    regions.as_array().map(|regions| regions.iter().filter_map(|region| region["text"].as_str()).collect()).unwrap_or_default()
+    regions
+        .as_array()
+        .map(|regions| regions.iter().filter_map(|region| region["text"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 /// The photo from the records (`source`'s `photos/`), else from the claim's own URI.
