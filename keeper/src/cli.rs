@@ -224,7 +224,8 @@ pub enum Command {
     /// Print a new bearer token for an agent, and the `token_sha256` line keeper.toml keeps.
     McpToken,
     /// Check a published decision record: its input hashes to its name (the decision hash the
-    /// chain recorded), and the decision model, run again on its features, gives the same score.
+    /// chain recorded), the decision model, run again on its features, gives the same score, and
+    /// a claim's photo (from the records, else its own URI) holds its hash and reads the same.
     Verify {
         /// The decision hash (64 hex digits), or a transaction's signature: then every decision
         /// its Covenant events carry, each record found where its treasury says on chain.
@@ -235,6 +236,17 @@ pub enum Command {
         /// signature: the treasury's records URI on chain).
         #[arg(long, value_name = "DIR|URL")]
         from: Option<String>,
+    },
+    /// Reputation from the treasury's events on the cluster, folded oldest first: each
+    /// claimant's, payee's and disputer's record, and the agent's decisions upheld and overturned
+    /// (derived from events, not stored: docs/disputes.md).
+    Reputation {
+        /// Only this account's record.
+        #[arg(value_name = "ADDRESS")]
+        account: Option<String>,
+        /// The newest transactions read at most.
+        #[arg(long, default_value_t = 5_000)]
+        limit: usize,
     },
     /// Fingerprint photos as the keeper does for its duplicate check (the whole photo and its
     /// windows, as decision records show them) and give each one's distance to the first: anyone

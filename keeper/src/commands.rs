@@ -143,6 +143,7 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         | Command::McpToken
         | Command::Fingerprint { .. }
         | Command::Verify { .. }
+        | Command::Reputation { .. }
         | Command::RequestPayment(_)
         | Command::CheckPayment(_)
         | Command::Fetch { .. } => {

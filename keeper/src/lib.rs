@@ -25,6 +25,7 @@ pub mod ops;
 pub mod output;
 pub mod proofs;
 pub mod records;
+pub mod reputation;
 pub mod requests;
 pub mod setup;
 pub mod signers;

@@ -397,6 +397,19 @@ try {
         photosUrl: `${recordsUrl}/photos`,
     });
     await challengeInPage({ page, open, untilStatus, flow, donor: donor.address, FEED });
+    // Reputation, folded from the treasury's events on the localnet: the fake approval is caught,
+    // the donor won the challenge, the agent was overturned once, the payee was paid.
+    const reputationArgs = ['--config', join(dir, 'keeper.toml'), '--output', 'json', 'reputation'];
+    const standing = JSON.parse((await promisify(execFile)(keeperBin, reputationArgs, keeperEnv)).stdout);
+    assert.equal(standing.treasury, treasury);
+    assert.deepEqual(
+        [standing.accounts[flow.fan].approvals_overturned, standing.accounts[flow.fan].claims_rejected, standing.accounts[flow.fan].claims_paid],
+        [1, 1, 0],
+    );
+    assert.equal(standing.accounts[donor.address].challenges_won, 1);
+    assert.equal(standing.agent.decisions_overturned, 1);
+    assert.ok(standing.accounts[inference.address].payments >= 1, 'the scheduled payee was paid');
+    console.log('reputation:', JSON.stringify(standing.agent));
 
     // The same treasury by its operator and id, as the keeper's config names it.
     await page.goto(`${appUrl}/?operator=${operator.address}&id=7&rpc=${encodeURIComponent(rpcUrl)}`);

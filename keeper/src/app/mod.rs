@@ -84,13 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 hash.parse::<solana_signature::Signature>().map_err(|_| {
                     anyhow::anyhow!("{hash:?} is neither a decision hash (64 hex digits) nor a transaction signature")
                 })?;
-                let url = match (&cli.url, &config.cluster.url) {
-                    (Some(url), _) | (None, Some(url)) => {
-                        crate::cluster::resolve_url(url).map_err(anyhow::Error::msg)?
-                    }
-                    (None, None) => crate::cluster::DEFAULT_URL.to_string(),
-                };
-                let client = solana_client::nonblocking::rpc_client::RpcClient::new(url);
+                let client = rpc_client(&cli, &config)?;
                 let from = from.as_deref();
                 crate::records::chain::verify_signature(
                     &client,
@@ -103,6 +97,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .await?
             };
+            return emit(cli.output, text, json);
+        }
+        Command::Reputation { account, limit } => {
+            let config = KeeperConfig::load(&cli.config)?;
+            let treasury = crate::context::treasury(&config, &cli.config)?.treasury;
+            let account = match account {
+                Some(text) => Some(
+                    text.parse::<anchor_lang::prelude::Pubkey>()
+                        .map_err(|_| anyhow::anyhow!("{text:?} is not an account address"))?,
+                ),
+                None => None,
+            };
+            let (reputation, read) = crate::reputation::read(&rpc_client(&cli, &config)?, &treasury, *limit).await?;
+            let (text, json) = crate::reputation::report(&reputation, read, &treasury, account.as_ref());
             return emit(cli.output, text, json);
         }
         Command::Fingerprint { photos } => {
@@ -324,4 +332,13 @@ pub(crate) async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// An RPC client for `--url`, else `cluster.url`, else the default cluster.
+fn rpc_client(cli: &Cli, config: &KeeperConfig) -> anyhow::Result<solana_client::nonblocking::rpc_client::RpcClient> {
+    let url = match (&cli.url, &config.cluster.url) {
+        (Some(url), _) | (None, Some(url)) => crate::cluster::resolve_url(url).map_err(anyhow::Error::msg)?,
+        (None, None) => crate::cluster::DEFAULT_URL.to_string(),
+    };
+    Ok(solana_client::nonblocking::rpc_client::RpcClient::new(url))
 }

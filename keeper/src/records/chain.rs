@@ -48,9 +48,16 @@ pub fn decode_event(data: &[u8]) -> Option<ChainDecision> {
     None
 }
 
-/// Every decision the Covenant events of transaction `signature` carry, in order. Only inner
-/// instructions to the Covenant program count: another program cannot forge its events.
+/// Every decision the Covenant events of transaction `signature` carry, in order.
 pub async fn decisions_of(client: &RpcClient, signature: &str) -> anyhow::Result<Vec<ChainDecision>> {
+    let payloads = event_payloads(client, signature).await?.unwrap_or_default();
+    Ok(payloads.iter().filter_map(|payload| decode_event(payload)).collect())
+}
+
+/// The event CPIs' data (tag included) of transaction `signature`, in order; `None` when it
+/// failed. Only inner instructions to the Covenant program count: another program cannot forge
+/// its events (an event CPI must be signed by the program's event authority).
+pub async fn event_payloads(client: &RpcClient, signature: &str) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
     let params =
         json!([signature, {"encoding": "json", "maxSupportedTransactionVersion": 0, "commitment": "confirmed"}]);
     let url = client.url();
@@ -60,6 +67,9 @@ pub async fn decisions_of(client: &RpcClient, signature: &str) -> anyhow::Result
         .map_err(|error| anyhow::anyhow!("cannot read transaction {signature} from {url}: {error}"))?;
     if tx.is_null() {
         anyhow::bail!("no transaction {signature} on {url}");
+    }
+    if !tx["meta"]["err"].is_null() {
+        return Ok(None);
     }
     let keys: Vec<&str> = [
         &tx["transaction"]["message"]["accountKeys"],
@@ -73,14 +83,16 @@ pub async fn decisions_of(client: &RpcClient, signature: &str) -> anyhow::Result
     .collect();
     let program = covenant::ID.to_string();
     let inner = tx["meta"]["innerInstructions"].as_array().cloned().unwrap_or_default();
-    Ok(inner
-        .iter()
-        .filter_map(|group| group["instructions"].as_array())
-        .flatten()
-        .filter(|ix| ix["programIdIndex"].as_u64().and_then(|i| keys.get(i as usize)) == Some(&program.as_str()))
-        .filter_map(|ix| bs58::decode(ix["data"].as_str()?).into_vec().ok())
-        .filter_map(|data| decode_event(&data))
-        .collect())
+    Ok(Some(
+        inner
+            .iter()
+            .filter_map(|group| group["instructions"].as_array())
+            .flatten()
+            .filter(|ix| ix["programIdIndex"].as_u64().and_then(|i| keys.get(i as usize)) == Some(&program.as_str()))
+            .filter_map(|ix| bs58::decode(ix["data"].as_str()?).into_vec().ok())
+            .filter(|data| data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE))
+            .collect(),
+    ))
 }
 
 /// Where `treasury` says its records live, if it says.
