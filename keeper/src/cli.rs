@@ -244,7 +244,7 @@ pub enum Command {
         /// Only this account's record.
         #[arg(value_name = "ADDRESS")]
         account: Option<String>,
-        /// The newest transactions read at most.
+        /// The newest transactions read at most, per address (the treasury and each of its bounties).
         #[arg(long, default_value_t = 5_000)]
         limit: usize,
     },

@@ -2,8 +2,13 @@
 //! program's own `sdk::reputation` (nothing is stored: any machine reading the same chain gets
 //! the same table).
 
+use std::collections::HashSet;
+
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::AccountDeserialize;
 use covenant::sdk::reputation::{Reputation, Standing};
+use covenant::sdk::TreasuryAddresses;
+use covenant::state::Treasury;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use solana_client::nonblocking::rpc_client::RpcClient;
@@ -15,36 +20,38 @@ const CONCURRENT_READS: usize = 8;
 /// Signatures per `getSignaturesForAddress` page (the RPC's maximum).
 const PAGE: usize = 1_000;
 
-/// The newest `limit` transactions naming `treasury`, folded in chain order. Returns the fold and
-/// how many transactions were read.
-pub async fn read(client: &RpcClient, treasury: &Pubkey, limit: usize) -> anyhow::Result<(Reputation, usize)> {
+/// The newest `limit` transactions naming `treasury`, and those naming each of its bounties (a
+/// challenge or an appeal names only the bounty), folded in chain order. Returns the fold and how
+/// many transactions were read.
+pub async fn read(
+    client: &RpcClient,
+    treasury: &TreasuryAddresses,
+    limit: usize,
+) -> anyhow::Result<(Reputation, usize)> {
     let url = client.url();
-    let mut signatures = Vec::new();
-    let mut before = None;
-    while signatures.len() < limit {
-        let config = GetConfirmedSignaturesForAddress2Config {
-            before,
-            until: None,
-            limit: Some(PAGE.min(limit - signatures.len())),
-            commitment: Some(CommitmentConfig::confirmed()),
-        };
-        let page = client
-            .get_signatures_for_address_with_config(treasury, config)
-            .await
-            .map_err(|error| anyhow::anyhow!("cannot list {treasury}'s transactions on {url}: {error}"))?;
-        let Some(last) = page.last() else { break };
-        before = Some(last.signature.parse().map_err(|_| anyhow::anyhow!("{url} listed a malformed signature"))?);
-        let full = page.len() == PAGE.min(limit - signatures.len());
-        signatures.extend(page.into_iter().filter(|entry| entry.err.is_none()).map(|entry| entry.signature));
-        if !full {
-            break;
+    let account = client
+        .get_account_with_commitment(&treasury.treasury, CommitmentConfig::confirmed())
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot read treasury {} from {url}: {error}", treasury.treasury))?
+        .value
+        .ok_or_else(|| anyhow::anyhow!("no treasury {} on {url}", treasury.treasury))?;
+    let state = Treasury::try_deserialize(&mut account.data.as_slice())
+        .map_err(|_| anyhow::anyhow!("{} on {url} is not a Covenant treasury", treasury.treasury))?;
+    // Oldest first; the treasury's own order is kept within a slot (a ruling after its approval),
+    // the bounties' extra transactions (disputes opened, claims submitted) come after it.
+    let mut signatures = signatures_of(client, &treasury.treasury, limit).await?;
+    let mut seen: HashSet<String> = signatures.iter().map(|(_, signature)| signature.clone()).collect();
+    for id in 0..state.next_bounty_id {
+        for found in signatures_of(client, &treasury.bounty(id), limit).await? {
+            if seen.insert(found.1.clone()) {
+                signatures.push(found);
+            }
         }
     }
-    // Newest first from the RPC; the fold runs oldest first (a ruling after its approval).
-    signatures.reverse();
+    signatures.sort_by_key(|(slot, _)| *slot);
     let mut reputation = Reputation::default();
     let mut payloads = futures::stream::iter(signatures.iter())
-        .map(|signature| crate::records::chain::event_payloads(client, signature))
+        .map(|(_, signature)| crate::records::chain::event_payloads(client, signature))
         .buffered(CONCURRENT_READS);
     while let Some(events) = payloads.next().await {
         for payload in events?.unwrap_or_default() {
@@ -54,6 +61,34 @@ pub async fn read(client: &RpcClient, treasury: &Pubkey, limit: usize) -> anyhow
         }
     }
     Ok((reputation, signatures.len()))
+}
+
+/// The newest `limit` successful transactions naming `address`, oldest first, with their slots.
+async fn signatures_of(client: &RpcClient, address: &Pubkey, limit: usize) -> anyhow::Result<Vec<(u64, String)>> {
+    let url = client.url();
+    let (mut found, mut before) = (Vec::new(), None);
+    while found.len() < limit {
+        let asked = PAGE.min(limit - found.len());
+        let config = GetConfirmedSignaturesForAddress2Config {
+            before,
+            until: None,
+            limit: Some(asked),
+            commitment: Some(CommitmentConfig::confirmed()),
+        };
+        let page = client
+            .get_signatures_for_address_with_config(address, config)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot list {address}'s transactions on {url}: {error}"))?;
+        let Some(last) = page.last() else { break };
+        before = Some(last.signature.parse().map_err(|_| anyhow::anyhow!("{url} listed a malformed signature"))?);
+        let full = page.len() == asked;
+        found.extend(page.into_iter().filter(|entry| entry.err.is_none()).map(|entry| (entry.slot, entry.signature)));
+        if !full {
+            break;
+        }
+    }
+    found.reverse();
+    Ok(found)
 }
 
 /// The table (or one account's line) as text, and as JSON.

@@ -247,20 +247,20 @@ async fn a_claims_photo_is_published_where_the_bounty_allows_it_and_read_again_b
 
     // verify reads the published photo again with the OCR models: the same text as logged.
     let hash = line["decision_hash"].as_str().expect("hash").to_string();
-    let output = verify_claim(&world, &hash);
+    let output = verify_claim(world, &hash);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout} {}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains(&format!("photo {sha} (from {}", photos.join(&sha).display())), "{stdout}");
     assert!(stdout.contains("read again with the same OCR models") && stdout.contains("as logged"), "{stdout}");
     // Taken down from the records, it is fetched from the claim's own URI.
     std::fs::remove_file(photos.join(&sha)).unwrap();
-    let output = verify_claim(&world, &hash);
+    let output = verify_claim(world, &hash);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success() && stdout.contains(&format!("(from {uri})")), "{stdout}");
     // Swapped for another photo: the hash no longer holds, in one line.
     let swapped = covenant_vision::render::render_png(&covenant_vision::render::Photo::NoPoster, 3);
     std::fs::write(world.proofs_dir().join(uri.trim_start_matches("file://")), &swapped).unwrap();
-    let output = verify_claim(&world, &hash);
+    let output = verify_claim(world, &hash);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.trim().lines().count() == 1 && stderr.contains("SHA-256"), "{stderr}");
     std::fs::write(world.proofs_dir().join(uri.trim_start_matches("file://")), &original).unwrap();
@@ -272,7 +272,7 @@ async fn a_claims_photo_is_published_where_the_bounty_allows_it_and_read_again_b
     forged["decision_hash"] = serde_json::json!(forged_hash);
     let decisions = world.config.run.records_dir().join("decisions");
     std::fs::write(decisions.join(format!("{forged_hash}.json")), serde_json::to_vec(&forged).unwrap()).unwrap();
-    let output = verify_claim(&world, &forged_hash);
+    let output = verify_claim(world, &forged_hash);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("read again, shows"), "{stderr}");
 }

@@ -407,7 +407,7 @@ try {
         [1, 1, 0],
     );
     assert.equal(standing.accounts[donor.address].challenges_won, 1);
-    assert.equal(standing.agent.decisions_overturned, 1);
+    assert.deepEqual([standing.agent.disputes_opened, standing.agent.decisions_overturned], [1, 1]);
     assert.ok(standing.accounts[inference.address].payments >= 1, 'the scheduled payee was paid');
     console.log('reputation:', JSON.stringify(standing.agent));
 

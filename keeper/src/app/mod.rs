@@ -101,7 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reputation { account, limit } => {
             let config = KeeperConfig::load(&cli.config)?;
-            let treasury = crate::context::treasury(&config, &cli.config)?.treasury;
+            let addresses = crate::context::treasury(&config, &cli.config)?;
             let account = match account {
                 Some(text) => Some(
                     text.parse::<anchor_lang::prelude::Pubkey>()
@@ -109,8 +109,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            let (reputation, read) = crate::reputation::read(&rpc_client(&cli, &config)?, &treasury, *limit).await?;
-            let (text, json) = crate::reputation::report(&reputation, read, &treasury, account.as_ref());
+            let (reputation, read) = crate::reputation::read(&rpc_client(&cli, &config)?, &addresses, *limit).await?;
+            let (text, json) = crate::reputation::report(&reputation, read, &addresses.treasury, account.as_ref());
             return emit(cli.output, text, json);
         }
         Command::Fingerprint { photos } => {
