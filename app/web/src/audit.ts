@@ -41,21 +41,33 @@ export function recordBadge(hash: string): string {
     return `<br><span class="record ${audit.state}" data-state="${audit.state}"${reproduced} title="${esc(audit.detail)}">${label}</span><span class="rerun">${esc(rerunText)}</span>`;
 }
 
-const photos = new Map<string, 'matches' | 'differs' | 'private'>();
+type PhotoCheck = 'matches' | 'published' | 'differs' | 'private';
+type GetBytes = (url: string) => Promise<Pick<Response, 'ok' | 'arrayBuffer'>>;
+const photos = new Map<string, PhotoCheck>();
 
-/** Whether a claim's photo, when public (http or https), hashes to the proof hash on chain. */
-export async function auditPhoto(uri: string, proofHash: string): Promise<'matches' | 'differs' | 'private'> {
-    const key = `${uri} ${proofHash}`;
+/**
+ * Whether a claim's photo hashes to the proof hash on chain: fetched from its URI when public
+ * (http or https), else from the treasury's records (`photos/<sha256>`, where the operator
+ * publishes a bounty's photos). A photo the claimant took down can still be checked there.
+ */
+export async function auditPhoto(uri: string, proofHash: string, recordsBase: string | null = null, get: GetBytes = (url) => fetch(url)): Promise<PhotoCheck> {
+    const key = `${uri} ${proofHash} ${recordsBase}`;
     const known = photos.get(key);
     if (known) return known;
-    let verdict: 'matches' | 'differs' | 'private' = 'private';
-    if (/^https?:\/\//.test(uri)) {
+    const hashOf = async (url: string): Promise<string | null> => {
         try {
-            const response = await fetch(uri);
-            if (response.ok) verdict = (await sha256Hex(await response.arrayBuffer())) === proofHash ? 'matches' : 'differs';
+            const response = await get(url);
+            return response.ok ? await sha256Hex(await response.arrayBuffer()) : null;
         } catch {
-            verdict = 'private';
+            return null;
         }
+    };
+    let verdict: PhotoCheck = 'private';
+    const atSource = /^https?:\/\//.test(uri) ? await hashOf(uri) : null;
+    if (atSource !== null) verdict = atSource === proofHash ? 'matches' : 'differs';
+    else if (recordsBase !== null) {
+        const published = await hashOf(`${recordsBase}/photos/${proofHash}`);
+        if (published !== null) verdict = published === proofHash ? 'published' : 'differs';
     }
     photos.set(key, verdict);
     return verdict;

@@ -58,14 +58,19 @@ export async function renderBounties(page: Page) {
             : data.claimCode ? '<p class="claim-code">Claims need the claimant’s code in the photo: connect a wallet to see yours.</p>' : '';
         const bond = `${lamportsToSol(data.bond)} SOL`;
         const terms = data.challengeWindow > 0n
-            ? `<p class="dispute-terms">Approvals pay ${Number(data.challengeWindow) / 3600} h after the decision. Until then anyone may challenge one, and a rejected claimant may appeal, with a bond of ${bond}; <span class="mono">${data.arbiter}</span> rules, and the loser’s bond goes to the winner.</p>`
+            ? `<p class="dispute-terms">Approvals pay ${Number(data.challengeWindow) / 3600} h after the decision. Until then anyone may challenge one, and a rejected claimant may appeal, with a bond of ${bond}; <span class="mono">${data.arbiter}</span> rules within 7 days. A disputer who wins gets the bond back; one who loses forfeits it (to the claimant, or for an appeal to the treasury); without a ruling the decision stands.</p>`
             : '';
         const listed = await Promise.all(claims.map(async (claim) => {
             const shown = data.claimCode ? ` code <span class="mono">${await code(claim.data.claimant)}</span>` : '';
             const decision = optionValue(claim.data.settledAt) !== undefined
                 ? ` <span class="mono">decision ${hex(claim.data.decision.decisionHash)}</span>` : '';
-            const photo = await auditPhoto(claim.data.proofUri, hex(claim.data.proofHash));
-            const photoText = { matches: 'photo matches its hash', differs: 'photo does not match its hash', private: 'photo not public' }[photo];
+            const photo = await auditPhoto(claim.data.proofUri, hex(claim.data.proofHash), page.recordsBase);
+            const photoText = {
+                matches: 'photo matches its hash',
+                published: 'photo published with the records, matches its hash',
+                differs: 'photo does not match its hash',
+                private: 'photo not public',
+            }[photo];
             const state = claimState(data, claim.data, loaded.now, wallet);
             const button = state.action
                 ? ` <button class="${state.action}" data-claim="${claim.address}">${state.action === 'challenge' ? 'Challenge' : 'Appeal'} (bond ${bond})</button>`

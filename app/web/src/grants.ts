@@ -18,6 +18,8 @@ export type Page = {
     /** Signs and sends what `build` returns, confirms it, reloads the page, says `done`. */
     transact(build: (signer: TransactionSigner) => Promise<Instruction[]>, done: string): Promise<void>;
     say(text: string, kind?: 'error' | 'ok' | ''): void;
+    /** Where the treasury says its decision records live (http base), if it says. */
+    recordsBase: string | null;
 };
 
 /** "1.5 SOL" or "1.5 <mint…>" in the asset's own decimals. */

@@ -69,6 +69,7 @@ async function show(rpc: CovenantRpc, treasury: Address) {
         },
         transact: (build, done) => transact(rpc, loaded.address, build, done),
         say,
+        recordsBase,
     };
     renderDonate(page);
     renderPolicies(loaded);

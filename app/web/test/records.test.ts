@@ -61,3 +61,23 @@ test('a claim offers a challenge or an appeal only inside its window, once', () 
     assert.deepEqual(overturned, { text: 'rejected (reason 3), overturned on dispute', action: undefined });
     assert.equal(claimState({ ...bounty, challengeWindow: 0n }, claim(ClaimStatus.Approved, 1_000n), 1_500n).action, undefined, 'no disputes');
 });
+
+test('a claim photo is checked where it is public, else where the treasury publishes its records', async () => {
+    const { auditPhoto } = await import('../src/audit');
+    const photo = new TextEncoder().encode('a photo of the poster');
+    const sha = createHash('sha256').update(photo).digest('hex');
+    const bytes = (pages: Record<string, Uint8Array>) => async (url: string) =>
+        url in pages
+            ? { ok: true, arrayBuffer: async () => pages[url].slice().buffer }
+            : { ok: false, arrayBuffer: async () => new ArrayBuffer(0) };
+    const base = 'https://agent.example/records';
+    const other = new TextEncoder().encode('another photo');
+    assert.equal(await auditPhoto('https://fan.example/p.png', sha, null, bytes({ 'https://fan.example/p.png': photo })), 'matches');
+    assert.equal(await auditPhoto('https://fan.example/q.png', sha, null, bytes({ 'https://fan.example/q.png': other })), 'differs');
+    // Not public at its own URI (a file, or taken down): the records' copy is checked instead.
+    assert.equal(await auditPhoto('file://p.png', sha, base, bytes({ [`${base}/photos/${sha}`]: photo })), 'published');
+    assert.equal(await auditPhoto('https://fan.example/gone.png', sha, base, bytes({ [`${base}/photos/${sha}`]: photo })), 'published');
+    assert.equal(await auditPhoto('file://q.png', sha, base, bytes({ [`${base}/photos/${sha}`]: other })), 'differs');
+    assert.equal(await auditPhoto('file://r.png', sha, base, bytes({})), 'private');
+    assert.equal(await auditPhoto('file://r.png', sha, null, bytes({})), 'private');
+});
