@@ -61,6 +61,61 @@ fn onnx_runtime_agrees_with_numpy_on_the_generators_probe_rows() {
     }
 }
 
+/// The hour of day is an input, never a reason: requests the rule decides with room to spare (an
+/// agent's bounty or small tip to no known payee, payments to known payees with and without
+/// budgets, too much for either) go the rule's way at every half hour of the day, by a margin.
+/// The same cases as `clear_requests` in `make_default_model.py`.
+#[test]
+fn clear_requests_go_the_rules_way_at_every_hour() {
+    // amount / per-tx max, window used, payee known, its budget left after (1: none), category
+    // (0 inference, 1 dev, 2 other), approve.
+    let cases = [
+        (0.05, 0.0, false, 1.0, 2, true),
+        (0.15, 0.0, false, 1.0, 2, true),
+        (0.2, 0.0, false, 1.0, 2, true),
+        (0.2, 0.3, false, 1.0, 2, true),
+        (0.5, 0.0, false, 1.0, 2, false),
+        (0.9, 0.0, false, 1.0, 2, false),
+        (0.05, 0.0, true, 1.0, 0, true),
+        (0.5, 0.0, true, 1.0, 1, true),
+        (0.9, 0.0, true, 1.0, 2, true),
+        (0.9, 0.02, true, 0.4, 1, true),
+        (0.7, 0.3, true, 0.3, 0, true),
+        (0.5, 0.2, true, -0.3, 1, false),
+        (1.5, 0.0, true, 1.0, 1, false),
+        (0.6, 0.9, true, 1.0, 0, false),
+    ];
+    let model = common::default_model();
+    for (amount, used, known, budget_left, category, approve) in cases {
+        let rows: Vec<[f32; FEATURE_COUNT]> = (0..48)
+            .map(|half_hour| {
+                let angle = half_hour as f32 / 48.0 * std::f32::consts::TAU;
+                let mut row = [0.0; FEATURE_COUNT];
+                // A 2-unit per-tx max under a 5-unit window cap.
+                let window_left = 1.0 - used - amount * 2.0 / 5.0;
+                let values =
+                    [amount, used, 1.0, window_left, f32::from(known), budget_left, 0.02, angle.sin(), angle.cos()];
+                for (index, value) in [4, 5, 15, 16, 17, 18, 21, 22, 23].into_iter().zip(values) {
+                    row[index] = value;
+                }
+                row[19] = f32::from(known && category == 0);
+                row[20] = f32::from(known && category == 1);
+                row
+            })
+            .collect();
+        for (half_hour, score) in model.score(&rows).unwrap().into_iter().enumerate() {
+            let margin = if approve { score.approve - 0.5 } else { 0.5 - score.approve };
+            assert!(
+                margin > 0.2,
+                "amount {amount}, window used {used}, payee known {known} (budget left {budget_left}) at {:02}:{:02} UTC scores {}",
+                half_hour / 2,
+                half_hour % 2 * 30,
+                score.approve
+            );
+        }
+    }
+}
+
 #[test]
 fn the_default_model_reports_its_hash_version_and_provider() {
     let model = common::default_model();
