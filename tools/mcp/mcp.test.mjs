@@ -134,9 +134,11 @@ describe('over stdio, on a simulated treasury', () => {
         const over = await pay(client, inference, '0.55', 'topup-5');
         assertRefused(over, 'ExceedsPeriodCap');
         assert.ok(over.content[0].text.includes('left in the window'), over.content[0].text);
-        // The image API's budget: 2.5 SOL, of which 0.5 paid.
-        const budget = await call(client, 'check_payment', { to: imageApi, amount: '0.3', purpose: 'x', idempotency_key: 'probe' });
-        assert.equal(budget.structuredContent.status, 'refused');
+        // check_payment answers as request_payment would: 0.3 SOL is left in the window, so 0.35 to
+        // the image API (whose 2.5 SOL budget has room) is refused by the window, signing nothing.
+        const probe = await call(client, 'check_payment', { to: imageApi, amount: '0.35', purpose: 'x', idempotency_key: 'probe' });
+        assert.equal(probe.structuredContent.status, 'refused', JSON.stringify(probe.structuredContent));
+        assert.ok(JSON.stringify(probe.structuredContent).includes('ExceedsPeriodCap'), JSON.stringify(probe.structuredContent));
     });
 
     test('check_payment signs nothing', async () => {
