@@ -13,6 +13,7 @@ pub mod context;
 pub mod decide;
 pub mod errors;
 pub mod exactly_once;
+pub mod files;
 pub mod fleet;
 pub mod guard;
 pub mod journal;

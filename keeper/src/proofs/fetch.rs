@@ -41,6 +41,12 @@ impl Fetcher {
         Self { client, dir, gateway, max_bytes, timeout }
     }
 
+    /// The fetcher `[proofs]` describes; `base` resolves a relative `dir` (the config's folder).
+    pub fn for_proofs(config: &crate::config::ProofConfig, base: &std::path::Path) -> Self {
+        let dir = config.dir.as_deref().map(|dir| if dir.is_absolute() { dir.to_path_buf() } else { base.join(dir) });
+        Self::new(dir, config.ipfs_gateway.clone(), config.max_bytes, Duration::from_secs(config.timeout_seconds))
+    }
+
     pub async fn fetch(&self, uri: &str) -> Result<Vec<u8>, FetchError> {
         if let Some(path) = uri.strip_prefix("file://") {
             return tokio::time::timeout(self.timeout, self.file(path))

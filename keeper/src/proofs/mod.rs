@@ -15,7 +15,6 @@ pub use screen::{screen, CopyCheck};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use covenant_vision::image::RgbImage;
@@ -237,16 +236,9 @@ impl ProofReader {
     /// A reader around OCR sessions already loaded (many treasuries, or many tests, share them).
     pub fn new(ocr: Arc<Ocr>, config: &ProofConfig, base: &Path) -> Self {
         let det_batch = config.det_batch.unwrap_or(if ocr.info().provider == "CUDA" { 8 } else { 1 });
-        let resolve = |path: &Path| if path.is_absolute() { path.to_path_buf() } else { base.join(path) };
-        let fetcher = Fetcher::new(
-            config.dir.as_deref().map(resolve),
-            config.ipfs_gateway.clone(),
-            config.max_bytes,
-            Duration::from_secs(config.timeout_seconds),
-        );
         Self {
             ocr,
-            fetcher,
+            fetcher: Fetcher::for_proofs(config, base),
             limits: DecodeLimits { max_pixels: config.max_pixels },
             concurrency: config.concurrency,
             det_batch,
@@ -386,7 +378,7 @@ impl ProofReader {
                         let checked = self.check(&bytes, job.expected_hash);
                         if let (Ok((_, sha256, _, _)), Some(dir)) = (&checked, &job.publish) {
                             // A claim is judged whether or not its copy could be kept.
-                            if let Err(error) = publish_photo(dir, sha256, &bytes) {
+                            if let Err(error) = crate::files::write_once(&dir.join(hex::encode(sha256)), &bytes) {
                                 tracing::warn!(claim = %job.claim, %error, "claim photo not published");
                             }
                         }
@@ -460,18 +452,6 @@ impl ProofReader {
         let outcome = results.into_iter().next().map(|(_, outcome)| outcome);
         Ok(outcome.unwrap_or(ProofOutcome::Unreachable { detail: "not read".into() }))
     }
-}
-
-/// Writes a claim photo as `dir/<sha256 hex>` (once; staged and renamed, like records).
-pub fn publish_photo(dir: &Path, sha256: &[u8; 32], bytes: &[u8]) -> std::io::Result<()> {
-    let path = dir.join(hex::encode(sha256));
-    if path.exists() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir)?;
-    let staged = path.with_extension("tmp");
-    std::fs::write(&staged, bytes)?;
-    std::fs::rename(&staged, &path)
 }
 
 /// Loads the PP-OCRv4 detection and recognition sessions named by `config` on `device`.

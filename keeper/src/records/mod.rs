@@ -41,13 +41,7 @@ impl Records {
     pub fn publish_model(&self, bytes: &[u8]) -> Result<(), RecordsError> {
         use sha2::Digest;
         let path = self.dir.join("models").join(format!("{}.onnx", hex::encode(sha2::Sha256::digest(bytes))));
-        if path.exists() {
-            return Ok(());
-        }
-        let fail = |error: std::io::Error| RecordsError { path: path.display().to_string(), detail: error.to_string() };
-        let staged = path.with_extension("onnx.tmp");
-        std::fs::write(&staged, bytes).map_err(fail)?;
-        std::fs::rename(&staged, &path).map_err(fail)
+        write(&path, bytes)
     }
 
     /// Where the published model of `hash` lives; `None` unless `hash` is 64 lowercase hex digits.
@@ -65,19 +59,12 @@ impl Records {
         &self.dir
     }
 
-    /// Writes `line` under its decision hash (once; a record never changes). Written to a
-    /// temporary name and renamed, so a reader or a sync never sees half a record.
+    /// Writes `line` under its decision hash (once; a record never changes; `files::write_once`).
     pub fn publish(&self, line: &Value) -> Result<(), RecordsError> {
         let Some(path) = line["decision_hash"].as_str().and_then(|hash| self.path_of(hash)) else {
             return Ok(());
         };
-        if path.exists() {
-            return Ok(());
-        }
-        let fail = |error: std::io::Error| RecordsError { path: path.display().to_string(), detail: error.to_string() };
-        let staged = path.with_extension("json.tmp");
-        std::fs::write(&staged, serde_json::to_vec(line).unwrap_or_default()).map_err(fail)?;
-        std::fs::rename(&staged, &path).map_err(fail)
+        write(&path, &serde_json::to_vec(line).unwrap_or_default())
     }
 
     /// Where the record of `hash` lives; `None` unless `hash` is 64 lowercase hex digits (so no
@@ -90,6 +77,11 @@ impl Records {
         let bytes = std::fs::read(self.path_of(hash)?).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), RecordsError> {
+    crate::files::write_once(path, bytes)
+        .map_err(|error| RecordsError { path: path.display().to_string(), detail: error.to_string() })
 }
 
 fn is_hash(text: &str) -> bool {
@@ -163,18 +155,13 @@ pub fn router(records: Arc<Records>) -> axum::Router {
 /// The media type of a published photo, from its first bytes (photos are named by hash alone).
 async fn image_type(path: &Path) -> &'static str {
     use tokio::io::AsyncReadExt;
-    let mut head = [0u8; 12];
+    let mut head = [0u8; 16];
     let read = match tokio::fs::File::open(path).await {
         Ok(mut file) => file.read(&mut head).await.unwrap_or(0),
         Err(_) => 0,
     };
-    match &head[..read] {
-        [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P'] => "image/webp",
-        [b'G', b'I', b'F', b'8', ..] => "image/gif",
-        _ => "application/octet-stream",
-    }
+    covenant_vision::image::guess_format(&head[..read])
+        .map_or("application/octet-stream", |format| format.to_mime_type())
 }
 
 /// The record of `hash` from a directory or a keeper's URL (`from`), else the config's records.

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use serde_json::{json, Value};
@@ -99,13 +98,7 @@ async fn photo_bytes(
     config: &KeeperConfig,
     base: &Path,
 ) -> anyhow::Result<(Vec<u8>, String)> {
-    let resolve = |path: &Path| if path.is_absolute() { path.to_path_buf() } else { base.join(path) };
-    let fetcher = Fetcher::new(
-        config.proofs.dir.as_deref().map(resolve),
-        config.proofs.ipfs_gateway.clone(),
-        config.proofs.max_bytes,
-        Duration::from_secs(config.proofs.timeout_seconds),
-    );
+    let fetcher = Fetcher::for_proofs(&config.proofs, base);
     let published = if source.starts_with("http://") || source.starts_with("https://") {
         let url = format!("{}/photos/{sha_hex}", source.trim_end_matches('/'));
         fetcher.fetch(&url).await.ok().map(|bytes| (bytes, url))

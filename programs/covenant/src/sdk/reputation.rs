@@ -73,6 +73,18 @@ impl Reputation {
                 }
             };
         }
+        // Events that only count as one of the agent's decisions.
+        macro_rules! count_decision {
+            ($($event:ident),+) => {
+                $(
+                    if discriminator == $event::DISCRIMINATOR {
+                        let event = decode!($event);
+                        return self.decided(&event.treasury, &event.decision);
+                    }
+                )+
+            };
+        }
+        count_decision!(ClaimApproved, BountyCreated, MemeMinted, PendingSpendProposed);
         match discriminator {
             d if d == Spent::DISCRIMINATOR => {
                 let event = decode!(Spent);
@@ -87,10 +99,6 @@ impl Reputation {
                 let to = self.account(&event.recipient);
                 to.payments = to.payments.saturating_add(1);
             }
-            d if d == ClaimApproved::DISCRIMINATOR => {
-                let event = decode!(ClaimApproved);
-                self.decided(&event.treasury, &event.decision);
-            }
             d if d == ClaimRejected::DISCRIMINATOR => {
                 let event = decode!(ClaimRejected);
                 self.decided(&event.treasury, &event.decision);
@@ -102,18 +110,6 @@ impl Reputation {
                 let claimant = self.account(&event.claimant);
                 claimant.claims_paid = claimant.claims_paid.saturating_add(1);
                 add(&mut claimant.rewards, &event.asset, event.reward);
-            }
-            d if d == BountyCreated::DISCRIMINATOR => {
-                let event = decode!(BountyCreated);
-                self.decided(&event.treasury, &event.decision);
-            }
-            d if d == MemeMinted::DISCRIMINATOR => {
-                let event = decode!(MemeMinted);
-                self.decided(&event.treasury, &event.decision);
-            }
-            d if d == PendingSpendProposed::DISCRIMINATOR => {
-                let event = decode!(PendingSpendProposed);
-                self.decided(&event.treasury, &event.decision);
             }
             d if d == DisputeOpened::DISCRIMINATOR => {
                 let event = decode!(DisputeOpened);
