@@ -139,6 +139,7 @@ pub fn synthetic_treasury(chain: &mut MemoryChain, keeper: Pubkey, id: u64, now:
         pause_count: 0,
         keeper_tenure: 0,
         policy_generation: 1,
+        usd_capped: false,
     };
     put(t.treasury, &|data| treasury.try_serialize(data).expect("treasury"), Treasury::INIT_SPACE);
     let policy = SpendPolicy {

@@ -10,6 +10,7 @@ use covenant::policy::{roll_window, window_resets_at, ConfigChange};
 use covenant::sdk::{TokenMint, TreasuryAddresses};
 use covenant::state::{
     ActionMarker, Bounty, Claim, ConfigChangeRequest, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
+    UsdPolicy,
 };
 use solana_account::Account;
 use spl_token_2022_interface::extension::StateWithExtensions;
@@ -75,6 +76,8 @@ pub struct Snapshot {
     pub config_changes: Vec<(Pubkey, ConfigChangeRequest)>,
     /// Exactly-once markers (`exactly_once`): marker key → what was marked, by which tenure, when.
     pub markers: BTreeMap<[u8; 32], crate::exactly_once::MarkerView>,
+    /// The treasury's dollar rules (USD caps, price feeds, swap venues), once any was set.
+    pub usd_policy: Option<UsdPolicy>,
 }
 
 impl Snapshot {
@@ -110,6 +113,17 @@ impl Snapshot {
                 .map(|policy| ConfigChange::UpdatePolicy { asset: *asset, limits: policy.limits }),
             ConfigChange::UpdatePayee { recipient, .. } => self.payees.get(recipient).map(Payee::as_change),
             ConfigChange::Unpause | ConfigChange::CreatePolicy { .. } | ConfigChange::AddPayee { .. } => None,
+            ConfigChange::SetUsdLimits { .. } => {
+                Some(ConfigChange::SetUsdLimits { limits: self.usd_policy.as_ref().and_then(|usd| usd.limits) })
+            }
+            ConfigChange::SetPriceFeed { asset, .. } => Some(ConfigChange::SetPriceFeed {
+                asset: *asset,
+                feed: self.usd_policy.as_ref().and_then(|usd| usd.feed_of(asset).copied()),
+            }),
+            ConfigChange::SetSwapVenue { program, .. } => Some(ConfigChange::SetSwapVenue {
+                program: *program,
+                max_slippage_bps: self.usd_policy.as_ref().and_then(|usd| usd.venue_slippage(program)),
+            }),
         }
     }
 
@@ -230,6 +244,7 @@ pub async fn observe_many(
     let mut memes = scan::<MemeToken>(chain, TREASURY_OFFSET, &parents).await?;
     let mut changes = scan::<ConfigChangeRequest>(chain, TREASURY_OFFSET, &parents).await?;
     let mut markers = scan::<ActionMarker>(chain, TREASURY_OFFSET, &parents).await?;
+    let mut usd_policies = scan::<UsdPolicy>(chain, TREASURY_OFFSET, &parents).await?;
     let bounty_keys: Vec<Pubkey> = bounties.values().flatten().map(|(key, _)| *key).collect();
     // One treasury: a scan filtered by each of its (few) bounties, as one treasury should cost
     // nothing more on a cluster with many; a fleet: one scan of every claim.
@@ -304,6 +319,7 @@ pub async fn observe_many(
                 .into_iter()
                 .map(|(_, m)| (m.key, crate::exactly_once::MarkerView::of(&m)))
                 .collect(),
+            usd_policy: usd_policies.remove(&key).and_then(|mut found| found.pop()).map(|(_, usd)| usd),
         });
     }
     let all: Vec<Pubkey> = reads.iter().flat_map(|(tokens, wallets)| tokens.iter().chain(wallets)).copied().collect();

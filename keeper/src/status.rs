@@ -19,6 +19,11 @@ fn short(text: &str) -> String {
     }
 }
 
+/// micro-USD as dollars with cents.
+fn micro_usd(amount: u64) -> String {
+    format!("{}.{:02}", amount / 1_000_000, amount % 1_000_000 / 10_000)
+}
+
 /// One line for a queued config change, as an operator or guardian reads it.
 pub fn describe_change(change: &ConfigChange) -> String {
     let amount = |budget: &Option<PayeeBudget>| budget.map_or("no budget".into(), |b| format!("budget {}", b.amount));
@@ -54,6 +59,30 @@ pub fn describe_change(change: &ConfigChange) -> String {
         ),
         ConfigChange::UpdatePayee { recipient, budget, expires_at, .. } => {
             format!("payee {}: {}, {}", short(&recipient.to_string()), amount(budget), expiry(expires_at))
+        }
+        ConfigChange::SetUsdLimits { limits: Some(limits) } => format!(
+            "USD caps: per-tx ${}, ${} per {} s",
+            micro_usd(limits.per_tx_max),
+            micro_usd(limits.period_cap),
+            limits.period_seconds
+        ),
+        ConfigChange::SetUsdLimits { limits: None } => "remove the USD caps".into(),
+        ConfigChange::SetPriceFeed { asset, feed: Some(feed) } => format!(
+            "{} priced by feed {} (max age {} s, conf {} bps, EMA {} bps)",
+            short(&asset_name(asset)),
+            short(&hex::encode(feed.feed_id)),
+            feed.max_age_seconds,
+            feed.max_conf_bps,
+            feed.max_ema_deviation_bps
+        ),
+        ConfigChange::SetPriceFeed { asset, feed: None } => {
+            format!("remove the price feed of {}", short(&asset_name(asset)))
+        }
+        ConfigChange::SetSwapVenue { program, max_slippage_bps: Some(bps) } => {
+            format!("allow swaps through {} (slippage {bps} bps)", short(&program.to_string()))
+        }
+        ConfigChange::SetSwapVenue { program, max_slippage_bps: None } => {
+            format!("no more swaps through {}", short(&program.to_string()))
         }
     }
 }

@@ -46,7 +46,13 @@ impl TestBank {
     /// Starts a bank with Covenant, SPL Token, Token-2022 and the ATA program, and `funded`
     /// accounts holding 1,000 SOL each.
     pub async fn start(funded: &[Pubkey]) -> Self {
+        Self::start_with(funded, |_| {}).await
+    }
+
+    /// As `start`, with `extra` adding programs or accounts (a test AMM, price updates) first.
+    pub async fn start_with(funded: &[Pubkey], extra: impl FnOnce(&mut ProgramTest)) -> Self {
         let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant::native_entry));
+        extra(&mut program_test);
         for key in funded {
             program_test.add_account(*key, Account { lamports: 1_000 * SOL, ..Account::default() });
         }
@@ -140,6 +146,11 @@ impl TestBank {
     pub async fn rent_of(&mut self, key: Pubkey) -> u64 {
         let len = self.raw_account(key).await.map_or(0, |account| account.data.len());
         self.rent_exempt_minimum(len).await
+    }
+
+    /// Writes an account as it is, as genesis or another program would have left it.
+    pub fn set_account(&mut self, key: Pubkey, account: Account) {
+        self.ctx.set_account(&key, &account.into());
     }
 
     pub async fn rent_exempt_minimum(&mut self, data_len: usize) -> u64 {

@@ -73,8 +73,13 @@ pub fn decision(n: u64) -> DecisionRecord {
 impl Harness {
     /// A fresh bank with one treasury (id 0, keeper and guardian set), no policies, no funds.
     pub async fn new() -> Self {
+        Self::new_with(|_| {}).await
+    }
+
+    /// As `new`, with `extra` adding programs to the bank first.
+    pub async fn new_with(extra: impl FnOnce(&mut solana_program_test::ProgramTest)) -> Self {
         let roles = Roles::new();
-        let mut bank = TestBank::start(&roles.all()).await;
+        let mut bank = TestBank::start_with(&roles.all(), extra).await;
         let ix = sdk::create_treasury(
             roles.operator.pubkey(),
             CreateTreasuryArgs {

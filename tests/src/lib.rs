@@ -1,11 +1,14 @@
 //! Test harness for Covenant's integration suites: the real Solana runtime (program-test) with the
 //! program run natively, or its SBF build when `SBF_OUT_DIR`/`BPF_OUT_DIR` points at one.
 
+pub mod amm;
 pub mod bank;
+pub mod dollars;
 pub mod errors;
 pub mod events;
 pub mod fixture;
 pub mod idl;
+pub mod pyth;
 pub mod tokens;
 
 pub use bank::{TestBank, TxFailure};

@@ -54,3 +54,21 @@ pub const MAX_CHALLENGE_WINDOW_SECONDS: i64 = 30 * 24 * 60 * 60;
 pub const DISPUTE_RULING_SECONDS: i64 = 7 * 24 * 60 * 60;
 /// The base URI of a treasury's published decision records.
 pub const MAX_RECORDS_URI_LEN: usize = 200;
+
+/// Prices: the loosest terms a feed may be pinned with (an hour old, 10% uncertain, 20% off its
+/// EMA), and the defaults clients use when the operator names none (30 s, 10 s for a stablecoin;
+/// 2% confidence; 5% from the EMA).
+pub const MAX_PRICE_AGE_SECONDS: u32 = 3_600;
+pub const MAX_PRICE_CONF_BPS: u16 = 1_000;
+pub const MAX_PRICE_EMA_DEVIATION_BPS: u16 = 2_000;
+pub const DEFAULT_PRICE_MAX_AGE_SECONDS: u32 = 30;
+pub const DEFAULT_STABLECOIN_MAX_AGE_SECONDS: u32 = 10;
+pub const DEFAULT_PRICE_MAX_CONF_BPS: u16 = 200;
+pub const DEFAULT_PRICE_MAX_EMA_DEVIATION_BPS: u16 = 500;
+/// How many assets a treasury can price, and how many swap programs it can allowlist.
+pub const MAX_PRICE_FEEDS: usize = 8;
+pub const MAX_SWAP_VENUES: usize = 4;
+/// The most slippage from the oracle price a swap venue may be allowed (10%).
+pub const MAX_SWAP_SLIPPAGE_BPS: u16 = 1_000;
+/// A swap program receives at most this many accounts (the vault's two token accounts among them).
+pub const MAX_SWAP_ACCOUNTS: usize = 24;

@@ -228,4 +228,43 @@ pub enum CovenantError {
     BountyUnsettled,
     #[msg("A records URI is an http(s) or ipfs base URL of at most 200 printable bytes, without a trailing slash")]
     InvalidRecordsUri,
+    // --- dollars and swaps ---
+    #[msg("USD limits are inconsistent: per-tx max > 0 and at most the period cap, a period of 1 s to 366 days")]
+    InvalidUsdLimits,
+    #[msg("A price feed needs a non-zero feed id, a max age of 1 s to 1 h, confidence of at most 10% and EMA deviation of at most 20% (and at most 8 feeds)")]
+    InvalidPriceFeed,
+    #[msg("A swap venue is a program other than this one, the system, token and ATA programs, allowing 1 to 1,000 bps of slippage (at most 4 venues)")]
+    InvalidSwapVenue,
+    #[msg("This treasury has USD caps: pass its USD policy (writable) and the asset's price update after the instruction's accounts")]
+    UsdPolicyMismatch,
+    #[msg("No price feed is set for this asset: its USD headroom is zero")]
+    PriceFeedNotSet,
+    #[msg("The price account is not a price update owned by the Pyth receiver program")]
+    PriceAccountInvalid,
+    #[msg("The price update is for another feed than the one pinned for this asset")]
+    PriceFeedMismatch,
+    #[msg("The price update is only partially verified")]
+    PriceNotFullyVerified,
+    #[msg("The price update is older than the feed allows")]
+    PriceStale,
+    #[msg("The price or its EMA is not positive")]
+    PriceNotPositive,
+    #[msg("The price's confidence interval is wider than the feed allows")]
+    PriceTooUncertain,
+    #[msg("The spot price is farther from its EMA than the feed allows")]
+    PriceOffEma,
+    #[msg("Worth more in USD than the per-transaction USD maximum")]
+    ExceedsUsdPerTxMax,
+    #[msg("Would exceed the USD cap of the current period")]
+    ExceedsUsdPeriodCap,
+    #[msg("The swap program is not one of the treasury's allowlisted venues")]
+    SwapProgramNotAllowed,
+    #[msg("A swap must sell one asset for another, spend something, and pass no other vault token account")]
+    InvalidSwap,
+    #[msg("The swap took more than amount_in from the vault")]
+    SwapOverspent,
+    #[msg("The swap returned less than the oracle minimum")]
+    SwapOutputBelowMinimum,
+    #[msg("The swap changed the vault or its token accounts beyond their balances (owner, delegate, lamports)")]
+    SwapTamperedVault,
 }

@@ -16,7 +16,7 @@ pub mod sdk;
 pub mod state;
 
 use instructions::*;
-use policy::{ConfigChange, PolicyLimits};
+use policy::{ConfigChange, PolicyLimits, PriceFeed, UsdLimits};
 use state::DecisionRecord;
 
 declare_id!("Gt8kjCXBeKURSw35ZpHrW1CCqTxcbGyaaJA48GAqzs7b");
@@ -173,6 +173,38 @@ pub mod covenant {
     #[access_control(ctx.accounts.validate())]
     pub fn execute_pending_token(ctx: Context<ExecutePendingToken>) -> Result<()> {
         execute_pending_token_handler(ctx)
+    }
+
+    // ----- dollars and swaps -----
+
+    /// Sets or removes the treasury's USD caps (per transaction and per period, over every asset).
+    #[access_control(ctx.accounts.validate_limits(&limits))]
+    pub fn set_usd_limits(ctx: Context<SetUsdRules>, limits: Option<UsdLimits>) -> Result<()> {
+        set_usd_limits_handler(ctx, limits)
+    }
+
+    /// Pins or removes the Pyth feed that prices an asset, with its age, confidence and EMA terms.
+    #[access_control(ctx.accounts.validate_feed(&feed))]
+    pub fn set_price_feed(ctx: Context<SetUsdRules>, asset: Pubkey, feed: Option<PriceFeed>) -> Result<()> {
+        set_price_feed_handler(ctx, asset, feed)
+    }
+
+    /// Allowlists or removes a program the vault may swap through, with its maximum slippage.
+    #[access_control(ctx.accounts.validate_venue(&program, max_slippage_bps))]
+    pub fn set_swap_venue(ctx: Context<SetUsdRules>, program: Pubkey, max_slippage_bps: Option<u16>) -> Result<()> {
+        set_swap_venue_handler(ctx, program, max_slippage_bps)
+    }
+
+    /// Sells up to `amount_in` of one vault asset for another through an allowlisted program; the
+    /// outcome is checked against oracle prices, the native policy and the USD caps.
+    #[access_control(ctx.accounts.validate(amount_in))]
+    pub fn swap<'info>(
+        ctx: Context<'info, Swap<'info>>,
+        amount_in: u64,
+        swap_data: Vec<u8>,
+        decision: DecisionRecord,
+    ) -> Result<()> {
+        swap_handler(ctx, amount_in, swap_data, decision)
     }
 
     // ----- meme token -----

@@ -30,4 +30,5 @@ mod token_bounties;
 mod token_grants;
 mod tokens;
 mod treasury;
+mod usd_caps;
 mod worst_case;

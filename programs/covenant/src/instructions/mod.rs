@@ -9,9 +9,11 @@ pub(crate) mod escrow;
 pub mod grant;
 pub mod guardian;
 pub mod keeper;
+pub mod market;
 pub mod meme;
 pub mod operator;
 pub(crate) mod rent;
+pub(crate) mod usd_gate;
 pub mod vault;
 
 pub use bounty::*;
@@ -20,5 +22,6 @@ pub use donor::*;
 pub use grant::*;
 pub use guardian::*;
 pub use keeper::*;
+pub use market::*;
 pub use meme::*;
 pub use operator::*;

@@ -8,7 +8,7 @@
 
 use anchor_lang::prelude::*;
 
-use super::{PayeeBudget, PayeeTerms, PolicyLimits, PolicyResult};
+use super::{PayeeBudget, PayeeTerms, PolicyLimits, PolicyResult, PriceFeed, UsdLimits};
 use crate::constants::{
     CONFIG_CHANGE_GRACE_SECONDS, GUARDIAN_OVERRIDE_DELAY_SECONDS, MAX_CATEGORY_LEN, MAX_CONFIG_TIMELOCK_SECONDS,
     MAX_LABEL_LEN,
@@ -57,6 +57,20 @@ pub enum ConfigChange {
         category: String,
         budget: Option<PayeeBudget>,
         expires_at: Option<i64>,
+    },
+    /// `set_usd_limits`: the USD caps (`None` removes them).
+    SetUsdLimits {
+        limits: Option<UsdLimits>,
+    },
+    /// `set_price_feed`: the Pyth feed that prices `asset` (`None` removes it).
+    SetPriceFeed {
+        asset: Pubkey,
+        feed: Option<PriceFeed>,
+    },
+    /// `set_swap_venue`: allowlists a swap program with its maximum slippage (`None` removes it).
+    SetSwapVenue {
+        program: Pubkey,
+        max_slippage_bps: Option<u16>,
     },
 }
 

@@ -13,6 +13,7 @@ mod marker;
 mod mint;
 mod payee;
 mod pending;
+mod price;
 mod window;
 
 #[cfg(test)]
@@ -27,6 +28,7 @@ pub use marker::*;
 pub use mint::*;
 pub use payee::*;
 pub use pending::*;
+pub use price::*;
 pub use window::*;
 
 use crate::errors::CovenantError;

@@ -33,6 +33,9 @@ fn queue_accounts(t: &TreasuryAddresses, next_id: u64, change: &ConfigChange) ->
     let target = match change {
         ConfigChange::UpdatePolicy { asset, .. } => Some(t.policy(asset)),
         ConfigChange::UpdatePayee { recipient, .. } => Some(t.payee(recipient)),
+        ConfigChange::SetUsdLimits { .. } | ConfigChange::SetPriceFeed { .. } | ConfigChange::SetSwapVenue { .. } => {
+            Some(t.usd_policy())
+        }
         _ => None,
     };
     accounts::QueueConfigChange {
@@ -96,6 +99,9 @@ pub fn execute_config_change(t: &TreasuryAddresses, id: u64, change: &ConfigChan
         ConfigChange::UpdatePayee { recipient, label, category, budget, expires_at } => {
             super::update_payee(t, recipient, UpdatePayeeArgs { label, category, budget, expires_at })
         }
+        ConfigChange::SetUsdLimits { limits } => super::set_usd_limits(t, limits),
+        ConfigChange::SetPriceFeed { asset, feed } => super::set_price_feed(t, asset, feed),
+        ConfigChange::SetSwapVenue { program, max_slippage_bps } => super::set_swap_venue(t, program, max_slippage_bps),
     };
     with_queued_change(ix, t.config_change(id))
 }

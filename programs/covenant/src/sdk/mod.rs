@@ -16,12 +16,14 @@ use crate::{accounts, instruction};
 mod bounty;
 mod config;
 mod grant;
+mod market;
 mod meme;
 pub mod reputation;
 
 pub use bounty::*;
 pub use config::*;
 pub use grant::*;
+pub use market::*;
 pub use meme::*;
 
 pub fn event_authority() -> Pubkey {

@@ -9,6 +9,7 @@ mod pending;
 mod policy;
 mod records;
 mod treasury;
+mod usd_policy;
 
 pub use bounty::*;
 pub use config_change::*;
@@ -21,6 +22,7 @@ pub use pending::*;
 pub use policy::*;
 pub use records::*;
 pub use treasury::*;
+pub use usd_policy::*;
 
 use anchor_lang::prelude::*;
 

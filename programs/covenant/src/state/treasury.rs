@@ -33,6 +33,9 @@ pub struct Treasury {
     /// How many policies were ever created: a pending spend belongs to the policy it was proposed
     /// under, not to one re-created after a close.
     pub policy_generation: u64,
+    /// USD caps are set (`UsdPolicy::limits`): every outflow must present the treasury's
+    /// `UsdPolicy` and a price for its asset, so a caller cannot leave the dollar caps out.
+    pub usd_capped: bool,
 }
 
 impl Treasury {

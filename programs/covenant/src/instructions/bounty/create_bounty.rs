@@ -6,6 +6,7 @@ use crate::constants::MAX_BOUNTY_DESCRIPTION_LEN;
 use crate::errors::CovenantError;
 use crate::events::BountyCreated;
 use crate::instructions::create::{write_account, Funding};
+use crate::instructions::usd_gate::charge_usd;
 use crate::instructions::vault::{pay_sol, TokenPayment};
 use crate::policy::{bounty_funding, dispute_arbiter, enforce_keeper_spend, enforce_spend};
 use crate::state::{Bounty, DecisionRecord, DisputeTerms, SpendPolicy, Treasury};
@@ -112,6 +113,7 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
         enforce_keeper_spend(&policy.limits, policy.window, funding, now)?
     };
     policy.record_spent(window, funding)?;
+    let usd = charge_usd(&accounts.treasury, ctx.remaining_accounts, &policy.asset, policy.decimals, funding, now)?;
 
     // The account exists (holding exactly its rent) before the escrow is funded into it.
     let bounty_info = accounts.bounty.to_account_info();
@@ -210,5 +212,8 @@ pub fn create_bounty_handler(ctx: Context<CreateBounty>, args: CreateBountyArgs)
     };
     write_account(&ctx.accounts.bounty, &bounty)?;
     emit_cpi!(event);
+    if let Some(usd) = usd {
+        emit_cpi!(usd);
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ use crate::errors::CovenantError;
 use crate::events::GrantSpent;
 use crate::instructions::escrow::EscrowTokenAccounts;
 use crate::instructions::keeper::record_outflow;
+use crate::instructions::usd_gate::charge_usd;
 use crate::policy::enforce_keeper_spend;
 use crate::state::{DecisionRecord, Grant, SpendPolicy, Treasury};
 
@@ -63,6 +64,7 @@ pub fn spend_grant_handler(ctx: Context<SpendGrant>, amount: u64, decision: Deci
     let recipient_key = accounts.recipient.key();
     let policy = &mut accounts.policy;
     let window = enforce_keeper_spend(&policy.limits, policy.window, amount, now)?;
+    let usd = charge_usd(&accounts.treasury, ctx.remaining_accounts, &policy.asset, policy.decimals, amount, now)?;
     let category = record_outflow(policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let tokens = EscrowTokenAccounts {
         mint: accounts.mint.as_deref(),
@@ -86,5 +88,8 @@ pub fn spend_grant_handler(ctx: Context<SpendGrant>, amount: u64, decision: Deci
         decision,
     };
     emit_cpi!(event);
+    if let Some(usd) = usd {
+        emit_cpi!(usd);
+    }
     Ok(())
 }

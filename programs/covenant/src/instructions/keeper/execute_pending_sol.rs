@@ -4,6 +4,7 @@ use super::{record_outflow, validate_pending_execution};
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::Spent;
+use crate::instructions::usd_gate::charge_usd;
 use crate::instructions::vault::pay_sol;
 use crate::policy::{enforce_spend, PendingStatus};
 use crate::state::{PendingSpend, SpendPolicy, Treasury};
@@ -53,6 +54,8 @@ pub fn execute_pending_sol_handler(ctx: Context<ExecutePendingSol>) -> Result<()
     let amount = accounts.pending.amount;
 
     let window = enforce_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
+    let usd =
+        charge_usd(&accounts.treasury, ctx.remaining_accounts, &SOL_ASSET, accounts.policy.decimals, amount, now)?;
     let category =
         record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = pay_sol(
@@ -77,5 +80,8 @@ pub fn execute_pending_sol_handler(ctx: Context<ExecutePendingSol>) -> Result<()
         decision: ctx.accounts.pending.decision,
         pending_id: Some(ctx.accounts.pending.id),
     });
+    if let Some(usd) = usd {
+        emit_cpi!(usd);
+    }
     Ok(())
 }

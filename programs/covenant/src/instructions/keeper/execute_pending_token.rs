@@ -4,6 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::{record_outflow, validate_pending_execution};
 use crate::errors::CovenantError;
 use crate::events::Spent;
+use crate::instructions::usd_gate::charge_usd;
 use crate::instructions::vault::TokenPayment;
 use crate::policy::{enforce_spend, PendingStatus};
 use crate::state::{PendingSpend, SpendPolicy, Treasury};
@@ -67,6 +68,7 @@ pub fn execute_pending_token_handler(ctx: Context<ExecutePendingToken>) -> Resul
     let amount = accounts.pending.amount;
 
     let window = enforce_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
+    let usd = charge_usd(&accounts.treasury, ctx.remaining_accounts, &asset, accounts.mint.decimals, amount, now)?;
     let category =
         record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = TokenPayment {
@@ -93,5 +95,8 @@ pub fn execute_pending_token_handler(ctx: Context<ExecutePendingToken>) -> Resul
         decision: ctx.accounts.pending.decision,
         pending_id: Some(ctx.accounts.pending.id),
     });
+    if let Some(usd) = usd {
+        emit_cpi!(usd);
+    }
     Ok(())
 }

@@ -4,6 +4,7 @@ use super::record_outflow;
 use crate::constants::SOL_ASSET;
 use crate::errors::CovenantError;
 use crate::events::Spent;
+use crate::instructions::usd_gate::charge_usd;
 use crate::instructions::vault::pay_sol;
 use crate::policy::enforce_keeper_spend;
 use crate::state::{DecisionRecord, SpendPolicy, Treasury};
@@ -45,6 +46,8 @@ pub fn spend_sol_handler(ctx: Context<SpendSol>, amount: u64, decision: Decision
     let recipient_key = accounts.recipient.key();
 
     let window = enforce_keeper_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
+    let usd =
+        charge_usd(&accounts.treasury, ctx.remaining_accounts, &SOL_ASSET, accounts.policy.decimals, amount, now)?;
     let category =
         record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = pay_sol(
@@ -68,5 +71,8 @@ pub fn spend_sol_handler(ctx: Context<SpendSol>, amount: u64, decision: Decision
         decision,
         pending_id: None,
     });
+    if let Some(usd) = usd {
+        emit_cpi!(usd);
+    }
     Ok(())
 }

@@ -4,6 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use super::record_outflow;
 use crate::errors::CovenantError;
 use crate::events::Spent;
+use crate::instructions::usd_gate::charge_usd;
 use crate::instructions::vault::TokenPayment;
 use crate::policy::enforce_keeper_spend;
 use crate::state::{DecisionRecord, SpendPolicy, Treasury};
@@ -63,6 +64,7 @@ pub fn spend_token_handler(ctx: Context<SpendToken>, amount: u64, decision: Deci
     let asset = accounts.mint.key();
 
     let window = enforce_keeper_spend(&accounts.policy.limits, accounts.policy.window, amount, now)?;
+    let usd = charge_usd(&accounts.treasury, ctx.remaining_accounts, &asset, accounts.mint.decimals, amount, now)?;
     let category =
         record_outflow(&mut accounts.policy, window, &accounts.payee, &treasury_key, &recipient_key, amount, now)?;
     let vault_balance = TokenPayment {
@@ -88,5 +90,8 @@ pub fn spend_token_handler(ctx: Context<SpendToken>, amount: u64, decision: Deci
         decision,
         pending_id: None,
     });
+    if let Some(usd) = usd {
+        emit_cpi!(usd);
+    }
     Ok(())
 }

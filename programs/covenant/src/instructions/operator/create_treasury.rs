@@ -65,6 +65,7 @@ pub fn create_treasury_handler(ctx: Context<CreateTreasury>, args: CreateTreasur
         pause_count: 0,
         keeper_tenure: 0,
         policy_generation: 0,
+        usd_capped: false,
     };
     treasury.invariant()?;
     let funding = Funding {

@@ -3,8 +3,11 @@ use anchor_lang::prelude::*;
 use crate::errors::CovenantError;
 use crate::events::ConfigChangeQueued;
 use crate::instructions::create::Funding;
-use crate::policy::{check_guardian_override, request_delay, validate_config_timelock, validate_limits, ConfigChange};
-use crate::state::{ConfigChangeRequest, Payee, SpendPolicy, Treasury};
+use crate::policy::{
+    check_guardian_override, request_delay, validate_config_timelock, validate_limits, validate_price_feed,
+    validate_slippage, validate_usd_limits, ConfigChange,
+};
+use crate::state::{ConfigChangeRequest, Payee, SpendPolicy, Treasury, UsdPolicy};
 
 #[event_cpi]
 #[derive(Accounts)]
@@ -20,8 +23,9 @@ pub struct QueueConfigChange<'info> {
         bump,
     )]
     pub request: UncheckedAccount<'info>,
-    /// The policy (for `UpdatePolicy`) or payee (for `UpdatePayee`) the change replaces, so the
-    /// queue event can show what it was; none for the other changes.
+    /// The policy (for `UpdatePolicy`), payee (for `UpdatePayee`) or USD policy (for the dollar
+    /// changes, even before it exists) the change replaces, so the queue event can show what it
+    /// was; none for the other changes.
     /// CHECK: its address and type are checked against the change by the handler.
     pub target: Option<UncheckedAccount<'info>>,
     pub system_program: Program<'info, System>,
@@ -55,6 +59,12 @@ impl QueueConfigChange<'_> {
             ConfigChange::UpdatePayee { label, category, expires_at, .. } => {
                 Payee::validate_entry(label, category, *expires_at, now)
             }
+            ConfigChange::SetUsdLimits { limits } => Ok(limits.as_ref().map_or(Ok(()), validate_usd_limits)?),
+            ConfigChange::SetPriceFeed { feed, .. } => Ok(feed.as_ref().map_or(Ok(()), validate_price_feed)?),
+            ConfigChange::SetSwapVenue { program, max_slippage_bps } => {
+                crate::instructions::check_swap_venue_program(program)?;
+                Ok(max_slippage_bps.map_or(Ok(()), validate_slippage)?)
+            }
         }
     }
 
@@ -78,7 +88,27 @@ impl QueueConfigChange<'_> {
                 let payee: Payee = self.read_target(&expected, CovenantError::PayeeAccountMismatch)?;
                 Some(payee.as_change())
             }
+            ConfigChange::SetUsdLimits { .. } => {
+                Some(ConfigChange::SetUsdLimits { limits: self.read_usd_policy()?.and_then(|usd| usd.limits) })
+            }
+            ConfigChange::SetPriceFeed { asset, .. } => {
+                let feed = self.read_usd_policy()?.and_then(|usd| usd.feed_of(asset).copied());
+                Some(ConfigChange::SetPriceFeed { asset: *asset, feed })
+            }
+            ConfigChange::SetSwapVenue { program, .. } => {
+                let max_slippage_bps = self.read_usd_policy()?.and_then(|usd| usd.venue_slippage(program));
+                Some(ConfigChange::SetSwapVenue { program: *program, max_slippage_bps })
+            }
         })
+    }
+
+    /// The treasury's USD policy, `None` while it has not been created (nothing is set yet).
+    fn read_usd_policy(&self) -> Result<Option<UsdPolicy>> {
+        let expected = UsdPolicy::find_address(&self.treasury.key()).0;
+        match &self.target {
+            Some(target) if target.key() == expected && target.data_is_empty() => Ok(None),
+            _ => self.read_target(&expected, CovenantError::UsdPolicyMismatch).map(Some),
+        }
     }
 
     fn read_target<T: AccountDeserialize>(&self, expected: &Pubkey, mismatch: CovenantError) -> Result<T> {

@@ -8,6 +8,7 @@ use crate::errors::CovenantError;
 
 mod config;
 mod disputes;
+mod price;
 
 const DAY: u32 = 86_400;
 

@@ -503,3 +503,6 @@ pub struct RecordsUriSet {
     pub operator: Pubkey,
     pub uri: String,
 }
+
+mod market;
+pub use market::*;

@@ -1,0 +1,94 @@
+//! Builders for the dollar rules and swaps.
+
+use anchor_lang::prelude::*;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::system_program;
+
+use super::{build, event_authority, TokenMint, TreasuryAddresses};
+use crate::policy::{PriceFeed, UsdLimits};
+use crate::state::{DecisionRecord, UsdPolicy};
+use crate::{accounts, instruction};
+
+impl TreasuryAddresses {
+    /// The treasury's USD caps, price feeds and swap venues.
+    pub fn usd_policy(&self) -> Pubkey {
+        UsdPolicy::find_address(&self.treasury).0
+    }
+}
+
+fn usd_rules_accounts(t: &TreasuryAddresses) -> accounts::SetUsdRules {
+    accounts::SetUsdRules {
+        operator: t.operator,
+        treasury: t.treasury,
+        usd_policy: t.usd_policy(),
+        system_program: system_program::ID,
+        event_authority: event_authority(),
+        program: crate::ID,
+    }
+}
+
+pub fn set_usd_limits(t: &TreasuryAddresses, limits: Option<UsdLimits>) -> Instruction {
+    build(usd_rules_accounts(t), instruction::SetUsdLimits { limits })
+}
+
+pub fn set_price_feed(t: &TreasuryAddresses, asset: Pubkey, feed: Option<PriceFeed>) -> Instruction {
+    build(usd_rules_accounts(t), instruction::SetPriceFeed { asset, feed })
+}
+
+pub fn set_swap_venue(t: &TreasuryAddresses, program: Pubkey, max_slippage_bps: Option<u16>) -> Instruction {
+    build(usd_rules_accounts(t), instruction::SetSwapVenue { program, max_slippage_bps })
+}
+
+/// An outflow of a USD-capped treasury (`spend_*`, `execute_pending_*`, `create_bounty`,
+/// `spend_grant`): the treasury's USD policy and the asset's price update, appended.
+pub fn with_usd_price(mut ix: Instruction, t: &TreasuryAddresses, price_update: Pubkey) -> Instruction {
+    ix.accounts.push(AccountMeta::new(t.usd_policy(), false));
+    ix.accounts.push(AccountMeta::new_readonly(price_update, false));
+    ix
+}
+
+/// One side of a swap: the asset and its price update.
+#[derive(Clone, Copy, Debug)]
+pub struct SwapSide {
+    pub token: TokenMint,
+    pub price_update: Pubkey,
+}
+
+/// Sells up to `amount_in` of `sell` for `buy` through `venue`; `venue_accounts` and `venue_data`
+/// are the venue's own swap instruction, whose user authority is the vault.
+#[allow(clippy::too_many_arguments)]
+pub fn swap(
+    t: &TreasuryAddresses,
+    keeper: Pubkey,
+    sell: SwapSide,
+    buy: SwapSide,
+    venue: Pubkey,
+    venue_accounts: Vec<AccountMeta>,
+    amount_in: u64,
+    venue_data: Vec<u8>,
+    decision: DecisionRecord,
+) -> Instruction {
+    let mut ix = build(
+        accounts::Swap {
+            keeper,
+            treasury: t.treasury,
+            vault: t.vault,
+            usd_policy: t.usd_policy(),
+            policy_in: t.policy(&sell.token.mint),
+            policy_out: t.policy(&buy.token.mint),
+            mint_in: sell.token.mint,
+            mint_out: buy.token.mint,
+            vault_in: sell.token.account_of(&t.vault),
+            vault_out: buy.token.account_of(&t.vault),
+            price_in: sell.price_update,
+            price_out: buy.price_update,
+            swap_program: venue,
+            event_authority: event_authority(),
+            program: crate::ID,
+        },
+        instruction::Swap { amount_in, swap_data: venue_data, decision },
+    );
+    // The vault signs inside the program's call, not the transaction.
+    ix.accounts.extend(venue_accounts.into_iter().map(|meta| AccountMeta { is_signer: false, ..meta }));
+    ix
+}
