@@ -26,6 +26,7 @@ mod rotation;
 mod sequences;
 mod spend_sol;
 mod stale_requests;
+mod swaps;
 mod token_bounties;
 mod token_grants;
 mod tokens;
