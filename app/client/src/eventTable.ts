@@ -41,11 +41,16 @@ import {
     getPolicyClosedDecoder,
     getPolicyCreatedDecoder,
     getPolicyUpdatedDecoder,
+    getPriceFeedSetDecoder,
     getRecordsUriSetDecoder,
     getSpentDecoder,
+    getSwapVenueSetDecoder,
+    getSwappedDecoder,
     getTreasuryCreatedDecoder,
     getTreasuryPausedDecoder,
     getTreasuryUnpausedDecoder,
+    getUsdChargedDecoder,
+    getUsdLimitsSetDecoder,
 } from './generated';
 
 /** Every event Covenant emits: its name, its 8-byte discriminator and its data decoder. */
@@ -88,9 +93,14 @@ export const COVENANT_EVENTS: ReadonlyArray<{ name: string; discriminator: Uint8
     { name: 'PolicyClosed', discriminator: new Uint8Array([19, 126, 82, 173, 79, 86, 50, 51]), decoder: getPolicyClosedDecoder() },
     { name: 'PolicyCreated', discriminator: new Uint8Array([59, 189, 65, 121, 86, 157, 108, 10]), decoder: getPolicyCreatedDecoder() },
     { name: 'PolicyUpdated', discriminator: new Uint8Array([225, 112, 112, 67, 95, 236, 245, 161]), decoder: getPolicyUpdatedDecoder() },
+    { name: 'PriceFeedSet', discriminator: new Uint8Array([194, 47, 73, 53, 154, 209, 254, 201]), decoder: getPriceFeedSetDecoder() },
     { name: 'RecordsUriSet', discriminator: new Uint8Array([51, 221, 5, 225, 130, 15, 184, 217]), decoder: getRecordsUriSetDecoder() },
     { name: 'Spent', discriminator: new Uint8Array([43, 51, 164, 100, 191, 244, 174, 98]), decoder: getSpentDecoder() },
+    { name: 'SwapVenueSet', discriminator: new Uint8Array([235, 228, 223, 241, 92, 103, 166, 239]), decoder: getSwapVenueSetDecoder() },
+    { name: 'Swapped', discriminator: new Uint8Array([217, 52, 52, 83, 147, 135, 96, 109]), decoder: getSwappedDecoder() },
     { name: 'TreasuryCreated', discriminator: new Uint8Array([190, 59, 58, 105, 76, 234, 21, 199]), decoder: getTreasuryCreatedDecoder() },
     { name: 'TreasuryPaused', discriminator: new Uint8Array([28, 43, 74, 164, 9, 18, 109, 91]), decoder: getTreasuryPausedDecoder() },
     { name: 'TreasuryUnpaused', discriminator: new Uint8Array([70, 108, 185, 239, 91, 161, 110, 154]), decoder: getTreasuryUnpausedDecoder() },
+    { name: 'UsdCharged', discriminator: new Uint8Array([52, 0, 93, 225, 102, 236, 67, 5]), decoder: getUsdChargedDecoder() },
+    { name: 'UsdLimitsSet', discriminator: new Uint8Array([24, 66, 60, 207, 18, 216, 78, 39]), decoder: getUsdLimitsSetDecoder() },
 ];

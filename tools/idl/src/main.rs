@@ -73,16 +73,18 @@ fn run() -> Result<()> {
     Ok(())
 }
 
-/// Instruction names as declared in the `#[program]` module: every `pub fn name(ctx: Context<..>`.
+/// Instruction names as declared in the `#[program]` module: every `pub fn name(ctx: Context<..>`,
+/// its signature on one line or spread over several.
 fn declared_instructions(lib_rs: &Path) -> Result<BTreeSet<String>> {
     let source = std::fs::read_to_string(lib_rs)?;
     let names: BTreeSet<String> = source
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("pub fn "))
-        .filter(|rest| rest.contains("(ctx: Context<"))
+        .split("pub fn ")
+        .skip(1)
+        .filter_map(|rest| rest.split('{').next())
+        .filter(|signature| signature.split_whitespace().collect::<String>().contains("(ctx:Context<"))
         // Generic parameters (`name<'info>(`) are not part of the name.
-        .filter_map(|rest| rest.split(['(', '<']).next())
-        .map(str::to_owned)
+        .filter_map(|signature| signature.split(['(', '<']).next())
+        .map(|name| name.trim().to_owned())
         .collect();
     if names.is_empty() {
         bail!("found no instructions in {}", lib_rs.display());

@@ -17,3 +17,4 @@ export * from "./pendingSpend";
 export * from "./proofRecord";
 export * from "./spendPolicy";
 export * from "./treasury";
+export * from "./usdPolicy";

@@ -89,6 +89,11 @@ export type Treasury = {
    * under, not to one re-created after a close.
    */
   policyGeneration: bigint;
+  /**
+   * USD caps are set (`UsdPolicy::limits`): every outflow must present the treasury's
+   * `UsdPolicy` and a price for its asset, so a caller cannot leave the dollar caps out.
+   */
+  usdCapped: boolean;
 };
 
 export type TreasuryArgs = {
@@ -122,6 +127,11 @@ export type TreasuryArgs = {
    * under, not to one re-created after a close.
    */
   policyGeneration: number | bigint;
+  /**
+   * USD caps are set (`UsdPolicy::limits`): every outflow must present the treasury's
+   * `UsdPolicy` and a price for its asset, so a caller cannot leave the dollar caps out.
+   */
+  usdCapped: boolean;
 };
 
 /** Gets the encoder for {@link TreasuryArgs} account data. */
@@ -145,6 +155,7 @@ export function getTreasuryEncoder(): Encoder<TreasuryArgs> {
       ["pauseCount", getU64Encoder()],
       ["keeperTenure", getU64Encoder()],
       ["policyGeneration", getU64Encoder()],
+      ["usdCapped", getBooleanEncoder()],
     ]),
     (value) => ({ ...value, discriminator: TREASURY_DISCRIMINATOR }),
   );
@@ -170,6 +181,7 @@ export function getTreasuryDecoder(): Decoder<Treasury> {
     ["pauseCount", getU64Decoder()],
     ["keeperTenure", getU64Decoder()],
     ["policyGeneration", getU64Decoder()],
+    ["usdCapped", getBooleanDecoder()],
   ]);
 }
 

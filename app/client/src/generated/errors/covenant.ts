@@ -216,6 +216,44 @@ export const COVENANT_ERROR__CLAIM_NOT_PAYABLE = 0x17d2; // 6098
 export const COVENANT_ERROR__BOUNTY_UNSETTLED = 0x17d3; // 6099
 /** InvalidRecordsUri: A records URI is an http(s) or ipfs base URL of at most 200 printable bytes, without a trailing slash */
 export const COVENANT_ERROR__INVALID_RECORDS_URI = 0x17d4; // 6100
+/** InvalidUsdLimits: USD limits are inconsistent: per-tx max > 0 and at most the period cap, a period of 1 s to 366 days */
+export const COVENANT_ERROR__INVALID_USD_LIMITS = 0x17d5; // 6101
+/** InvalidPriceFeed: A price feed needs a non-zero feed id, a max age of 1 s to 1 h, confidence of at most 10% and EMA deviation of at most 20% (and at most 8 feeds) */
+export const COVENANT_ERROR__INVALID_PRICE_FEED = 0x17d6; // 6102
+/** InvalidSwapVenue: A swap venue is a program other than this one, the system, token and ATA programs, allowing 1 to 1,000 bps of slippage (at most 4 venues) */
+export const COVENANT_ERROR__INVALID_SWAP_VENUE = 0x17d7; // 6103
+/** UsdPolicyMismatch: This treasury has USD caps: pass its USD policy (writable) and the asset's price update after the instruction's accounts */
+export const COVENANT_ERROR__USD_POLICY_MISMATCH = 0x17d8; // 6104
+/** PriceFeedNotSet: No price feed is set for this asset: its USD headroom is zero */
+export const COVENANT_ERROR__PRICE_FEED_NOT_SET = 0x17d9; // 6105
+/** PriceAccountInvalid: The price account is not a price update owned by the Pyth receiver program */
+export const COVENANT_ERROR__PRICE_ACCOUNT_INVALID = 0x17da; // 6106
+/** PriceFeedMismatch: The price update is for another feed than the one pinned for this asset */
+export const COVENANT_ERROR__PRICE_FEED_MISMATCH = 0x17db; // 6107
+/** PriceNotFullyVerified: The price update is only partially verified */
+export const COVENANT_ERROR__PRICE_NOT_FULLY_VERIFIED = 0x17dc; // 6108
+/** PriceStale: The price update is older than the feed allows */
+export const COVENANT_ERROR__PRICE_STALE = 0x17dd; // 6109
+/** PriceNotPositive: The price or its EMA is not positive */
+export const COVENANT_ERROR__PRICE_NOT_POSITIVE = 0x17de; // 6110
+/** PriceTooUncertain: The price's confidence interval is wider than the feed allows */
+export const COVENANT_ERROR__PRICE_TOO_UNCERTAIN = 0x17df; // 6111
+/** PriceOffEma: The spot price is farther from its EMA than the feed allows */
+export const COVENANT_ERROR__PRICE_OFF_EMA = 0x17e0; // 6112
+/** ExceedsUsdPerTxMax: Worth more in USD than the per-transaction USD maximum */
+export const COVENANT_ERROR__EXCEEDS_USD_PER_TX_MAX = 0x17e1; // 6113
+/** ExceedsUsdPeriodCap: Would exceed the USD cap of the current period */
+export const COVENANT_ERROR__EXCEEDS_USD_PERIOD_CAP = 0x17e2; // 6114
+/** SwapProgramNotAllowed: The swap program is not one of the treasury's allowlisted venues */
+export const COVENANT_ERROR__SWAP_PROGRAM_NOT_ALLOWED = 0x17e3; // 6115
+/** InvalidSwap: A swap must sell one asset for another, spend something, and pass no other vault token account */
+export const COVENANT_ERROR__INVALID_SWAP = 0x17e4; // 6116
+/** SwapOverspent: The swap took more than amount_in from the vault */
+export const COVENANT_ERROR__SWAP_OVERSPENT = 0x17e5; // 6117
+/** SwapOutputBelowMinimum: The swap returned less than the oracle minimum */
+export const COVENANT_ERROR__SWAP_OUTPUT_BELOW_MINIMUM = 0x17e6; // 6118
+/** SwapTamperedVault: The swap changed the vault or its token accounts beyond their balances (owner, delegate, lamports) */
+export const COVENANT_ERROR__SWAP_TAMPERED_VAULT = 0x17e7; // 6119
 
 export type CovenantError =
   | typeof COVENANT_ERROR__ACCOUNT_ALREADY_EXISTS
@@ -245,6 +283,8 @@ export type CovenantError =
   | typeof COVENANT_ERROR__ESCROW_ACCOUNT_MISMATCH
   | typeof COVENANT_ERROR__EXCEEDS_PERIOD_CAP
   | typeof COVENANT_ERROR__EXCEEDS_PER_TX_MAX
+  | typeof COVENANT_ERROR__EXCEEDS_USD_PERIOD_CAP
+  | typeof COVENANT_ERROR__EXCEEDS_USD_PER_TX_MAX
   | typeof COVENANT_ERROR__EXCEEDS_VESTED
   | typeof COVENANT_ERROR__GRANT_EXPIRED
   | typeof COVENANT_ERROR__GRANT_NOT_EMPTY
@@ -270,11 +310,15 @@ export type CovenantError =
   | typeof COVENANT_ERROR__INVALID_PAYEE_CATEGORY
   | typeof COVENANT_ERROR__INVALID_PAYEE_LABEL
   | typeof COVENANT_ERROR__INVALID_POLICY_LIMITS
+  | typeof COVENANT_ERROR__INVALID_PRICE_FEED
   | typeof COVENANT_ERROR__INVALID_PROOF
   | typeof COVENANT_ERROR__INVALID_PURPOSE
   | typeof COVENANT_ERROR__INVALID_RECIPIENT
   | typeof COVENANT_ERROR__INVALID_RECORDS_URI
+  | typeof COVENANT_ERROR__INVALID_SWAP
+  | typeof COVENANT_ERROR__INVALID_SWAP_VENUE
   | typeof COVENANT_ERROR__INVALID_TOKEN_METADATA
+  | typeof COVENANT_ERROR__INVALID_USD_LIMITS
   | typeof COVENANT_ERROR__MATH_OVERFLOW
   | typeof COVENANT_ERROR__MEMO_TOO_LONG
   | typeof COVENANT_ERROR__MINT_HAS_PERMANENT_DELEGATE
@@ -303,6 +347,14 @@ export type CovenantError =
   | typeof COVENANT_ERROR__PENDING_SPEND_STALE
   | typeof COVENANT_ERROR__PENDING_SPEND_STILL_ACTIVE
   | typeof COVENANT_ERROR__POLICY_ASSET_MISMATCH
+  | typeof COVENANT_ERROR__PRICE_ACCOUNT_INVALID
+  | typeof COVENANT_ERROR__PRICE_FEED_MISMATCH
+  | typeof COVENANT_ERROR__PRICE_FEED_NOT_SET
+  | typeof COVENANT_ERROR__PRICE_NOT_FULLY_VERIFIED
+  | typeof COVENANT_ERROR__PRICE_NOT_POSITIVE
+  | typeof COVENANT_ERROR__PRICE_OFF_EMA
+  | typeof COVENANT_ERROR__PRICE_STALE
+  | typeof COVENANT_ERROR__PRICE_TOO_UNCERTAIN
   | typeof COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT
   | typeof COVENANT_ERROR__PROOF_ALREADY_CLAIMED
   | typeof COVENANT_ERROR__RECIPIENT_MISMATCH
@@ -310,12 +362,17 @@ export type CovenantError =
   | typeof COVENANT_ERROR__RULING_PERIOD_ACTIVE
   | typeof COVENANT_ERROR__RULING_PERIOD_OVER
   | typeof COVENANT_ERROR__SUPPLY_CAP_EXCEEDED
+  | typeof COVENANT_ERROR__SWAP_OUTPUT_BELOW_MINIMUM
+  | typeof COVENANT_ERROR__SWAP_OVERSPENT
+  | typeof COVENANT_ERROR__SWAP_PROGRAM_NOT_ALLOWED
+  | typeof COVENANT_ERROR__SWAP_TAMPERED_VAULT
   | typeof COVENANT_ERROR__TIMELOCK_ACTIVE
   | typeof COVENANT_ERROR__TOKEN_ACCOUNTS_REQUIRED
   | typeof COVENANT_ERROR__TOKEN_PROGRAM_MISMATCH
   | typeof COVENANT_ERROR__TREASURY_MISMATCH
   | typeof COVENANT_ERROR__TREASURY_PAUSED
   | typeof COVENANT_ERROR__UNSUPPORTED_MINT_EXTENSION
+  | typeof COVENANT_ERROR__USD_POLICY_MISMATCH
   | typeof COVENANT_ERROR__VAULT_TOKEN_ACCOUNT_MISMATCH
   | typeof COVENANT_ERROR__WRONG_BOND
   | typeof COVENANT_ERROR__ZERO_AMOUNT;
@@ -350,6 +407,8 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__ESCROW_ACCOUNT_MISMATCH]: `Token account is not the bounty's escrow (its associated token account for this mint)`,
     [COVENANT_ERROR__EXCEEDS_PERIOD_CAP]: `Amount would exceed the policy's cap for the current period`,
     [COVENANT_ERROR__EXCEEDS_PER_TX_MAX]: `Amount exceeds the policy's per-transaction maximum`,
+    [COVENANT_ERROR__EXCEEDS_USD_PERIOD_CAP]: `Would exceed the USD cap of the current period`,
+    [COVENANT_ERROR__EXCEEDS_USD_PER_TX_MAX]: `Worth more in USD than the per-transaction USD maximum`,
     [COVENANT_ERROR__EXCEEDS_VESTED]: `Amount exceeds what the grant has vested and not yet paid`,
     [COVENANT_ERROR__GRANT_EXPIRED]: `The grant has expired: only the donor's clawback remains`,
     [COVENANT_ERROR__GRANT_NOT_EMPTY]: `The grant still holds funds: release, spend or claw them back first`,
@@ -375,11 +434,15 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__INVALID_PAYEE_CATEGORY]: `Payee category must be 1..=16 characters of a-z, 0-9, '-' or '_'`,
     [COVENANT_ERROR__INVALID_PAYEE_LABEL]: `Payee label must be 1..=32 bytes`,
     [COVENANT_ERROR__INVALID_POLICY_LIMITS]: `Policy limits are inconsistent: need 0 < per_tx_max <= period_cap, 0 < period, threshold <= per_tx_max, timelock within bounds`,
+    [COVENANT_ERROR__INVALID_PRICE_FEED]: `A price feed needs a non-zero feed id, a max age of 1 s to 1 h, confidence of at most 10% and EMA deviation of at most 20% (and at most 8 feeds)`,
     [COVENANT_ERROR__INVALID_PROOF]: `Proof URI must be 1..=128 bytes`,
     [COVENANT_ERROR__INVALID_PURPOSE]: `Purpose must be 1..=64 bytes`,
     [COVENANT_ERROR__INVALID_RECIPIENT]: `Recipient may not be the treasury's own vault`,
     [COVENANT_ERROR__INVALID_RECORDS_URI]: `A records URI is an http(s) or ipfs base URL of at most 200 printable bytes, without a trailing slash`,
+    [COVENANT_ERROR__INVALID_SWAP]: `A swap must sell one asset for another, spend something, and pass no other vault token account`,
+    [COVENANT_ERROR__INVALID_SWAP_VENUE]: `A swap venue is a program other than this one, the system, token and ATA programs, allowing 1 to 1,000 bps of slippage (at most 4 venues)`,
     [COVENANT_ERROR__INVALID_TOKEN_METADATA]: `Token name must be 1..=32 bytes, symbol 1..=10 bytes, URI at most 200 bytes, decimals at most 9`,
+    [COVENANT_ERROR__INVALID_USD_LIMITS]: `USD limits are inconsistent: per-tx max > 0 and at most the period cap, a period of 1 s to 366 days`,
     [COVENANT_ERROR__MATH_OVERFLOW]: `Arithmetic overflow`,
     [COVENANT_ERROR__MEMO_TOO_LONG]: `Memo must be at most 64 bytes`,
     [COVENANT_ERROR__MINT_HAS_PERMANENT_DELEGATE]: `Mint has a permanent-delegate extension: treasury policies refuse it`,
@@ -408,6 +471,14 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__PENDING_SPEND_STALE]: `The pending spend belongs to a rotated-out keeper (the operator must approve it) or to a closed policy`,
     [COVENANT_ERROR__PENDING_SPEND_STILL_ACTIVE]: `Only executed, cancelled or expired pending spends can be closed`,
     [COVENANT_ERROR__POLICY_ASSET_MISMATCH]: `Spend policy is for another asset`,
+    [COVENANT_ERROR__PRICE_ACCOUNT_INVALID]: `The price account is not a price update owned by the Pyth receiver program`,
+    [COVENANT_ERROR__PRICE_FEED_MISMATCH]: `The price update is for another feed than the one pinned for this asset`,
+    [COVENANT_ERROR__PRICE_FEED_NOT_SET]: `No price feed is set for this asset: its USD headroom is zero`,
+    [COVENANT_ERROR__PRICE_NOT_FULLY_VERIFIED]: `The price update is only partially verified`,
+    [COVENANT_ERROR__PRICE_NOT_POSITIVE]: `The price or its EMA is not positive`,
+    [COVENANT_ERROR__PRICE_OFF_EMA]: `The spot price is farther from its EMA than the feed allows`,
+    [COVENANT_ERROR__PRICE_STALE]: `The price update is older than the feed allows`,
+    [COVENANT_ERROR__PRICE_TOO_UNCERTAIN]: `The price's confidence interval is wider than the feed allows`,
     [COVENANT_ERROR__PROGRAM_OWNED_RECIPIENT]: `Recipient is an account of this program: funds sent there would be counted as spent and lost`,
     [COVENANT_ERROR__PROOF_ALREADY_CLAIMED]: `This proof (its hash) was already claimed on this bounty, by this or another wallet`,
     [COVENANT_ERROR__RECIPIENT_MISMATCH]: `Token account is not owned by the recipient`,
@@ -415,12 +486,17 @@ if (process.env.NODE_ENV !== "production") {
     [COVENANT_ERROR__RULING_PERIOD_ACTIVE]: `The arbiter can still rule: a dispute lapses only after its ruling deadline`,
     [COVENANT_ERROR__RULING_PERIOD_OVER]: `The arbiter's ruling period is over: the default applies (lapse_dispute)`,
     [COVENANT_ERROR__SUPPLY_CAP_EXCEEDED]: `Minting would take the token past its hard supply cap`,
+    [COVENANT_ERROR__SWAP_OUTPUT_BELOW_MINIMUM]: `The swap returned less than the oracle minimum`,
+    [COVENANT_ERROR__SWAP_OVERSPENT]: `The swap took more than amount_in from the vault`,
+    [COVENANT_ERROR__SWAP_PROGRAM_NOT_ALLOWED]: `The swap program is not one of the treasury's allowlisted venues`,
+    [COVENANT_ERROR__SWAP_TAMPERED_VAULT]: `The swap changed the vault or its token accounts beyond their balances (owner, delegate, lamports)`,
     [COVENANT_ERROR__TIMELOCK_ACTIVE]: `The pending spend's timelock has not elapsed and the operator has not approved it`,
     [COVENANT_ERROR__TOKEN_ACCOUNTS_REQUIRED]: `A token asset needs its mint, both token accounts and the token program`,
     [COVENANT_ERROR__TOKEN_PROGRAM_MISMATCH]: `Token program does not own this mint or differs from the policy's`,
     [COVENANT_ERROR__TREASURY_MISMATCH]: `Account belongs to another treasury`,
     [COVENANT_ERROR__TREASURY_PAUSED]: `Treasury is paused: nothing may leave it until the operator unpauses`,
     [COVENANT_ERROR__UNSUPPORTED_MINT_EXTENSION]: `Mint carries an extension treasury policies refuse (non-transferable or pausable)`,
+    [COVENANT_ERROR__USD_POLICY_MISMATCH]: `This treasury has USD caps: pass its USD policy (writable) and the asset's price update after the instruction's accounts`,
     [COVENANT_ERROR__VAULT_TOKEN_ACCOUNT_MISMATCH]: `Token account is not the vault's associated token account for this mint`,
     [COVENANT_ERROR__WRONG_BOND]: `The bond posted is not the bounty's bond`,
     [COVENANT_ERROR__ZERO_AMOUNT]: `Amount must be greater than zero`,

@@ -137,8 +137,9 @@ export type QueueConfigChangeInput<
   treasury: Address<TAccountTreasury>;
   request: Address<TAccountRequest>;
   /**
-   * The policy (for `UpdatePolicy`) or payee (for `UpdatePayee`) the change replaces, so the
-   * queue event can show what it was; none for the other changes.
+   * The policy (for `UpdatePolicy`), payee (for `UpdatePayee`) or USD policy (for the dollar
+   * changes, even before it exists) the change replaces, so the queue event can show what it
+   * was; none for the other changes.
    */
   target?: Address<TAccountTarget>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -241,8 +242,9 @@ export type ParsedQueueConfigChangeInstruction<
     treasury: TAccountMetas[1];
     request: TAccountMetas[2];
     /**
-     * The policy (for `UpdatePolicy`) or payee (for `UpdatePayee`) the change replaces, so the
-     * queue event can show what it was; none for the other changes.
+     * The policy (for `UpdatePolicy`), payee (for `UpdatePayee`) or USD policy (for the dollar
+     * changes, even before it exists) the change replaces, so the queue event can show what it
+     * was; none for the other changes.
      */
     target?: TAccountMetas[3] | undefined;
     systemProgram: TAccountMetas[4];

@@ -142,8 +142,9 @@ export type QueueGuardianOverrideInput<
   treasury: Address<TAccountTreasury>;
   request: Address<TAccountRequest>;
   /**
-   * The policy (for `UpdatePolicy`) or payee (for `UpdatePayee`) the change replaces, so the
-   * queue event can show what it was; none for the other changes.
+   * The policy (for `UpdatePolicy`), payee (for `UpdatePayee`) or USD policy (for the dollar
+   * changes, even before it exists) the change replaces, so the queue event can show what it
+   * was; none for the other changes.
    */
   target?: Address<TAccountTarget>;
   systemProgram?: Address<TAccountSystemProgram>;
@@ -246,8 +247,9 @@ export type ParsedQueueGuardianOverrideInstruction<
     treasury: TAccountMetas[1];
     request: TAccountMetas[2];
     /**
-     * The policy (for `UpdatePolicy`) or payee (for `UpdatePayee`) the change replaces, so the
-     * queue event can show what it was; none for the other changes.
+     * The policy (for `UpdatePolicy`), payee (for `UpdatePayee`) or USD policy (for the dollar
+     * changes, even before it exists) the change replaces, so the queue event can show what it
+     * was; none for the other changes.
      */
     target?: TAccountMetas[3] | undefined;
     systemProgram: TAccountMetas[4];

@@ -14,4 +14,5 @@ export * from "./meme";
 export * from "./policy";
 export * from "./proofRecord";
 export * from "./records";
+export * from "./usdPolicy";
 export * from "./vault";

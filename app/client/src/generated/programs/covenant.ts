@@ -55,11 +55,15 @@ import {
   parseSetConfigTimelockInstruction,
   parseSetGuardianInstruction,
   parseSetKeeperInstruction,
+  parseSetPriceFeedInstruction,
   parseSetRecordsUriInstruction,
+  parseSetSwapVenueInstruction,
+  parseSetUsdLimitsInstruction,
   parseSpendGrantInstruction,
   parseSpendSolInstruction,
   parseSpendTokenInstruction,
   parseSubmitClaimInstruction,
+  parseSwapInstruction,
   parseTopUpGrantInstruction,
   parseUnpauseInstruction,
   parseUpdateMemeUriInstruction,
@@ -103,11 +107,15 @@ import {
   type ParsedSetConfigTimelockInstruction,
   type ParsedSetGuardianInstruction,
   type ParsedSetKeeperInstruction,
+  type ParsedSetPriceFeedInstruction,
   type ParsedSetRecordsUriInstruction,
+  type ParsedSetSwapVenueInstruction,
+  type ParsedSetUsdLimitsInstruction,
   type ParsedSpendGrantInstruction,
   type ParsedSpendSolInstruction,
   type ParsedSpendTokenInstruction,
   type ParsedSubmitClaimInstruction,
+  type ParsedSwapInstruction,
   type ParsedTopUpGrantInstruction,
   type ParsedUnpauseInstruction,
   type ParsedUpdateMemeUriInstruction,
@@ -130,6 +138,7 @@ export enum CovenantAccount {
   ProofRecord,
   SpendPolicy,
   Treasury,
+  UsdPolicy,
 }
 
 export function identifyCovenantAccount(
@@ -257,6 +266,17 @@ export function identifyCovenantAccount(
   ) {
     return CovenantAccount.Treasury;
   }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([92, 218, 172, 67, 207, 186, 49, 209]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantAccount.UsdPolicy;
+  }
   throw new Error(
     "The provided account could not be identified as a covenant account.",
   );
@@ -301,11 +321,15 @@ export enum CovenantInstruction {
   SetConfigTimelock,
   SetGuardian,
   SetKeeper,
+  SetPriceFeed,
   SetRecordsUri,
+  SetSwapVenue,
+  SetUsdLimits,
   SpendGrant,
   SpendSol,
   SpendToken,
   SubmitClaim,
+  Swap,
   TopUpGrant,
   Unpause,
   UpdateMemeUri,
@@ -739,12 +763,45 @@ export function identifyCovenantInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([13, 15, 231, 129, 61, 7, 28, 122]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.SetPriceFeed;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([44, 136, 119, 58, 35, 111, 168, 49]),
       ),
       0,
     )
   ) {
     return CovenantInstruction.SetRecordsUri;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([235, 229, 90, 211, 128, 32, 66, 31]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.SetSwapVenue;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([10, 164, 170, 194, 186, 10, 141, 2]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.SetUsdLimits;
   }
   if (
     containsBytes(
@@ -789,6 +846,17 @@ export function identifyCovenantInstruction(
     )
   ) {
     return CovenantInstruction.SubmitClaim;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([248, 198, 158, 145, 225, 117, 135, 200]),
+      ),
+      0,
+    )
+  ) {
+    return CovenantInstruction.Swap;
   }
   if (
     containsBytes(
@@ -968,8 +1036,17 @@ export type ParsedCovenantInstruction<
       instructionType: CovenantInstruction.SetKeeper;
     } & ParsedSetKeeperInstruction<TProgram>)
   | ({
+      instructionType: CovenantInstruction.SetPriceFeed;
+    } & ParsedSetPriceFeedInstruction<TProgram>)
+  | ({
       instructionType: CovenantInstruction.SetRecordsUri;
     } & ParsedSetRecordsUriInstruction<TProgram>)
+  | ({
+      instructionType: CovenantInstruction.SetSwapVenue;
+    } & ParsedSetSwapVenueInstruction<TProgram>)
+  | ({
+      instructionType: CovenantInstruction.SetUsdLimits;
+    } & ParsedSetUsdLimitsInstruction<TProgram>)
   | ({
       instructionType: CovenantInstruction.SpendGrant;
     } & ParsedSpendGrantInstruction<TProgram>)
@@ -982,6 +1059,9 @@ export type ParsedCovenantInstruction<
   | ({
       instructionType: CovenantInstruction.SubmitClaim;
     } & ParsedSubmitClaimInstruction<TProgram>)
+  | ({
+      instructionType: CovenantInstruction.Swap;
+    } & ParsedSwapInstruction<TProgram>)
   | ({
       instructionType: CovenantInstruction.TopUpGrant;
     } & ParsedTopUpGrantInstruction<TProgram>)
@@ -1269,11 +1349,32 @@ export function parseCovenantInstruction<TProgram extends string>(
         ...parseSetKeeperInstruction(instruction),
       };
     }
+    case CovenantInstruction.SetPriceFeed: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.SetPriceFeed,
+        ...parseSetPriceFeedInstruction(instruction),
+      };
+    }
     case CovenantInstruction.SetRecordsUri: {
       assertIsInstructionWithAccounts(instruction);
       return {
         instructionType: CovenantInstruction.SetRecordsUri,
         ...parseSetRecordsUriInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.SetSwapVenue: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.SetSwapVenue,
+        ...parseSetSwapVenueInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.SetUsdLimits: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.SetUsdLimits,
+        ...parseSetUsdLimitsInstruction(instruction),
       };
     }
     case CovenantInstruction.SpendGrant: {
@@ -1302,6 +1403,13 @@ export function parseCovenantInstruction<TProgram extends string>(
       return {
         instructionType: CovenantInstruction.SubmitClaim,
         ...parseSubmitClaimInstruction(instruction),
+      };
+    }
+    case CovenantInstruction.Swap: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: CovenantInstruction.Swap,
+        ...parseSwapInstruction(instruction),
       };
     }
     case CovenantInstruction.TopUpGrant: {

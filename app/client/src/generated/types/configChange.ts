@@ -20,6 +20,8 @@ import {
   getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU16Decoder,
+  getU16Encoder,
   getU32Decoder,
   getU32Encoder,
   getUnitDecoder,
@@ -40,10 +42,18 @@ import {
   getPayeeBudgetEncoder,
   getPolicyLimitsDecoder,
   getPolicyLimitsEncoder,
+  getPriceFeedDecoder,
+  getPriceFeedEncoder,
+  getUsdLimitsDecoder,
+  getUsdLimitsEncoder,
   type PayeeBudget,
   type PayeeBudgetArgs,
   type PolicyLimits,
   type PolicyLimitsArgs,
+  type PriceFeed,
+  type PriceFeedArgs,
+  type UsdLimits,
+  type UsdLimitsArgs,
 } from ".";
 
 /**
@@ -77,6 +87,13 @@ export type ConfigChange =
       category: string;
       budget: Option<PayeeBudget>;
       expiresAt: Option<bigint>;
+    }
+  | { __kind: "SetUsdLimits"; limits: Option<UsdLimits> }
+  | { __kind: "SetPriceFeed"; asset: Address; feed: Option<PriceFeed> }
+  | {
+      __kind: "SetSwapVenue";
+      program: Address;
+      maxSlippageBps: Option<number>;
     };
 
 export type ConfigChangeArgs =
@@ -106,6 +123,17 @@ export type ConfigChangeArgs =
       category: string;
       budget: OptionOrNullable<PayeeBudgetArgs>;
       expiresAt: OptionOrNullable<number | bigint>;
+    }
+  | { __kind: "SetUsdLimits"; limits: OptionOrNullable<UsdLimitsArgs> }
+  | {
+      __kind: "SetPriceFeed";
+      asset: Address;
+      feed: OptionOrNullable<PriceFeedArgs>;
+    }
+  | {
+      __kind: "SetSwapVenue";
+      program: Address;
+      maxSlippageBps: OptionOrNullable<number>;
     };
 
 export function getConfigChangeEncoder(): Encoder<ConfigChangeArgs> {
@@ -150,6 +178,24 @@ export function getConfigChangeEncoder(): Encoder<ConfigChangeArgs> {
         ["category", addEncoderSizePrefix(getUtf8Encoder(), getU32Encoder())],
         ["budget", getOptionEncoder(getPayeeBudgetEncoder())],
         ["expiresAt", getOptionEncoder(getI64Encoder())],
+      ]),
+    ],
+    [
+      "SetUsdLimits",
+      getStructEncoder([["limits", getOptionEncoder(getUsdLimitsEncoder())]]),
+    ],
+    [
+      "SetPriceFeed",
+      getStructEncoder([
+        ["asset", getAddressEncoder()],
+        ["feed", getOptionEncoder(getPriceFeedEncoder())],
+      ]),
+    ],
+    [
+      "SetSwapVenue",
+      getStructEncoder([
+        ["program", getAddressEncoder()],
+        ["maxSlippageBps", getOptionEncoder(getU16Encoder())],
       ]),
     ],
   ]);
@@ -197,6 +243,24 @@ export function getConfigChangeDecoder(): Decoder<ConfigChange> {
         ["category", addDecoderSizePrefix(getUtf8Decoder(), getU32Decoder())],
         ["budget", getOptionDecoder(getPayeeBudgetDecoder())],
         ["expiresAt", getOptionDecoder(getI64Decoder())],
+      ]),
+    ],
+    [
+      "SetUsdLimits",
+      getStructDecoder([["limits", getOptionDecoder(getUsdLimitsDecoder())]]),
+    ],
+    [
+      "SetPriceFeed",
+      getStructDecoder([
+        ["asset", getAddressDecoder()],
+        ["feed", getOptionDecoder(getPriceFeedDecoder())],
+      ]),
+    ],
+    [
+      "SetSwapVenue",
+      getStructDecoder([
+        ["program", getAddressDecoder()],
+        ["maxSlippageBps", getOptionDecoder(getU16Decoder())],
       ]),
     ],
   ]);
@@ -270,6 +334,30 @@ export function configChange(
     "UpdatePayee"
   >,
 ): GetDiscriminatedUnionVariant<ConfigChangeArgs, "__kind", "UpdatePayee">;
+export function configChange(
+  kind: "SetUsdLimits",
+  data: GetDiscriminatedUnionVariantContent<
+    ConfigChangeArgs,
+    "__kind",
+    "SetUsdLimits"
+  >,
+): GetDiscriminatedUnionVariant<ConfigChangeArgs, "__kind", "SetUsdLimits">;
+export function configChange(
+  kind: "SetPriceFeed",
+  data: GetDiscriminatedUnionVariantContent<
+    ConfigChangeArgs,
+    "__kind",
+    "SetPriceFeed"
+  >,
+): GetDiscriminatedUnionVariant<ConfigChangeArgs, "__kind", "SetPriceFeed">;
+export function configChange(
+  kind: "SetSwapVenue",
+  data: GetDiscriminatedUnionVariantContent<
+    ConfigChangeArgs,
+    "__kind",
+    "SetSwapVenue"
+  >,
+): GetDiscriminatedUnionVariant<ConfigChangeArgs, "__kind", "SetSwapVenue">;
 export function configChange<K extends ConfigChangeArgs["__kind"], Data>(
   kind: K,
   data?: Data,

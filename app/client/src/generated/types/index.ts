@@ -7,8 +7,10 @@
  */
 
 export * from "./actionMarked";
+export * from "./assetFeed";
 export * from "./bountyClosed";
 export * from "./bountyCreated";
+export * from "./checkedPrice";
 export * from "./claimApproved";
 export * from "./claimClosed";
 export * from "./claimPaid";
@@ -56,11 +58,19 @@ export * from "./policyClosed";
 export * from "./policyCreated";
 export * from "./policyLimits";
 export * from "./policyUpdated";
+export * from "./priceFeed";
+export * from "./priceFeedSet";
 export * from "./recordsUriSet";
 export * from "./releaseSchedule";
 export * from "./spendWindow";
 export * from "./spent";
+export * from "./swapped";
+export * from "./swapVenue";
+export * from "./swapVenueSet";
 export * from "./tranche";
 export * from "./treasuryCreated";
 export * from "./treasuryPaused";
 export * from "./treasuryUnpaused";
+export * from "./usdCharged";
+export * from "./usdLimits";
+export * from "./usdLimitsSet";
