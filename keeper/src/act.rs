@@ -54,8 +54,31 @@ fn create_ata(payer: &Pubkey, owner: &Pubkey, token: &TokenMint) -> Instruction 
     )
 }
 
-/// The Covenant instructions (plus idempotent token-account creation) for one intent.
+/// The Covenant instructions (plus idempotent token-account creation) for one intent; an outflow
+/// of a USD-capped treasury carries its USD policy and the asset's price feed account.
 pub fn instructions(
+    intent: &Intent,
+    snapshot: &Snapshot,
+    keeper: &Pubkey,
+    decision: DecisionRecord,
+) -> Result<Vec<Instruction>, BuildError> {
+    let mut ixs = covenant_instructions(intent, snapshot, keeper, decision)?;
+    let outflow = match intent {
+        Intent::Pay { asset, .. } | Intent::CreateBounty { asset, .. } | Intent::ExecutePending { asset, .. } => {
+            Some(asset)
+        }
+        _ => None,
+    };
+    if let (Some(asset), true) = (outflow, snapshot.treasury.usd_capped) {
+        let price = snapshot.prices.get(asset).map(|source| source.address).unwrap_or_default();
+        if let Some(last) = ixs.pop() {
+            ixs.push(sdk::with_usd_price(last, &snapshot.addresses, price));
+        }
+    }
+    Ok(ixs)
+}
+
+fn covenant_instructions(
     intent: &Intent,
     snapshot: &Snapshot,
     keeper: &Pubkey,

@@ -100,6 +100,13 @@ impl Guard {
         }
     }
 
+    /// Counts an outflow in the working copy of the USD window (`None`: no USD caps).
+    fn record_usd(&mut self, window: Option<covenant::policy::SpendWindow>) {
+        if let (Some(window), Some(usd)) = (window, self.state.usd_policy.as_mut()) {
+            usd.window = window;
+        }
+    }
+
     fn debit(&mut self, asset: &Pubkey, amount: u64) {
         if *asset == SOL_ASSET {
             self.state.vault_spendable = self.state.vault_spendable.saturating_sub(amount);
@@ -166,7 +173,8 @@ impl Guard {
             Ok(room) => room,
             Err(verdict) => return verdict,
         };
-        let fits = room.min(payee_room).min(self.balance(&asset_key));
+        let fits =
+            room.min(payee_room).min(self.balance(&asset_key)).min(crate::dollars::headroom(&self.state, &asset_key));
         let paid = if amount <= fits {
             amount
         } else if partial && fits > 0 {
@@ -174,6 +182,7 @@ impl Guard {
         } else {
             // Name the rule that binds, in the program's order.
             check!(enforce_keeper_spend(&limits, policy.window, amount, now));
+            check!(crate::dollars::charge(&self.state, &asset_key, amount));
             if let Some(payee) = self.state.payees.get(&recipient_key) {
                 check!(enforce_payee(&payee.terms, &asset_key, amount, now));
             }
@@ -183,12 +192,14 @@ impl Guard {
             return verdict;
         }
         let window = check!(enforce_keeper_spend(&limits, policy.window, paid, now));
+        let usd_window = check!(crate::dollars::charge(&self.state, &asset_key, paid));
         if let Err(verdict) = self.record_payee(&recipient_key, &asset_key, paid) {
             return verdict;
         }
         if let Some(policy) = self.state.policies.get_mut(&asset_key) {
             policy.window = window;
         }
+        self.record_usd(usd_window);
         self.debit(&asset_key, paid);
         *self.state.wallet_lamports.entry(recipient_key).or_default() += if asset_key == SOL_ASSET { paid } else { 0 };
         let intent = Intent::Pay {
@@ -374,12 +385,14 @@ impl Guard {
             return refuse(CovenantError::InvalidBountyTerms);
         };
         let window = check!(enforce_keeper_spend(&policy.limits, policy.window, total, self.state.now));
+        let usd_window = check!(crate::dollars::charge(&self.state, asset, total));
         if total > self.balance(asset) {
             return refuse(CovenantError::InsufficientFunds);
         }
         if let Some(policy) = self.state.policies.get_mut(asset) {
             policy.window = window;
         }
+        self.record_usd(usd_window);
         self.debit(asset, total);
         let mut intent = intent.clone();
         if let Intent::CreateBounty { bounty_id, .. } = &mut intent {
@@ -408,6 +421,7 @@ impl Guard {
             policy.generation
         ));
         let window = check!(enforce_spend(&policy.limits, policy.window, pending.amount, now));
+        let usd_window = check!(crate::dollars::charge(&self.state, &pending.asset, pending.amount));
         if let Err(verdict) = self.payee_room(&pending.recipient, &pending.asset, policy.limits.allowlist_required) {
             return verdict;
         }
@@ -426,6 +440,7 @@ impl Guard {
         if let Some(policy) = self.state.policies.get_mut(&pending.asset) {
             policy.window = window;
         }
+        self.record_usd(usd_window);
         self.debit(&pending.asset, pending.amount);
         if let Some((_, state)) = self.state.pendings.iter_mut().find(|(_, pending)| pending.id == pending_id) {
             state.status = PendingStatus::Executed;

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod decide;
+pub mod dollars;
 pub mod errors;
 pub mod exactly_once;
 pub mod files;

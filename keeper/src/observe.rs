@@ -78,6 +78,8 @@ pub struct Snapshot {
     pub markers: BTreeMap<[u8; 32], crate::exactly_once::MarkerView>,
     /// The treasury's dollar rules (USD caps, price feeds, swap venues), once any was set.
     pub usd_policy: Option<UsdPolicy>,
+    /// By asset: the price of each pinned feed, read at its price feed account.
+    pub prices: BTreeMap<Pubkey, crate::dollars::PriceSource>,
 }
 
 impl Snapshot {
@@ -214,6 +216,14 @@ async fn scan<T: AccountDeserialize + Discriminator>(
     Ok(grouped)
 }
 
+/// What one treasury's snapshot still needs read after the scans: its vault token accounts, the
+/// SOL wallets it may pay, and (asset, account) of each pinned price feed.
+struct Reads {
+    tokens: Vec<Pubkey>,
+    wallets: Vec<Pubkey>,
+    prices: Vec<(Pubkey, Pubkey)>,
+}
+
 /// Reads the treasury at `addresses`; `wallets` are the SOL recipients whose balance matters.
 pub async fn observe(chain: &dyn Chain, addresses: &TreasuryAddresses, wallets: &[Pubkey]) -> ChainResult<Snapshot> {
     let mut snapshots = observe_many(chain, std::slice::from_ref(addresses), wallets).await?;
@@ -259,7 +269,7 @@ pub async fn observe_many(
 
     let mut snapshots = Vec::with_capacity(treasuries.len());
     // Each treasury's token accounts and SOL wallets, read for all treasuries in one batch below.
-    let mut reads: Vec<(Vec<Pubkey>, Vec<Pubkey>)> = Vec::with_capacity(treasuries.len());
+    let mut reads: Vec<Reads> = Vec::with_capacity(treasuries.len());
     for (index, addresses) in treasuries.iter().enumerate() {
         let (treasury_account, vault_account) = (&head[2 * index], &head[2 * index + 1]);
         let treasury_account = treasury_account
@@ -295,7 +305,13 @@ pub async fn observe_many(
             .filter(|policy| !policy.is_sol())
             .map(|policy| addresses.vault_token_account(&policy.asset, &policy.token_program))
             .collect();
-        reads.push((token_keys, wallet_keys));
+        let usd_policy = usd_policies.remove(&key).and_then(|mut found| found.pop()).map(|(_, usd)| usd);
+        let price_keys: Vec<(Pubkey, Pubkey)> = usd_policy
+            .iter()
+            .flat_map(|usd| usd.feeds.iter())
+            .map(|entry| (entry.asset, covenant::sdk::price_feed_account(&entry.feed.feed_id)))
+            .collect();
+        reads.push(Reads { tokens: token_keys, wallets: wallet_keys, prices: price_keys });
         snapshots.push(Snapshot {
             now: clock.unix_timestamp,
             slot: clock.slot,
@@ -319,16 +335,21 @@ pub async fn observe_many(
                 .into_iter()
                 .map(|(_, m)| (m.key, crate::exactly_once::MarkerView::of(&m)))
                 .collect(),
-            usd_policy: usd_policies.remove(&key).and_then(|mut found| found.pop()).map(|(_, usd)| usd),
+            usd_policy,
+            prices: BTreeMap::new(),
         });
     }
-    let all: Vec<Pubkey> = reads.iter().flat_map(|(tokens, wallets)| tokens.iter().chain(wallets)).copied().collect();
+    let all: Vec<Pubkey> = reads
+        .iter()
+        .flat_map(|read| read.tokens.iter().chain(&read.wallets).chain(read.prices.iter().map(|(_, address)| address)))
+        .copied()
+        .collect();
     let read = chain.accounts(&all).await?;
     if read.len() != all.len() {
         return Err(ChainError::Other("short answer to an account read".into()));
     }
     let mut accounts = read.into_iter();
-    for (snapshot, (token_keys, wallet_keys)) in snapshots.iter_mut().zip(&reads) {
+    for (snapshot, Reads { tokens: token_keys, wallets: wallet_keys, prices }) in snapshots.iter_mut().zip(&reads) {
         let token_assets: Vec<Pubkey> =
             snapshot.policies.values().filter(|policy| !policy.is_sol()).map(|policy| policy.asset).collect();
         for (asset, account) in token_assets.into_iter().zip(accounts.by_ref().take(token_keys.len())) {
@@ -338,6 +359,9 @@ pub async fn observe_many(
             if let Some(account) = account {
                 snapshot.wallet_lamports.insert(*wallet, account.lamports);
             }
+        }
+        for ((asset, address), account) in prices.iter().zip(accounts.by_ref().take(prices.len())) {
+            snapshot.prices.insert(*asset, crate::dollars::PriceSource::read(*address, account.as_ref()));
         }
     }
     Ok(snapshots)

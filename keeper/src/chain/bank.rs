@@ -50,6 +50,15 @@ impl BankChain {
         }
     }
 
+    /// Writes an account as another program would have left it (a Pyth price feed account that
+    /// the demo or a test publishes; nothing on this bank posts price updates by itself).
+    pub async fn set_account(&self, key: Pubkey, account: Account) {
+        self.ctx.lock().await.set_account(&key, &account.into());
+        if let Ok(mut known) = self.known.lock() {
+            known.insert(key);
+        }
+    }
+
     /// Moves unix time forward by `seconds`, on a new slot.
     pub async fn warp_seconds(&self, seconds: i64) -> ChainResult<()> {
         let mut ctx = self.ctx.lock().await;

@@ -1,7 +1,7 @@
 //! The USD caps at the point of use: every outflow of a USD-capped treasury prices itself here.
 
 use anchor_lang::prelude::*;
-use pyth_solana_receiver_sdk::price_update::{PriceUpdateV2, VerificationLevel};
+use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 
 use crate::errors::CovenantError;
 use crate::events::UsdCharged;
@@ -17,16 +17,7 @@ pub(crate) fn read_price(info: &AccountInfo, feed: &PriceFeed, now: i64) -> Resu
         let data = info.try_borrow_data()?;
         PriceUpdateV2::try_deserialize(&mut &data[..]).map_err(|_| error!(CovenantError::PriceAccountInvalid))?
     };
-    let message = &update.price_message;
-    let reading = PriceReading {
-        feed_id: message.feed_id,
-        fully_verified: update.verification_level == VerificationLevel::Full,
-        price: message.price,
-        conf: message.conf,
-        exponent: message.exponent,
-        publish_time: message.publish_time,
-        ema_price: message.ema_price,
-    };
+    let reading = PriceReading::from(&update);
     Ok(check_price(feed, &reading, now)?)
 }
 

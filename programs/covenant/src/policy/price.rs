@@ -52,6 +52,22 @@ pub struct PriceReading {
     pub ema_price: i64,
 }
 
+impl From<&pyth_solana_receiver_sdk::price_update::PriceUpdateV2> for PriceReading {
+    fn from(update: &pyth_solana_receiver_sdk::price_update::PriceUpdateV2) -> Self {
+        let message = &update.price_message;
+        Self {
+            feed_id: message.feed_id,
+            fully_verified: update.verification_level
+                == pyth_solana_receiver_sdk::price_update::VerificationLevel::Full,
+            price: message.price,
+            conf: message.conf,
+            exponent: message.exponent,
+            publish_time: message.publish_time,
+            ema_price: message.ema_price,
+        }
+    }
+}
+
 /// A price that passed its feed's checks: positive, with its confidence and exponent.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub struct CheckedPrice {
@@ -206,6 +222,22 @@ pub fn enforce_usd_spend(
 pub fn usd_headroom(limits: &UsdLimits, window: SpendWindow, now: i64) -> PolicyResult<u64> {
     let current = roll_window(window, limits.period_seconds, now)?;
     Ok(limits.per_tx_max.min(limits.period_cap.saturating_sub(current.spent)))
+}
+
+/// The most of an asset (base units) that fits the USD caps now at `price`: the inverse of
+/// `usd_value`, rounded down, so `usd_value` of it never exceeds the headroom.
+pub fn usd_headroom_in_asset(
+    limits: &UsdLimits,
+    window: SpendWindow,
+    decimals: u8,
+    price: &CheckedPrice,
+    now: i64,
+) -> PolicyResult<u64> {
+    let headroom = u128::from(usd_headroom(limits, window, now)?);
+    let upper = u128::from(price.price).checked_add(u128::from(price.conf)).ok_or(CovenantError::MathOverflow)?;
+    let shift = i32::from(decimals) - price.exponent - MICRO_USD_DIGITS;
+    let amount = scale(headroom, shift, false)? / upper;
+    Ok(u64::try_from(amount).unwrap_or(u64::MAX))
 }
 
 /// The least a swap of `spent` (asset in) must return in asset out: its value at the two oracle

@@ -47,6 +47,14 @@ pub fn with_usd_price(mut ix: Instruction, t: &TreasuryAddresses, price_update: 
     ix
 }
 
+/// The Pyth price feed account (the push oracle's sponsored feed, shard 0) that keeps `feed_id`'s
+/// latest update: a `PriceUpdateV2` owned by the receiver program at a fixed address, which is
+/// where a keeper reads and passes a price without posting updates itself.
+pub fn price_feed_account(feed_id: &[u8; 32]) -> Pubkey {
+    let shard: u16 = 0;
+    Pubkey::find_program_address(&[&shard.to_le_bytes(), feed_id], &pyth_solana_receiver_sdk::PYTH_PUSH_ORACLE_ID).0
+}
+
 /// One side of a swap: the asset and its price update.
 #[derive(Clone, Copy, Debug)]
 pub struct SwapSide {

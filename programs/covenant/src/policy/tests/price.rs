@@ -152,6 +152,22 @@ proptest! {
         prop_assert!(at(amount + extra) >= at(amount));
     }
 
+    /// The headroom in asset units is the most that fits: it passes the caps, one more unit does not
+    /// (unless one unit rounds to nothing, when any amount would fit the same).
+    #[test]
+    fn usd_headroom_in_asset_is_the_largest_amount_that_fits(spent in 0u64..150_000_000, price in 1_000u64..1 << 36,
+            conf in 0u64..1_000, decimals in 0u8..=9) {
+        let limits = UsdLimits { per_tx_max: 100_000_000, period_seconds: 86_400, period_cap: 150_000_000 };
+        let window = SpendWindow { start: NOW, spent };
+        let price = checked(price, conf, -8);
+        let room = usd_headroom_in_asset(&limits, window, decimals, &price, NOW).expect("fits");
+        let charge = |amount| usd_value(amount, decimals, &price).and_then(|usd| enforce_usd_spend(&limits, window, usd, NOW));
+        if room > 0 {
+            prop_assert!(charge(room).is_ok());
+        }
+        prop_assert!(charge(room + 1).is_err() || usd_value(1, decimals, &price) == Ok(0));
+    }
+
     /// A swap minimum never exceeds the full oracle value of what was spent (slippage only lowers it).
     #[test]
     fn the_minimum_never_exceeds_the_value(spent in 1u64..1 << 50, p_in in 1u64..1 << 40, p_out in 1u64..1 << 40,
