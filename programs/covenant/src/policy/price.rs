@@ -184,7 +184,7 @@ fn scale(value: u128, shift: i32, round_up: bool) -> PolicyResult<u128> {
     }
     let divisor = pow10(shift.unsigned_abs())?;
     let quotient = value / divisor;
-    if round_up && value % divisor != 0 {
+    if round_up && !value.is_multiple_of(divisor) {
         quotient.checked_add(1).ok_or(CovenantError::MathOverflow)
     } else {
         Ok(quotient)
