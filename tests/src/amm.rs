@@ -29,10 +29,15 @@ pub const APPROVER: Pubkey = Pubkey::new_from_array([0xa4; 32]);
 /// Swaps honestly, then moves lamports out of the user authority (the vault).
 pub const LAMPORT_THIEF: Pubkey = Pubkey::new_from_array([0xa5; 32]);
 
-pub const ALL: [Pubkey; 5] = [HONEST, GREEDY, STINGY, APPROVER, LAMPORT_THIEF];
+/// Swaps honestly, then calls back into Covenant with the keeper's signature (a `spend_sol` to
+/// itself), which the runtime must refuse as re-entry.
+pub const REENTRANT: Pubkey = Pubkey::new_from_array([0xa6; 32]);
+
+pub const ALL: [Pubkey; 6] = [HONEST, GREEDY, STINGY, APPROVER, LAMPORT_THIEF, REENTRANT];
 
 pub fn add_to(program_test: &mut ProgramTest) {
-    for (id, name) in ALL.iter().zip(["honest_amm", "greedy_amm", "stingy_amm", "approver_amm", "thief_amm"]) {
+    let names = ["honest_amm", "greedy_amm", "stingy_amm", "approver_amm", "thief_amm", "reentrant_amm"];
+    for (id, name) in ALL.iter().zip(names) {
         program_test.add_program(name, *id, processor!(process));
     }
 }
@@ -114,6 +119,17 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> Pr
             data: solana_system_interface::instruction::transfer(user.key, pool_authority.key, 1_000_000).data,
         };
         invoke(&steal, &accounts)?;
+    }
+    if *program_id == REENTRANT {
+        // Data after `amount_in` is a Covenant instruction to make with the accounts passed.
+        let inner = data.get(8..).unwrap_or_default();
+        let metas = accounts.iter().map(|info| AccountMeta {
+            pubkey: *info.key,
+            is_signer: info.is_signer,
+            is_writable: info.is_writable,
+        });
+        let call = Instruction { program_id: covenant::ID, accounts: metas.skip(10).collect(), data: inner.to_vec() };
+        invoke(&call, &accounts)?;
     }
     Ok(())
 }

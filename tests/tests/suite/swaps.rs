@@ -16,7 +16,9 @@ use covenant_tests::dollars::{feed, usd_limits, Dollars, SOL_FEED, USDC, USDC_FE
 use covenant_tests::pyth::{self, Quote};
 use covenant_tests::tokens::{self, TOKEN};
 use covenant_tests::{assert_anchor_error, assert_program_error, decision, limits};
+use solana_instruction_error::InstructionError;
 use solana_signer::Signer;
+use solana_transaction_error::TransactionError;
 
 /// SOL's price at $150 quotes a 1,000-token pool of a 9-decimal wrapped SOL against 150,000 USDC.
 const POOL_WSOL: u64 = 1_000 * SOL;
@@ -146,10 +148,47 @@ async fn hostile_swap_programs_are_refused_and_nothing_moves() {
         m.allow(program, Some(100)).await;
         let pool = m.pool(program, POOL_USDC).await;
         assert_program_error(m.d.h.as_keeper(m.swap(&pool, SOL / 2, n as u64)).await, expected);
+        m.allow(program, None).await;
     }
+
+    // A venue that calls back into Covenant with the keeper's signature (the keeper passed its own
+    // account along): the runtime refuses re-entry, so nothing the callback asks for happens.
+    m.allow(amm::REENTRANT, Some(100)).await;
+    let pool = m.pool(amm::REENTRANT, POOL_USDC).await;
+    let venue = amm::authority(&amm::REENTRANT).0;
+    // A spend the keeper could make by itself (within every cap, dollar accounts included).
+    let callback = sdk::with_usd_price(m.d.h.spend_sol_ix(venue, SOL / 10, 99), &m.d.h.treasury, m.d.sol_price);
+    let mut venue_data = Pool::data(SOL / 2);
+    venue_data.extend_from_slice(&callback.data);
+    let mut rebuilt = covenant::sdk::swap(
+        &m.d.h.treasury,
+        m.d.h.roles.keeper.pubkey(),
+        m.sell_wsol(),
+        m.buy_usdc(),
+        amm::REENTRANT,
+        m.swap_accounts(&pool).into_iter().chain(callback.accounts.clone()).collect(),
+        SOL / 2,
+        venue_data,
+        decision(9),
+    );
+    // The keeper's signature reaches the venue only because its account was passed along.
+    for meta in rebuilt.accounts.iter_mut().filter(|meta| meta.pubkey == m.d.h.roles.keeper.pubkey()) {
+        meta.is_signer = true;
+    }
+    let venue_before = m.d.h.bank.lamports(venue).await;
+    let failure = m.d.h.as_keeper(rebuilt).await.expect_err("re-entry is refused");
+    // An SBF build reports the runtime's own error; natively, program-test's CPI stub cannot turn
+    // it into a program error and fails the program instead. Either way the callback ran nowhere.
+    let refused = [InstructionError::ReentrancyNotAllowed, InstructionError::ProgramFailedToComplete]
+        .map(|error| TransactionError::InstructionError(0, error));
+    assert!(refused.contains(&failure.error), "{failure:?}");
+    assert_eq!(m.d.h.bank.lamports(venue).await, venue_before, "the callback paid nothing");
     assert_eq!(m.vault_state().await, before);
     let vault_wsol = m.d.h.bank.raw_account(m.vault_wsol).await.expect("vault wsol");
     assert_eq!(&vault_wsol.data[72..76], &[0, 0, 0, 0], "no delegate was left behind");
+    // The callback was refused as re-entry, not on its merits: sent by the keeper itself, it lands.
+    m.d.h.as_keeper(callback).await.expect("the same spend, sent directly, lands");
+    assert_eq!(m.d.h.bank.lamports(venue).await, venue_before + SOL / 10);
 }
 
 #[tokio::test]

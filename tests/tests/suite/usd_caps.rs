@@ -276,6 +276,9 @@ async fn lamports_sent_ahead_to_the_usd_policy_address_do_not_block_it() {
     d.as_operator(sdk::set_usd_limits(&t, Some(usd_limits()))).await.expect("created over the lamports");
     let rent = d.bank.rent_of(t.usd_policy()).await;
     assert_eq!(d.bank.lamports(t.usd_policy()).await, rent, "holds exactly its rent");
+    // The figures docs/compute-budget.md gives: 8 feeds and 4 venues of room.
+    assert_eq!(d.bank.raw_account(t.usd_policy()).await.expect("exists").data.len(), 798);
+    assert_eq!(rent, 6_444_960);
     assert!(d.bank.lamports(t.operator).await > payer_before, "the surplus went to the operator");
     let treasury: Treasury = d.bank.account(t.treasury).await;
     assert!(treasury.usd_capped);

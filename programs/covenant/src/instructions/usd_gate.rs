@@ -38,13 +38,17 @@ pub(crate) fn charge_usd(
     let [policy_info, price_info, ..] = remaining_accounts else {
         return err!(CovenantError::UsdPolicyMismatch);
     };
-    let expected = UsdPolicy::find_address(&treasury.key()).0;
-    let genuine = policy_info.key() == expected && *policy_info.owner == crate::ID && policy_info.is_writable;
-    require!(genuine, CovenantError::UsdPolicyMismatch);
+    require!(*policy_info.owner == crate::ID && policy_info.is_writable, CovenantError::UsdPolicyMismatch);
     let mut usd_policy = {
         let data = policy_info.try_borrow_data()?;
-        UsdPolicy::try_deserialize(&mut &data[..])?
+        UsdPolicy::try_deserialize(&mut &data[..]).map_err(|_| error!(CovenantError::UsdPolicyMismatch))?
     };
+    // Its stored bump re-derives the address in one hash (no bump search).
+    let treasury_key = treasury.key();
+    let seeds: &[&[u8]] = &[UsdPolicy::SEED, treasury_key.as_ref(), &[usd_policy.bump]];
+    let expected =
+        Pubkey::create_program_address(seeds, &crate::ID).map_err(|_| error!(CovenantError::UsdPolicyMismatch))?;
+    require!(policy_info.key() == expected && usd_policy.treasury == treasury_key, CovenantError::UsdPolicyMismatch);
     let limits = usd_policy.limits.ok_or(CovenantError::UsdPolicyMismatch)?;
     let feed = usd_policy.feed_of(asset).copied().ok_or(CovenantError::PriceFeedNotSet)?;
     let price = read_price(price_info, &feed, now)?;
