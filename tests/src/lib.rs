@@ -9,6 +9,7 @@ pub mod events;
 pub mod fixture;
 pub mod idl;
 pub mod pyth;
+pub mod token_swap;
 pub mod tokens;
 
 pub use bank::{TestBank, TxFailure};

@@ -95,6 +95,26 @@ pub async fn create_mint(
     mint.pubkey()
 }
 
+/// A plain mint (no extensions) whose mint authority is `authority` (a program's PDA, say).
+pub async fn create_mint_with_authority(
+    bank: &mut TestBank,
+    token_program: Pubkey,
+    decimals: u8,
+    authority: Pubkey,
+) -> Pubkey {
+    let mint = Keypair::new();
+    let payer = bank.payer().pubkey();
+    let space = ExtensionType::try_calculate_account_len::<Mint>(&[]).expect("mint size");
+    let lamports = bank.rent_exempt_minimum(space).await;
+    let ixs = [
+        system_instruction::create_account(&payer, &mint.pubkey(), lamports, space as u64, &token_program),
+        token_instruction::initialize_mint2(&token_program, &mint.pubkey(), &authority, None, decimals)
+            .expect("initialize_mint2 builds"),
+    ];
+    bank.send(&ixs, &[&mint]).await.expect("mint created");
+    mint.pubkey()
+}
+
 /// Creates (idempotently) `owner`'s associated token account and returns its address.
 pub async fn create_ata(bank: &mut TestBank, owner: Pubkey, mint: Pubkey, token_program: Pubkey) -> Pubkey {
     let payer = bank.payer().pubkey();

@@ -14,6 +14,7 @@ use covenant_tests::amm::{self, Pool};
 use covenant_tests::bank::SOL;
 use covenant_tests::dollars::{feed, usd_limits, Dollars, SOL_FEED, USDC, USDC_FEED, USDC_PRICE_E8};
 use covenant_tests::pyth::{self, Quote};
+use covenant_tests::token_swap::{self, TokenSwapPool};
 use covenant_tests::tokens::{self, TOKEN};
 use covenant_tests::{assert_anchor_error, assert_program_error, decision, limits};
 use solana_instruction_error::InstructionError;
@@ -34,7 +35,11 @@ struct Market {
 impl Market {
     /// `Dollars` plus a wrapped-SOL mint (10 in the vault) under a policy, priced by the SOL feed.
     async fn new(caps: Option<covenant::policy::UsdLimits>) -> Self {
-        let mut d = Dollars::new_with(caps, amm::add_to).await;
+        let mut d = Dollars::new_with(caps, |program_test| {
+            amm::add_to(program_test);
+            token_swap::add_to(program_test);
+        })
+        .await;
         let wsol = tokens::create_mint(&mut d.h.bank, TOKEN, 9, &[]).await;
         let t = d.h.treasury;
         d.h.as_operator(sdk::create_token_policy(&t, wsol, TOKEN, limits(20 * SOL, 100 * SOL))).await.expect("policy");
@@ -246,4 +251,56 @@ async fn swaps_go_only_through_allowlisted_venues_under_the_policy() {
     m.d.h.as_guardian(sdk::pause(&t, guardian)).await.expect("paused");
     assert_program_error(m.d.h.as_keeper(m.swap(&pool, SOL / 10, 9)).await, CovenantError::TreasuryPaused);
     assert_eq!(m.vault_state().await, before, "nothing moved");
+}
+
+#[tokio::test]
+async fn swaps_through_spl_token_swap_pay_at_least_the_oracle_minimum_both_ways() {
+    let mut m = Market::new(Some(usd_limits())).await;
+    m.allow(token_swap::PROGRAM, Some(100)).await;
+    let (wsol, usdc) = (m.wsol, m.d.usdc);
+    let pool = TokenSwapPool::open(&mut m.d.h.bank, (wsol, POOL_WSOL), (usdc, POOL_USDC)).await;
+    let (t, keeper, vault) = (m.d.h.treasury, m.d.h.roles.keeper.pubkey(), m.d.h.treasury.vault);
+
+    // Half a wrapped SOL for USDC: the pool pays its constant-product price, above the minimum. It
+    // takes one base unit less than offered (its curve rounds), and the minimum follows what it took.
+    let (taken, expected) = token_swap::quote(POOL_WSOL, POOL_USDC, SOL / 2);
+    assert_eq!(taken, SOL / 2 - 1);
+    let (accounts, data) = pool.swap(vault, wsol, m.vault_wsol, m.vault_usdc, SOL / 2, 0);
+    let ix =
+        sdk::swap(&t, keeper, m.sell_wsol(), m.buy_usdc(), token_swap::PROGRAM, accounts, SOL / 2, data, decision(1));
+    let swapped = m.d.h.as_keeper(ix).await.expect("sold through SPL Token Swap").one::<Swapped>();
+    assert_eq!((swapped.amount_in, swapped.spent, swapped.received), (SOL / 2, taken, expected));
+    assert_eq!(swapped.minimum_out, 74_249_999);
+    assert_eq!(tokens::token_balance(&mut m.d.h.bank, m.vault_usdc).await, 10_000 * USDC + expected);
+
+    // And back: 50 USDC for wrapped SOL (at $150, 0.3333 less 1%).
+    let reserve_usdc = tokens::token_balance(&mut m.d.h.bank, pool.token_b).await;
+    let reserve_wsol = tokens::token_balance(&mut m.d.h.bank, pool.token_a).await;
+    let (taken_back, back) = token_swap::quote(reserve_usdc, reserve_wsol, 50 * USDC);
+    let (accounts, data) = pool.swap(vault, usdc, m.vault_usdc, m.vault_wsol, 50 * USDC, 0);
+    let ix =
+        sdk::swap(&t, keeper, m.buy_usdc(), m.sell_wsol(), token_swap::PROGRAM, accounts, 50 * USDC, data, decision(2));
+    let swapped = m.d.h.as_keeper(ix).await.expect("bought back").one::<Swapped>();
+    assert_eq!((swapped.asset_in, swapped.spent, swapped.received), (usdc, taken_back, back));
+    let (received, minimum) = (swapped.received, swapped.minimum_out);
+    assert!(received >= minimum && minimum >= 329_000_000, "received {received}, minimum {minimum}");
+    // The two sides' windows: each counts what was taken of it.
+    assert_eq!(m.d.h.policy(usdc).await.window.spent, taken_back);
+    assert_eq!(m.d.h.policy(wsol).await.window.spent, taken);
+}
+
+#[tokio::test]
+async fn a_manipulated_spl_token_swap_pool_is_refused_whatever_minimum_the_caller_gave_the_pool() {
+    let mut m = Market::new(None).await;
+    m.allow(token_swap::PROGRAM, Some(100)).await;
+    // Someone skewed the pool to $140 a SOL; the caller asks the pool itself for no minimum at all.
+    let pool = TokenSwapPool::open(&mut m.d.h.bank, (m.wsol, POOL_WSOL), (m.d.usdc, 140_000 * USDC)).await;
+    let (t, keeper, vault) = (m.d.h.treasury, m.d.h.roles.keeper.pubkey(), m.d.h.treasury.vault);
+    let (accounts, data) = pool.swap(vault, m.wsol, m.vault_wsol, m.vault_usdc, SOL / 2, 0);
+    let ix =
+        sdk::swap(&t, keeper, m.sell_wsol(), m.buy_usdc(), token_swap::PROGRAM, accounts, SOL / 2, data, decision(1));
+    let before = m.vault_state().await;
+    assert_program_error(m.d.h.as_keeper(ix).await, CovenantError::SwapOutputBelowMinimum);
+    assert_eq!(m.vault_state().await, before);
+    assert_eq!(tokens::token_balance(&mut m.d.h.bank, pool.token_a).await, POOL_WSOL, "the pool is untouched");
 }
