@@ -259,6 +259,10 @@ pub enum Command {
     /// Ask for a payment as an agent does, through the same core as the MCP tool
     /// `request_payment` (keeper key): model, guard, chain.
     RequestPayment(PaymentArgs),
+    /// Sells one of the treasury's tokens for another through an allowlisted SPL Token Swap pool,
+    /// checked against the policy, the USD caps and the oracle minimum (the same core as MCP's
+    /// `request_swap`).
+    Swap(SwapArgs),
     /// The checks of `request-payment`, nothing signed (the MCP tool `check_payment`).
     CheckPayment(PaymentArgs),
     /// Cancel a pending spend (guardian or operator key).
@@ -269,6 +273,29 @@ pub enum Command {
         #[arg(long, value_name = "SIGNER")]
         authority: Option<String>,
     },
+}
+
+/// A swap as the operator asks for it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SwapArgs {
+    /// The mint to sell.
+    #[arg(long)]
+    pub sell: String,
+    /// The mint to buy.
+    #[arg(long)]
+    pub buy: String,
+    /// In the sold token's units (e.g. 0.5).
+    #[arg(long)]
+    pub amount: String,
+    /// The SPL Token Swap pool's address.
+    #[arg(long)]
+    pub pool: String,
+    /// Check only: the rules and the pool's quote against the oracle minimum, nothing sent.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A retry with the same key never swaps twice (default: a new key each time).
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
 }
 
 /// A payment as an agent asks for it.

@@ -146,6 +146,7 @@ pub async fn execute(cli: &Cli, config: &KeeperConfig, chain: &dyn Chain) -> any
         | Command::Reputation { .. }
         | Command::RequestPayment(_)
         | Command::CheckPayment(_)
+        | Command::Swap(_)
         | Command::Fetch { .. } => {
             bail!("not a one-shot command")
         }

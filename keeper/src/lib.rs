@@ -33,5 +33,6 @@ pub mod setup;
 pub mod signers;
 pub mod sim;
 pub mod status;
+pub mod swaps;
 pub mod units;
 pub mod x402;

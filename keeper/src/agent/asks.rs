@@ -300,3 +300,41 @@ impl CallAsk {
         Ok(crate::x402::client::Request { method, url: self.url, headers, body })
     }
 }
+
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwapAsk {
+    /// The token to sell: its mint address (the treasury must hold it under a policy).
+    pub sell: String,
+    /// The token to buy: its mint address (under a policy too).
+    pub buy: String,
+    /// How much to sell, in the sold token's units: "0.5" or 0.5.
+    pub amount: Amount,
+    /// The SPL Token Swap pool to trade through (its program must be one of the treasury's venues).
+    pub pool: String,
+    /// Your own unique key for this swap: a retry with the same key never swaps twice.
+    pub idempotency_key: String,
+    /// Check only: every rule and the pool's quote against the oracle minimum, nothing sent.
+    pub dry_run: Option<bool>,
+    pub treasury: Option<String>,
+}
+
+impl SwapAsk {
+    pub(super) fn sell(&self) -> Result<Pubkey, String> {
+        crate::config::parse_pubkey(&self.sell).map_err(|error| format!("sell: {error}"))
+    }
+
+    /// Checked and typed: the amount in base units of the sold token (`decimals`).
+    pub(super) fn into_order(self, decimals: u8) -> Result<(crate::swaps::SwapOrder, String), String> {
+        check_text(&self.idempotency_key, "swap", None)?;
+        let sell = self.sell()?;
+        let buy = crate::config::parse_pubkey(&self.buy).map_err(|error| format!("buy: {error}"))?;
+        let pool = crate::config::parse_pubkey(&self.pool).map_err(|error| format!("pool: {error}"))?;
+        let amount =
+            crate::units::parse_amount(&self.amount.text(), decimals).map_err(|error| format!("amount: {error}"))?;
+        if amount == 0 {
+            return Err("amount: must be more than zero".into());
+        }
+        Ok((crate::swaps::SwapOrder { sell, buy, amount, pool }, self.idempotency_key))
+    }
+}

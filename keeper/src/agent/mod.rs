@@ -17,7 +17,7 @@ use covenant::sdk::TreasuryAddresses;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
-pub use asks::{Amount, BountyAsk, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk};
+pub use asks::{Amount, BountyAsk, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk, SwapAsk};
 pub use worker::spawn;
 
 use crate::chain::Chain;
@@ -87,9 +87,28 @@ impl Agent {
 }
 
 pub(crate) enum Job {
-    Requests { requests: Vec<AgentRequest>, dry_run: bool, reply: oneshot::Sender<Result<Vec<RequestOutcome>, String>> },
-    Call { treasury: TreasuryAddresses, call: crate::x402::client::Request, reply: oneshot::Sender<Answer> },
-    Status { request: AgentRequest, reply: oneshot::Sender<Option<RequestOutcome>> },
+    Requests {
+        requests: Vec<AgentRequest>,
+        dry_run: bool,
+        reply: oneshot::Sender<Result<Vec<RequestOutcome>, String>>,
+    },
+    Call {
+        treasury: TreasuryAddresses,
+        call: crate::x402::client::Request,
+        reply: oneshot::Sender<Answer>,
+    },
+    Status {
+        request: AgentRequest,
+        reply: oneshot::Sender<Option<RequestOutcome>>,
+    },
+    Swap {
+        treasury: TreasuryAddresses,
+        order: crate::swaps::SwapOrder,
+        /// The exactly-once key (`request:<agent>:swap:<idempotency key>`).
+        key: String,
+        dry_run: bool,
+        reply: oneshot::Sender<Answer>,
+    },
 }
 
 /// The operations, over one keeper (`spawn` starts its worker).
@@ -282,6 +301,25 @@ impl AgentCore {
             let outcomes = self.submit(vec![request], false).await?;
             let outcome = outcomes.into_iter().next().ok_or_else(|| Answer::refused("Internal", "no answer"))?;
             Ok(Answer::outcome(&outcome))
+        };
+        run.await.unwrap_or_else(|answer| answer)
+    }
+
+    /// `request_swap` (only where the operator lists it in the agent's tools): sells a token for
+    /// another through an allowlisted SPL Token Swap pool, checked against the native policy, the
+    /// USD caps and the oracle minimum before it is signed, and by the program again when it lands.
+    pub async fn request_swap(&self, agent: &Agent, ask: SwapAsk) -> Answer {
+        let run = async {
+            self.admit(agent, "request_swap")?;
+            let t = self.treasury(agent, ask.treasury.as_deref())?;
+            let bad = |message: String| Answer::refused("BadArguments", message);
+            let decimals = self.decimals(&t, &ask.sell().map_err(bad)?).await?;
+            let dry_run = ask.dry_run.unwrap_or(false);
+            let (order, idempotency_key) = ask.into_order(decimals).map_err(bad)?;
+            let key = format!("request:{}:swap:{idempotency_key}", agent.id);
+            let (reply, answer) = oneshot::channel();
+            self.jobs.send(Job::Swap { treasury: t, order, key, dry_run, reply }).await.map_err(|_| stopped())?;
+            answer.await.map_err(|_| stopped())
         };
         run.await.unwrap_or_else(|answer| answer)
     }

@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use solana_signer::Signer;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AgentCore, Answer, Job};
@@ -65,6 +66,9 @@ async fn work(mut keeper: Keeper, chain: Arc<dyn Chain>, config: KeeperConfig, m
                 Job::Call { treasury, call, reply } => {
                     let _ = reply
                         .send(pay_for_call(&mut keeper, chain.as_ref(), &config, &mut network, treasury, call).await);
+                }
+                Job::Swap { treasury, order, key, dry_run, reply } => {
+                    let _ = reply.send(swap(&mut keeper, chain.as_ref(), treasury, order, &key, dry_run).await);
                 }
                 Job::Requests { .. } => {}
             }
@@ -140,5 +144,63 @@ async fn pay_for_call(
             Answer { value, line, is_error: fetched.status >= 400 }
         }
         Err(error) => Answer::refused("PaymentRefused", error.to_string()),
+    }
+}
+
+/// One swap: observed, planned by the program's rules, sent with its marker (or only checked).
+async fn swap(
+    keeper: &mut Keeper,
+    chain: &dyn Chain,
+    treasury: covenant::sdk::TreasuryAddresses,
+    order: crate::swaps::SwapOrder,
+    key: &str,
+    dry_run: bool,
+) -> Answer {
+    use crate::swaps::{self, Pool};
+    let refused = |refusal: swaps::Refusal| Answer::refused(&refusal.code, refusal.detail);
+    let snapshot = match crate::observe::observe(chain, &treasury, &[]).await {
+        Ok(snapshot) => snapshot,
+        Err(error) => return Answer::refused("ClusterUnavailable", error.to_string()),
+    };
+    let pool = match Pool::read(chain, order.pool).await {
+        Ok(pool) => pool,
+        Err(refusal) => return refused(refusal),
+    };
+    let plan = match swaps::plan(&snapshot, &pool, &order) {
+        Ok(plan) => plan,
+        Err(refusal) => return refused(refusal),
+    };
+    let describe = |verb: &str| {
+        format!(
+            "{verb} {} of {} for {} of {} (at least {})",
+            plan.expected_spent,
+            crate::decide::asset_name(&order.sell),
+            plan.expected_out,
+            crate::decide::asset_name(&order.buy),
+            plan.minimum_out
+        )
+    };
+    if dry_run {
+        return Answer::ok(serde_json::json!({"status": "would_swap", "plan": plan}), describe("would swap"));
+    }
+    let decision = swaps::decision(&plan, key);
+    let (signer, _) = keeper.signer_and_journal();
+    let ixs = match swaps::instructions(&snapshot, &pool, &plan, &signer.pubkey(), key, decision) {
+        Ok(ixs) => ixs,
+        Err(refusal) => return refused(refusal),
+    };
+    match crate::ops::submit(chain, &ixs, signer, &[]).await {
+        Ok(signature) => Answer::ok(
+            serde_json::json!({"status": "swapped", "signature": signature.to_string(), "plan": plan}),
+            describe("swapped"),
+        ),
+        Err(crate::chain::ChainError::Rejected { error, .. }) if crate::exactly_once::done_elsewhere(key, &error) => {
+            Answer::ok(serde_json::json!({"status": "done_before"}), "this swap was made before (same idempotency key)")
+        }
+        Err(crate::chain::ChainError::Rejected { error, .. }) => {
+            let name = crate::errors::transaction_error_name(&error).unwrap_or("Rejected");
+            Answer::refused(name, format!("the program refused the swap: {error:?}"))
+        }
+        Err(error) => Answer::refused("ClusterUnavailable", error.to_string()),
     }
 }

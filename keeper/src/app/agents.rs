@@ -8,9 +8,9 @@ use anyhow::{bail, Context};
 use covenant::sdk::TreasuryAddresses;
 use solana_keypair::Keypair;
 
-use crate::agent::{self, Agent, AgentCore, Amount, PaymentAsk};
+use crate::agent::{self, Agent, AgentCore, Amount, PaymentAsk, SwapAsk};
 use crate::chain::Chain;
-use crate::cli::{Cli, PaymentArgs};
+use crate::cli::{Cli, PaymentArgs, SwapArgs};
 use crate::config::KeeperConfig;
 use crate::context::{keeper_keypair, load_model, settings, treasury};
 use crate::keeper::Keeper;
@@ -162,6 +162,33 @@ pub async fn payment(cli: &Cli, args: PaymentArgs, dry_run: bool) -> anyhow::Res
     };
     let agent = Agent::operator(vec![own.treasury]);
     let answer = if dry_run { core.check_payment(&agent, ask).await } else { core.request_payment(&agent, ask).await };
+    crate::output::emit(cli.output, answer.line.clone(), answer.value)?;
+    if answer.is_error {
+        bail!("{}", answer.line);
+    }
+    Ok(())
+}
+
+/// `swap`: the CLI's door onto the agents' `request_swap`, as the operator's own agent.
+pub async fn swap(cli: &Cli, args: SwapArgs) -> anyhow::Result<()> {
+    let settings = settings(cli)?;
+    let chain: Arc<dyn Chain> = Arc::new(crate::setup::rpc_chain(&settings.url, settings.commitment, &settings.config));
+    let own =
+        treasury(&settings.config, &cli.config).with_context(|| format!("config file {}", cli.config.display()))?;
+    let key = keeper_keypair(cli, &settings.config)?;
+    let core = start(cli, chain, &settings.config, key, vec![own], own)?;
+    let ask = SwapAsk {
+        sell: args.sell,
+        buy: args.buy,
+        amount: Amount::Text(args.amount),
+        pool: args.pool,
+        idempotency_key: args
+            .idempotency_key
+            .unwrap_or_else(|| format!("cli-{}", hex::encode(rand::random::<[u8; 8]>()))),
+        dry_run: Some(args.dry_run),
+        treasury: None,
+    };
+    let answer = core.request_swap(&Agent::operator(vec![own.treasury]), ask).await;
     crate::output::emit(cli.output, answer.line.clone(), answer.value)?;
     if answer.is_error {
         bail!("{}", answer.line);

@@ -119,6 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::RequestPayment(args) => return agents::payment(&cli, args.clone(), false).await,
         Command::CheckPayment(args) => return agents::payment(&cli, args.clone(), true).await,
+        Command::Swap(args) => return agents::swap(&cli, args.clone()).await,
         Command::Simulate { scenario: path, ticks, seed, out, quiet } => {
             let mut scenario = Scenario::load(path)?;
             scenario.ticks = ticks.unwrap_or(scenario.ticks);

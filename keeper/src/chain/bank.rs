@@ -1,5 +1,5 @@
 //! The in-process bank: the real Solana runtime (program-test) with the Covenant program built
-//! natively, SPL Token, Token-2022 and the ATA program. No validator, no network.
+//! natively, SPL Token, Token-2022, the ATA program and SPL Token Swap. No validator, no network.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex as StdMutex;
@@ -40,6 +40,12 @@ impl BankChain {
     /// A fresh bank; each `(key, lamports)` starts funded.
     pub async fn start(funded: &[(Pubkey, u64)]) -> Self {
         let mut program_test = ProgramTest::new("covenant", covenant::ID, processor!(covenant::native_entry));
+        // SPL Token Swap (ported, `third_party/`): the swap venue a treasury can allowlist here.
+        program_test.add_program(
+            "spl_token_swap",
+            spl_token_swap::ID,
+            processor!(spl_token_swap::processor::Processor::process),
+        );
         for (key, lamports) in funded {
             program_test.add_account(*key, Account { lamports: *lamports, ..Account::default() });
         }

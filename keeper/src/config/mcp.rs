@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use serde::Deserialize;
 
 /// Every tool the server offers. None of them changes a policy, a key or a payee.
-pub const TOOLS: [&str; 7] = [
+pub const TOOLS: [&str; 8] = [
     "treasury_status",
     "check_payment",
     "request_payment",
@@ -14,10 +14,11 @@ pub const TOOLS: [&str; 7] = [
     "pay_for_call",
     "list_claims",
     "create_bounty",
+    "request_swap",
 ];
 
-/// What an agent may call unless its `tools` say otherwise: all but opening bounties, which the
-/// operator enables per agent.
+/// What an agent may call unless its `tools` say otherwise: all but opening bounties and swapping,
+/// which the operator enables per agent.
 pub const DEFAULT_TOOLS: [&str; 6] =
     ["treasury_status", "check_payment", "request_payment", "request_status", "pay_for_call", "list_claims"];
 

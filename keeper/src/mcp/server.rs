@@ -14,7 +14,9 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, ErrorData, RoleServer, ServerHandler};
 
-use crate::agent::{Agent, AgentCore, Answer, BountyAsk, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk};
+use crate::agent::{
+    Agent, AgentCore, Answer, BountyAsk, CallAsk, ClaimsAsk, PaymentAsk, RequestStatusAsk, StatusAsk, SwapAsk,
+};
 
 const INSTRUCTIONS: &str = "A Covenant treasury's wallet. Every limit is enforced by a Solana program, not by this \
 server: per-transaction maximum, a cap per period, payee allowlists with budgets, a co-sign threshold above which a \
@@ -137,6 +139,20 @@ impl CovenantMcp {
     ) -> CallToolResult {
         let Some(agent) = self.agent(&context) else { return no_agent() };
         answer(self.core.create_bounty(&agent, ask).await)
+    }
+
+    #[tool(description = "Sell one of the treasury's tokens for another through an SPL Token Swap pool (where the \
+        operator allows this agent to, and only through pools whose program the treasury allowlisted). The keeper and \
+        then the program check the policy, the USD caps and the Pyth prices, and refuse unless the pool pays at least \
+        the oracle value less the venue's slippage. dry_run: check only. A retry with the same idempotency_key never \
+        swaps twice.")]
+    async fn request_swap(
+        &self,
+        Parameters(ask): Parameters<SwapAsk>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let Some(agent) = self.agent(&context) else { return no_agent() };
+        answer(self.core.request_swap(&agent, ask).await)
     }
 
     #[tool(

@@ -70,6 +70,7 @@ impl From<&pyth_solana_receiver_sdk::price_update::PriceUpdateV2> for PriceReadi
 
 /// A price that passed its feed's checks: positive, with its confidence and exponent.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+#[cfg_attr(not(target_os = "solana"), derive(serde::Serialize))]
 pub struct CheckedPrice {
     pub price: u64,
     pub conf: u64,
