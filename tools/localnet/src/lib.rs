@@ -3,8 +3,10 @@
 //! No SBF toolchain can build the program's `.so` on every machine, and agave has no option that adds
 //! a builtin program to a validator. This crate does it through public API: genesis holds a
 //! native-loader account at the program id, and every bank in the validator's forks gets the program
-//! as a builtin (children inherit it from their parent). SPL Token, Token-2022, ATA and Memo come
-//! with the test validator's genesis.
+//! as a builtin (children inherit it from their parent). SPL Token Swap (ported, `third_party/`)
+//! runs the same way, as the swap venue a treasury can allowlist. SPL Token, Token-2022, ATA and Memo
+//! come with the test validator's genesis. Pyth prices, when asked for, are genesis accounts in the
+//! receiver's layout at the push oracle's sponsored feed addresses, as a cluster clone would be.
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -25,8 +27,13 @@ use solana_signer::Signer;
 use solana_streamer::socket::SocketAddrSpace;
 use solana_test_validator::{TestValidator, TestValidatorGenesis};
 
-/// The name the program's native-loader account carries.
-const PROGRAM_NAME: &str = "covenant";
+/// The programs this localnet runs natively: (name its native-loader account carries, id, entry).
+fn builtins() -> [(&'static str, Pubkey, Option<BuiltinFunctionWithContext>); 2] {
+    [
+        ("covenant", covenant::ID, processor!(covenant::native_entry)),
+        ("spl_token_swap", spl_token_swap::ID, processor!(spl_token_swap::processor::Processor::process)),
+    ]
+}
 /// How long the builtin may take to reach every bank before start gives up.
 const REGISTER_TIMEOUT: Duration = Duration::from_secs(20);
 /// How often the watcher looks for banks without the builtin.
@@ -41,9 +48,10 @@ pub const FAUCET_SOL: u64 = 500_000_000;
 
 /// Programs the localnet must serve, checked at start: Covenant, then the SPL programs its
 /// instructions call.
-pub fn expected_programs() -> [(&'static str, Pubkey); 4] {
+pub fn expected_programs() -> [(&'static str, Pubkey); 5] {
     [
         ("covenant", covenant::ID),
+        ("spl-token-swap", spl_token_swap::ID),
         ("spl-token", anchor_spl::token::ID),
         ("spl-token-2022", anchor_spl::token_2022::ID),
         ("spl-associated-token-account", anchor_spl::associated_token::ID),
@@ -57,6 +65,69 @@ pub struct Options {
     /// Where the ledger goes. It is wiped at start and kept at exit; without it, the ledger is a
     /// new temporary directory removed at exit.
     pub ledger: Option<PathBuf>,
+    /// Pyth prices to publish at genesis (fresh for `PRICE_MAX_AGE_SECONDS`).
+    pub prices: Vec<PythPrice>,
+}
+
+/// One Pyth feed's price as genesis publishes it: `price_e8` dollars × 10⁻⁸, 0.1% confidence, on
+/// its EMA, fully verified, published when the localnet starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PythPrice {
+    pub feed_id: [u8; 32],
+    pub price_e8: i64,
+}
+
+impl PythPrice {
+    /// `SOL=150`, `USDC=1` or `<64 hex digits>=<dollars>` (up to 8 decimals).
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let (name, dollars) = text.split_once('=').context("expected FEED=DOLLARS, e.g. SOL=150")?;
+        let feed_id = match name.to_ascii_uppercase().as_str() {
+            "SOL" => covenant::sdk::PYTH_SOL_USD_FEED,
+            "USDC" => covenant::sdk::PYTH_USDC_USD_FEED,
+            _ => {
+                let hex = name.trim_start_matches("0x");
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .map(|at| hex.get(at..at + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+                    .collect::<Option<_>>()
+                    .with_context(|| format!("{name:?}: SOL, USDC or a feed id in hex"))?;
+                bytes.try_into().map_err(|_| anyhow::anyhow!("{name:?}: a feed id is 32 bytes"))?
+            }
+        };
+        let price_e8 = covenant_keeper::units::parse_amount(dollars, 8)
+            .ok()
+            .and_then(|units| i64::try_from(units).ok())
+            .filter(|units| *units > 0)
+            .with_context(|| format!("{dollars:?}: a positive dollar amount"))?;
+        Ok(Self { feed_id, price_e8 })
+    }
+
+    /// The receiver-owned `PriceUpdateV2` genesis holds at the feed's sponsored address.
+    fn account(&self, rent: &solana_rent::Rent, now: i64) -> anyhow::Result<(Pubkey, AccountSharedData)> {
+        use anchor_lang::AccountSerialize;
+        use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+        let update = PriceUpdateV2 {
+            write_authority: Pubkey::default(),
+            verification_level: VerificationLevel::Full,
+            price_message: PriceFeedMessage {
+                feed_id: self.feed_id,
+                price: self.price_e8,
+                conf: (self.price_e8 / 1_000).unsigned_abs(),
+                exponent: -8,
+                publish_time: now,
+                prev_publish_time: now,
+                ema_price: self.price_e8,
+                ema_conf: (self.price_e8 / 1_000).unsigned_abs(),
+            },
+            posted_slot: 0,
+        };
+        let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
+        update.try_serialize(&mut data).context("a price update serializes")?;
+        let mut account =
+            AccountSharedData::new(rent.minimum_balance(data.len()), data.len(), &pyth_solana_receiver_sdk::ID);
+        account.set_data_from_slice(&data);
+        Ok((covenant::sdk::price_feed_account(&self.feed_id), account))
+    }
 }
 
 pub struct Localnet {
@@ -77,8 +148,19 @@ impl Localnet {
         let ledger = Ledger::prepare(options.ledger.as_deref())?;
         let faucet = Keypair::new();
         let mut genesis = TestValidatorGenesis::default();
-        let program_account = native_program_account(&genesis);
-        genesis.ledger_path(ledger.path()).add_account(covenant::ID, program_account);
+        for (name, id, _) in builtins() {
+            let program_account = native_program_account(&genesis, name);
+            genesis.add_account(id, program_account);
+        }
+        genesis.ledger_path(ledger.path());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .context("the system clock is before 1970")?
+            .as_secs();
+        for price in &options.prices {
+            let (address, account) = price.account(&genesis.rent, i64::try_from(now).unwrap_or(i64::MAX))?;
+            genesis.add_account(address, account);
+        }
         // Transaction history (getSignaturesForAddress, getTransaction) with its logs and inner
         // instructions, where Covenant's CPI events are: what explorers and the donor app's
         // activity feed read. Without the extended metadata both come back null.
@@ -146,18 +228,23 @@ impl Drop for Localnet {
 }
 
 /// The genesis account agave keeps at a builtin's id: owned by the native loader, holding its name.
-fn native_program_account(genesis: &TestValidatorGenesis) -> AccountSharedData {
-    let lamports = genesis.rent.minimum_balance(PROGRAM_NAME.len()).max(1);
-    let mut account = AccountSharedData::new(lamports, PROGRAM_NAME.len(), &solana_sdk_ids::native_loader::id());
-    account.set_data_from_slice(PROGRAM_NAME.as_bytes());
+fn native_program_account(genesis: &TestValidatorGenesis, name: &str) -> AccountSharedData {
+    let lamports = genesis.rent.minimum_balance(name.len()).max(1);
+    let mut account = AccountSharedData::new(lamports, name.len(), &solana_sdk_ids::native_loader::id());
+    account.set_data_from_slice(name.as_bytes());
     account.set_executable(true);
     account
 }
 
-fn builtin() -> anyhow::Result<ProgramCacheEntry> {
-    let entry: Option<BuiltinFunctionWithContext> = processor!(covenant::native_entry);
-    let entry = entry.context("processor! gave no entry for the Covenant program")?;
-    Ok(ProgramCacheEntry::new_builtin(0, PROGRAM_NAME.len(), entry))
+/// Each builtin's name, id and program cache entry.
+fn builtin_entries() -> anyhow::Result<Vec<(&'static str, Pubkey, ProgramCacheEntry)>> {
+    builtins()
+        .into_iter()
+        .map(|(name, id, entry)| {
+            let entry = entry.with_context(|| format!("processor! gave no entry for {name}"))?;
+            Ok((name, id, ProgramCacheEntry::new_builtin(0, name.len(), entry)))
+        })
+        .collect()
 }
 
 fn install_syscall_stubs() -> anyhow::Result<()> {
@@ -183,7 +270,7 @@ struct Watcher {
 impl Watcher {
     fn spawn(validator: &TestValidator) -> anyhow::Result<Self> {
         let forks = validator.bank_forks();
-        builtin()?; // fail here, not in the thread
+        builtin_entries()?; // fail here, not in the thread
         let stop = Arc::new(AtomicBool::new(false));
         // The highest slot of the first full pass; u64::MAX until then.
         let first_pass = Arc::new(AtomicU64::new(u64::MAX));
@@ -203,9 +290,9 @@ impl Watcher {
                         done = done.split_off(&oldest); // forget pruned banks
                         for bank in &banks {
                             if done.insert(bank.slot()) {
-                                match builtin() {
-                                    Ok(entry) => bank.add_builtin(covenant::ID, PROGRAM_NAME, entry),
-                                    Err(_) => return,
+                                let Ok(entries) = builtin_entries() else { return };
+                                for (name, id, entry) in entries {
+                                    bank.add_builtin(id, name, entry);
                                 }
                             }
                         }

@@ -1,5 +1,5 @@
-//! `localnet`: a real agave test validator on 127.0.0.1 with the Covenant program (native), SPL
-//! Token, Token-2022 and ATA, and a funded faucet keypair. Prints where everything is; Ctrl-C (or
+//! `localnet`: a real agave test validator on 127.0.0.1 with the Covenant program and SPL Token Swap
+//! (native), SPL Token, Token-2022 and ATA, optional Pyth prices, and a funded faucet keypair. Prints where everything is; Ctrl-C (or
 //! SIGTERM) stops it and removes the ledger.
 
 use std::io::Write;
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use covenant_keeper::setup::{stdout_without_program_logs, write_keypair};
-use covenant_localnet::{expected_programs, Localnet, Options, FAUCET_SOL};
+use covenant_localnet::{expected_programs, Localnet, Options, PythPrice, FAUCET_SOL};
 
 #[derive(Parser, Debug)]
 #[command(name = "localnet", version, about = "A local agave validator running the Covenant program natively")]
@@ -26,6 +26,15 @@ struct Cli {
     /// the transaction's logs but this process's stdout; hidden by default.
     #[arg(long)]
     program_logs: bool,
+    /// Publish a Pyth price at genesis, at the feed's sponsored account: SOL=150, USDC=1 or
+    /// <feed id hex>=<dollars>. Repeatable. It is as fresh as the localnet's start (a treasury's
+    /// feed with a max age of an hour accepts it for an hour).
+    #[arg(long = "pyth-price", value_name = "FEED=DOLLARS", value_parser = parse_price)]
+    pyth_prices: Vec<PythPrice>,
+}
+
+fn parse_price(text: &str) -> Result<PythPrice, String> {
+    PythPrice::parse(text).map_err(|error| format!("{error:#}"))
 }
 
 /// Errors only, minus two every start logs on a machine like this: the file-descriptor limit it
@@ -43,7 +52,11 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut out: Box<dyn Write> =
         if cli.program_logs { Box::new(std::io::stdout()) } else { stdout_without_program_logs() };
-    let options = Options { rpc_port: (cli.rpc_port != 0).then_some(cli.rpc_port), ledger: cli.ledger.clone() };
+    let options = Options {
+        rpc_port: (cli.rpc_port != 0).then_some(cli.rpc_port),
+        ledger: cli.ledger.clone(),
+        prices: cli.pyth_prices.clone(),
+    };
     let localnet = Localnet::start(&options)?;
     let faucet_path = cli.faucet_keypair.clone().unwrap_or_else(|| localnet.ledger_path().join("faucet.json"));
     write_keypair(localnet.faucet(), &faucet_path)
@@ -55,6 +68,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     writeln!(out, "faucet     {} ({FAUCET_SOL} SOL)", faucet_path.display())?;
     for (name, id) in expected_programs() {
         writeln!(out, "program    {id} {name}")?;
+    }
+    for price in &cli.pyth_prices {
+        let address = covenant::sdk::price_feed_account(&price.feed_id);
+        writeln!(out, "price      {address} {} at {} x 1e-8 USD", hex(&price.feed_id), price.price_e8)?;
     }
     let kept = if cli.ledger.is_some() { "kept at exit" } else { "removed at exit" };
     writeln!(out, "ledger     {} ({kept})", localnet.ledger_path().display())?;
@@ -69,6 +86,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     drop(localnet);
     writeln!(out, "stopped")?;
     Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn wait_for_stop_signal() -> anyhow::Result<()> {

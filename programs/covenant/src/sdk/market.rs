@@ -47,6 +47,30 @@ pub fn with_usd_price(mut ix: Instruction, t: &TreasuryAddresses, price_update: 
     ix
 }
 
+/// Pyth's SOL/USD and USDC/USD feed ids (the same on every network).
+pub const PYTH_SOL_USD_FEED: [u8; 32] = hex_feed("ef0d8b6fda2ceba41da15d4095d1da392a0d2f8ed0c6c7bc0f4cfac8c280b56d");
+pub const PYTH_USDC_USD_FEED: [u8; 32] = hex_feed("eaa020c61cc479712813461ce153894a96a6c00b21ed0cfc2798d1f9a9e9c94a");
+
+/// A feed id from its 64 hex digits, at compile time.
+const fn hex_feed(hex: &str) -> [u8; 32] {
+    const fn digit(byte: u8) -> u8 {
+        match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            _ => panic!("not a lowercase hex digit"),
+        }
+    }
+    let bytes = hex.as_bytes();
+    assert!(bytes.len() == 64, "a feed id is 64 hex digits");
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = digit(bytes[2 * i]) << 4 | digit(bytes[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
 /// The Pyth price feed account (the push oracle's sponsored feed, shard 0) that keeps `feed_id`'s
 /// latest update: a `PriceUpdateV2` owned by the receiver program at a fixed address, which is
 /// where a keeper reads and passes a price without posting updates itself.

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use solana_keypair::Keypair;
 
+/// The Pyth prices a localnet publishes for the suites (`scripts/with-localnet` passes the same).
+pub const PYTH_PRICES: [&str; 2] = ["SOL=150", "USDC=1"];
+
 /// A cold validator start (genesis, RocksDB, first slots) takes a few seconds on 2 cores.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -26,10 +29,12 @@ pub struct LocalnetProcess {
 }
 
 impl LocalnetProcess {
-    /// Starts `localnet --rpc-port 0` and waits for its "ready" line.
+    /// Starts `localnet --rpc-port 0` with the prices every suite expects (`PYTH_PRICES`, as
+    /// `scripts/with-localnet` starts it) and waits for its "ready" line.
     pub fn start() -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_localnet"))
             .args(["--rpc-port", "0"])
+            .args(PYTH_PRICES.iter().flat_map(|price| ["--pyth-price", price]))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -158,6 +163,21 @@ pub fn keeper(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
+}
+
+/// Runs the keeper binary in `dir` expecting it to refuse; returns what it said (stdout and stderr).
+pub fn keeper_refuses(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(keeper_binary())
+        .current_dir(dir)
+        .env("RUST_LOG", "error")
+        .env_remove("COVENANT_CONFIG")
+        .env_remove("COVENANT_RPC_URL")
+        .args(args)
+        .output()
+        .expect("keeper runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success(), "covenant-keeper {args:?} should have refused:\n{said}");
+    said
 }
 
 /// One JSON-RPC call over a bare HTTP/1.1 connection: what `curl -X POST` would send.
