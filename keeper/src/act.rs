@@ -69,13 +69,20 @@ pub fn instructions(
         }
         _ => None,
     };
-    if let (Some(asset), true) = (outflow, snapshot.treasury.usd_capped) {
-        let price = snapshot.prices.get(asset).map(|source| source.address).unwrap_or_default();
-        if let Some(last) = ixs.pop() {
-            ixs.push(sdk::with_usd_price(last, &snapshot.addresses, price));
-        }
+    if let (Some(asset), Some(last)) = (outflow, ixs.pop()) {
+        ixs.push(with_dollars(last, snapshot, asset));
     }
     Ok(ixs)
+}
+
+/// An outflow of `asset` as a USD-capped treasury needs it: with its USD policy and the asset's
+/// price feed account after its own accounts. Unchanged for a treasury without USD caps.
+pub fn with_dollars(ix: Instruction, snapshot: &Snapshot, asset: &Pubkey) -> Instruction {
+    if !snapshot.treasury.usd_capped {
+        return ix;
+    }
+    let price = snapshot.prices.get(asset).map(|source| source.address).unwrap_or_default();
+    sdk::with_usd_price(ix, &snapshot.addresses, price)
 }
 
 fn covenant_instructions(

@@ -253,6 +253,79 @@ async fn a_paid_call_is_a_spend_token_from_the_vault_signed_by_the_keeper_and_na
 }
 
 #[tokio::test]
+async fn a_paid_call_of_a_usd_capped_treasury_counts_in_dollars_and_stops_at_the_cap() {
+    let shop = shop("inference", true).await;
+    let (chain, t, operator) = (shop.world.chain.as_ref(), shop.world.t, &shop.world.operator);
+    fund_fee_payer(&shop).await;
+    // The token at $0.50 (exponent -8); at most $0.004 a day: two calls of 3,000 base units
+    // (0.003 tokens, $0.0015015 each at price + confidence) fit, a third does not.
+    let feed_id = [0x42; 32];
+    let feed =
+        covenant::policy::PriceFeed { feed_id, max_age_seconds: 30, max_conf_bps: 200, max_ema_deviation_bps: 500 };
+    let caps = covenant::policy::UsdLimits { per_tx_max: 2_000, period_seconds: 86_400, period_cap: 4_000 };
+    let rules =
+        [covenant::sdk::set_price_feed(&t, shop.mint, Some(feed)), covenant::sdk::set_usd_limits(&t, Some(caps))];
+    ops::submit(chain, &rules, operator, &[]).await.expect("dollar rules");
+    publish_price(&shop, feed_id, 50_000_000).await;
+    for _ in 0..2 {
+        let paywall = paywall(shop.offer(3_000), settled());
+        shop.fetch(&paywall, &X402Config::default(), false).await.expect("paid");
+        let payment = paywall.payments.lock().expect("lock")[0].clone();
+        shop.settle(&payment).await.expect("the payment lands with its dollar accounts");
+    }
+    assert_eq!(shop.balance(&shop.provider).await, 6_000);
+    let usd: covenant::state::UsdPolicy = shop.world.account(t.usd_policy()).await;
+    assert_eq!(usd.window.spent, 3_004, "1,502 micro-USD each, rounded up");
+    let third = paywall(shop.offer(3_000), settled());
+    match shop.fetch(&third, &X402Config::default(), false).await {
+        Err(X402Error::Refused { code, .. }) => assert_eq!(code, "ExceedsUsdPeriodCap"),
+        other => panic!("expected the USD cap, got {other:?}"),
+    }
+    assert!(third.payments.lock().expect("lock").is_empty(), "nothing signed");
+}
+
+async fn fund_fee_payer(shop: &Shop) {
+    let world = &shop.world;
+    let ix = solana_system_interface::instruction::transfer(
+        &world.operator.pubkey(),
+        &shop.fee_payer.pubkey(),
+        1_000_000_000,
+    );
+    ops::submit(world.chain.as_ref(), &[ix], &world.operator, &[]).await.expect("fee payer funded");
+}
+
+/// `price_e8` dollars (exponent -8) with 0.1% confidence, published now at the feed's account.
+async fn publish_price(shop: &Shop, feed_id: [u8; 32], price_e8: i64) {
+    use anchor_lang::AccountSerialize;
+    use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+    let now = shop.world.now().await;
+    let update = PriceUpdateV2 {
+        write_authority: Pubkey::new_unique(),
+        verification_level: VerificationLevel::Full,
+        price_message: PriceFeedMessage {
+            feed_id,
+            price: price_e8,
+            conf: (price_e8 / 1_000) as u64,
+            exponent: -8,
+            publish_time: now,
+            prev_publish_time: now - 1,
+            ema_price: price_e8,
+            ema_conf: 0,
+        },
+        posted_slot: 0,
+    };
+    let mut data = Vec::new();
+    update.try_serialize(&mut data).expect("serializes");
+    let account = solana_account::Account {
+        lamports: 10_000_000,
+        data,
+        owner: pyth_solana_receiver_sdk::ID,
+        ..solana_account::Account::default()
+    };
+    shop.world.chain.set_account(covenant::sdk::price_feed_account(&feed_id), account).await;
+}
+
+#[tokio::test]
 async fn the_guard_refuses_before_signing_and_nothing_reaches_the_server() {
     let shop = shop("inference", true).await;
     let refused = |result: Result<Value, X402Error>| match result {

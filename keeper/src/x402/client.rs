@@ -293,7 +293,11 @@ impl X402Client<'_> {
         let instructions = [
             ComputeBudgetInstruction::set_compute_unit_limit(COMPUTE_UNITS),
             ComputeBudgetInstruction::set_compute_unit_price(self.settings.compute_unit_price),
-            sdk::spend_token(&self.treasury, self.keeper.pubkey(), token, offer.pay_to, offer.amount, decision),
+            crate::act::with_dollars(
+                sdk::spend_token(&self.treasury, self.keeper.pubkey(), token, offer.pay_to, offer.amount, decision),
+                snapshot,
+                &offer.asset,
+            ),
             crate::act::memo(&memo),
         ];
         let blockhash = self.chain.latest_blockhash().await?;
