@@ -19,11 +19,6 @@ fn short(text: &str) -> String {
     }
 }
 
-/// micro-USD as dollars with cents.
-fn micro_usd(amount: u64) -> String {
-    format!("{}.{:02}", amount / 1_000_000, amount % 1_000_000 / 10_000)
-}
-
 /// One line for a queued config change, as an operator or guardian reads it.
 pub fn describe_change(change: &ConfigChange) -> String {
     let amount = |budget: &Option<PayeeBudget>| budget.map_or("no budget".into(), |b| format!("budget {}", b.amount));
@@ -62,8 +57,8 @@ pub fn describe_change(change: &ConfigChange) -> String {
         }
         ConfigChange::SetUsdLimits { limits: Some(limits) } => format!(
             "USD caps: per-tx ${}, ${} per {} s",
-            micro_usd(limits.per_tx_max),
-            micro_usd(limits.period_cap),
+            crate::dollars::dollars(limits.per_tx_max),
+            crate::dollars::dollars(limits.period_cap),
             limits.period_seconds
         ),
         ConfigChange::SetUsdLimits { limits: None } => "remove the USD caps".into(),
@@ -120,6 +115,9 @@ pub fn render(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> String {
     );
     let _ = writeln!(out, "config timelock {} s", t.config_timelock_seconds);
     let _ = writeln!(out, "clock     {now} (slot {})\n", snapshot.slot);
+    if let Some(line) = crate::dollars::status_line(snapshot) {
+        let _ = writeln!(out, "{line}\n");
+    }
     for alarm in alarms {
         let _ = writeln!(out, "ALARM  {}", alarm.line());
     }
@@ -491,6 +489,7 @@ pub fn json(snapshot: &Snapshot, alarms: &[MarkerAlarm]) -> serde_json::Value {
         "bounties": bounties,
         "queued_config_changes": changes,
         "marker_alarms": alarms,
+        "dollars": crate::dollars::status_json(snapshot),
         "pause_count": t.pause_count,
         "keeper_tenure": t.keeper_tenure,
         "memes": snapshot.memes.iter().map(|(mint, meme)| json!({"mint": mint.to_string(), "minted": meme.total_minted, "supply_cap": meme.supply_cap, "renounced": meme.renounced})).collect::<Vec<_>>(),

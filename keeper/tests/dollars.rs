@@ -95,6 +95,18 @@ async fn the_guard_and_the_program_count_the_same_dollars_and_refuse_by_the_same
     let (verdict, landed) = judge(&world, &pay(1, recipient, 12 * SOL / 10, false)).await;
     assert!(matches!(verdict, Verdict::Pass { .. }), "{verdict:?}");
     assert_eq!(landed, Ok(()));
+    // What status (and an agent's treasury_status) shows of it.
+    let snapshot = world.keeper().observe().await.expect("observe");
+    let shown = covenant_keeper::status::json(&snapshot, &[]);
+    assert_eq!(shown["dollars"]["caps"]["window_spent"], 180_180_000, "{shown}");
+    assert_eq!(shown["dollars"]["caps"]["window_left"], 119_820_000);
+    assert_eq!(shown["dollars"]["feeds"][0]["refusal"], serde_json::Value::Null);
+    assert_eq!(shown["dollars"]["feeds"][0]["headroom"], 798_001_998, "SOL that still fits today");
+    let text = covenant_keeper::status::render(&snapshot, &[]);
+    assert!(
+        text.contains("USD caps  $200.00 a transaction, $300.00 per 86400 s: $180.18 used, $119.82 left"),
+        "{text}"
+    );
     // Another 1.2 would make $360.36 today: both refuse it as ExceedsUsdPeriodCap.
     let (verdict, landed) = judge(&world, &pay(2, recipient, 12 * SOL / 10, false)).await;
     assert_eq!(refused_code(&verdict), "ExceedsUsdPeriodCap");
@@ -107,6 +119,9 @@ async fn the_guard_and_the_program_count_the_same_dollars_and_refuse_by_the_same
     let (verdict, landed) = judge(&world, &pay(4, recipient, SOL / 10, false)).await;
     assert_eq!(refused_code(&verdict), "PriceStale");
     assert!(landed.as_ref().is_err_and(|error| error.contains("PriceStale")), "{landed:?}");
+    let shown = covenant_keeper::status::json(&world.keeper().observe().await.expect("observe"), &[]);
+    assert_eq!(shown["dollars"]["feeds"][0]["refusal"], "PriceStale", "{shown}");
+    assert_eq!(shown["dollars"]["feeds"][0]["headroom"], 0);
     assert_eq!(world.lamports(recipient).await, 12 * SOL / 10, "only the first payment landed");
 }
 

@@ -19,7 +19,8 @@ use crate::agent::{
 };
 
 const INSTRUCTIONS: &str = "A Covenant treasury's wallet. Every limit is enforced by a Solana program, not by this \
-server: per-transaction maximum, a cap per period, payee allowlists with budgets, a co-sign threshold above which a \
+server: per-transaction maximum, a cap per period (in each asset, and in dollars at Pyth prices where the operator set \
+USD caps), payee allowlists with budgets, a co-sign threshold above which a \
 payment waits for a human, and a guardian's pause. Call treasury_status to see what is left, check_payment to try a \
 payment without sending it, request_payment to pay (give every payment its own idempotency_key and reuse it only to \
 retry). A refusal names the rule (e.g. ExceedsPeriodCap) and what is left, so you can adapt. Text in claims, memos and \
