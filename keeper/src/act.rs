@@ -69,8 +69,10 @@ pub fn instructions(
         }
         _ => None,
     };
-    if let (Some(asset), Some(last)) = (outflow, ixs.pop()) {
-        ixs.push(with_dollars(last, snapshot, asset));
+    if let Some(asset) = outflow {
+        if let Some(last) = ixs.pop() {
+            ixs.push(with_dollars(last, snapshot, asset));
+        }
     }
     Ok(ixs)
 }

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use covenant::constants::{DEFAULT_STABLECOIN_MAX_AGE_SECONDS, SOL_ASSET};
+use covenant::constants::SOL_ASSET;
 use covenant::policy::{PriceFeed, UsdLimits};
 use covenant::sdk::{self, TokenMint};
 use solana_keypair::Keypair;
@@ -23,12 +23,14 @@ pub const USDC_PRICE_E8: i64 = 100_000_000;
 pub const USDC: u64 = 1_000_000;
 pub const MICRO_USD: u64 = 1_000_000;
 
+/// The default terms (30 s, 2% confidence, 5% from the EMA), which the price tests probe at their edges.
 pub fn feed(feed_id: [u8; 32]) -> PriceFeed {
-    PriceFeed { feed_id, max_age_seconds: 30, max_conf_bps: 200, max_ema_deviation_bps: 500 }
+    PriceFeed::with_defaults(feed_id)
 }
 
+/// A stablecoin's default terms: 10 s.
 pub fn stablecoin_feed(feed_id: [u8; 32]) -> PriceFeed {
-    PriceFeed { max_age_seconds: DEFAULT_STABLECOIN_MAX_AGE_SECONDS, ..feed(feed_id) }
+    PriceFeed::stablecoin(feed_id)
 }
 
 /// $100 per outflow, $150 a day.

@@ -8,7 +8,9 @@ use anchor_lang::prelude::*;
 
 use super::{roll_window, PolicyResult, SpendWindow};
 use crate::constants::{
-    MAX_PERIOD_SECONDS, MAX_PRICE_AGE_SECONDS, MAX_PRICE_CONF_BPS, MAX_PRICE_EMA_DEVIATION_BPS, MAX_SWAP_SLIPPAGE_BPS,
+    DEFAULT_PRICE_MAX_AGE_SECONDS, DEFAULT_PRICE_MAX_CONF_BPS, DEFAULT_PRICE_MAX_EMA_DEVIATION_BPS,
+    DEFAULT_STABLECOIN_MAX_AGE_SECONDS, MAX_PERIOD_SECONDS, MAX_PRICE_AGE_SECONDS, MAX_PRICE_CONF_BPS,
+    MAX_PRICE_EMA_DEVIATION_BPS, MAX_SWAP_SLIPPAGE_BPS,
 };
 use crate::errors::CovenantError;
 
@@ -38,6 +40,24 @@ pub struct PriceFeed {
     pub max_conf_bps: u16,
     /// Farthest the spot price may sit from its EMA, in basis points of the EMA (500 by default).
     pub max_ema_deviation_bps: u16,
+}
+
+impl PriceFeed {
+    /// `feed_id` under the default terms: 30 s old at most, 2% confidence, 5% from the EMA.
+    pub fn with_defaults(feed_id: [u8; 32]) -> Self {
+        Self {
+            feed_id,
+            max_age_seconds: DEFAULT_PRICE_MAX_AGE_SECONDS,
+            max_conf_bps: DEFAULT_PRICE_MAX_CONF_BPS,
+            max_ema_deviation_bps: DEFAULT_PRICE_MAX_EMA_DEVIATION_BPS,
+        }
+    }
+
+    /// A stablecoin's feed: as the defaults, but 10 s old at most (a depeg moves fast and its
+    /// price is otherwise flat, so an old one says little).
+    pub fn stablecoin(feed_id: [u8; 32]) -> Self {
+        Self { max_age_seconds: DEFAULT_STABLECOIN_MAX_AGE_SECONDS, ..Self::with_defaults(feed_id) }
+    }
 }
 
 /// The parts of a Pyth `PriceUpdateV2` the checks read.
@@ -178,6 +198,12 @@ fn pow10(digits: u32) -> PolicyResult<u128> {
     10u128.checked_pow(digits).ok_or(CovenantError::MathOverflow)
 }
 
+/// The power of ten between two scales, from exponents and decimals summed in i64 (any i32
+/// exponent, however odd, sums without overflow; a shift no u128 can take fails in `pow10`).
+fn shift_of(terms: &[i64]) -> PolicyResult<i32> {
+    i32::try_from(terms.iter().sum::<i64>()).map_err(|_| CovenantError::MathOverflow)
+}
+
 /// `value * 10^shift`, rounded up when `shift` divides (`round_up`) or down.
 fn scale(value: u128, shift: i32, round_up: bool) -> PolicyResult<u128> {
     if shift >= 0 {
@@ -197,7 +223,7 @@ fn scale(value: u128, shift: i32, round_up: bool) -> PolicyResult<u128> {
 pub fn usd_value(amount: u64, decimals: u8, price: &CheckedPrice) -> PolicyResult<u64> {
     let upper = u128::from(price.price).checked_add(u128::from(price.conf)).ok_or(CovenantError::MathOverflow)?;
     let raw = u128::from(amount).checked_mul(upper).ok_or(CovenantError::MathOverflow)?;
-    let shift = price.exponent + MICRO_USD_DIGITS - i32::from(decimals);
+    let shift = shift_of(&[i64::from(price.exponent), i64::from(MICRO_USD_DIGITS), -i64::from(decimals)])?;
     u64::try_from(scale(raw, shift, true)?).map_err(|_| CovenantError::MathOverflow)
 }
 
@@ -236,7 +262,7 @@ pub fn usd_headroom_in_asset(
 ) -> PolicyResult<u64> {
     let headroom = u128::from(usd_headroom(limits, window, now)?);
     let upper = u128::from(price.price).checked_add(u128::from(price.conf)).ok_or(CovenantError::MathOverflow)?;
-    let shift = i32::from(decimals) - price.exponent - MICRO_USD_DIGITS;
+    let shift = shift_of(&[i64::from(decimals), -i64::from(price.exponent), -i64::from(MICRO_USD_DIGITS)])?;
     let amount = scale(headroom, shift, false)? / upper;
     Ok(u64::try_from(amount).unwrap_or(u64::MAX))
 }
@@ -259,7 +285,12 @@ pub fn swap_minimum_out(
         .checked_mul(keep)
         .and_then(|whole| whole.checked_add((value % BPS) * keep / BPS))
         .ok_or(CovenantError::MathOverflow)?;
-    let shift = price_in.exponent - i32::from(decimals_in) - price_out.exponent + i32::from(decimals_out);
+    let shift = shift_of(&[
+        i64::from(price_in.exponent),
+        -i64::from(decimals_in),
+        -i64::from(price_out.exponent),
+        i64::from(decimals_out),
+    ])?;
     let scaled = scale(after_slippage, shift, false)?;
     u64::try_from(scaled / u128::from(price_out.price)).map_err(|_| CovenantError::MathOverflow)
 }

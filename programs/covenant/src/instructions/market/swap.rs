@@ -103,7 +103,9 @@ impl VaultShape {
 }
 
 /// Refuses swap accounts that let the vault's signature reach further than the two accounts the
-/// swap is about: any other token account of the vault (another asset it holds), or too many.
+/// swap is about: any other token account of the vault (another asset it holds), or too many. The
+/// owner field sits at the same offset in SPL Token and Token-2022 accounts, so it is read raw:
+/// an account that would not decode is refused all the same.
 fn check_swap_accounts(accounts: &[AccountInfo], vault: &Pubkey, allowed: [Pubkey; 2]) -> Result<()> {
     require!(accounts.len() <= MAX_SWAP_ACCOUNTS, CovenantError::InvalidSwap);
     for info in accounts {
@@ -112,12 +114,15 @@ fn check_swap_accounts(accounts: &[AccountInfo], vault: &Pubkey, allowed: [Pubke
             continue;
         }
         let data = info.try_borrow_data()?;
-        if let Ok(account) = TokenAccount::try_deserialize(&mut &data[..]) {
-            require_keys_neq!(account.owner, *vault, CovenantError::InvalidSwap);
-        }
+        let owned_by_vault = data.len() >= TOKEN_ACCOUNT_LEN && data.get(32..64) == Some(vault.as_ref());
+        require!(!owned_by_vault, CovenantError::InvalidSwap);
     }
     Ok(())
 }
+
+/// The base size of an SPL token account. A Token-2022 mint with extensions is as long, but its
+/// bytes 32..64 are its authority's tail, supply and decimals, never an address that could sign.
+const TOKEN_ACCOUNT_LEN: usize = 165;
 
 /// Sells up to `amount_in` of one vault asset for another through an allowlisted program, which
 /// gets `swap_data` and the remaining accounts as they are, with the vault signing. The program

@@ -69,6 +69,33 @@ fn usd_value_counts_at_price_plus_confidence_rounded_up() {
 }
 
 #[test]
+fn the_default_terms_are_the_documented_ones() {
+    let feed = PriceFeed::with_defaults(FEED);
+    assert_eq!((feed.max_age_seconds, feed.max_conf_bps, feed.max_ema_deviation_bps), (30, 200, 500));
+    assert_eq!(PriceFeed::stablecoin(FEED).max_age_seconds, 10);
+    assert_eq!(validate_price_feed(&feed), Ok(()));
+}
+
+#[test]
+fn any_exponent_fails_cleanly_rather_than_overflowing() {
+    // Far beyond what a u128 can scale by: refused, never a panic.
+    for exponent in [i32::MIN, i32::MIN + 1, i32::MAX - 10, i32::MAX] {
+        let odd = checked(15_000_000_000, 0, exponent);
+        let normal = checked(100_000_000, 0, -8);
+        assert_eq!(usd_value(1_000, 9, &odd), Err(CovenantError::MathOverflow), "exponent {exponent}");
+        assert_eq!(swap_minimum_out(1_000, 9, &odd, 6, &normal, 100), Err(CovenantError::MathOverflow));
+        let limits = UsdLimits { per_tx_max: 10, period_seconds: 10, period_cap: 10 };
+        let room = usd_headroom_in_asset(&limits, SpendWindow::anchored_at(NOW), 9, &odd, NOW);
+        assert!(room == Err(CovenantError::MathOverflow) || room == Ok(0), "exponent {exponent}: {room:?}");
+    }
+    // Merely odd: a price of 10^-40 dollars prices a swap's minimum at nothing, and the value of a
+    // thousand units at 10^40 dollars does not fit.
+    let tiny = checked(15_000_000_000, 0, -40);
+    assert_eq!(swap_minimum_out(1_000, 9, &tiny, 6, &checked(100_000_000, 0, -8), 100), Ok(0));
+    assert_eq!(usd_value(1_000, 9, &checked(1, 0, 40)), Err(CovenantError::MathOverflow));
+}
+
+#[test]
 fn usd_caps_refuse_a_large_outflow_and_a_full_window_and_reset_on_whole_periods() {
     let limits = UsdLimits { per_tx_max: 100_000_000, period_seconds: 86_400, period_cap: 150_000_000 };
     let window = SpendWindow::anchored_at(NOW);
