@@ -3,35 +3,13 @@
 //! the guard refuses what the chain would, by the same name, before anything is signed.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::AccountDeserialize;
 use covenant::errors::CovenantError;
 use covenant::policy::{
-    check_price, enforce_usd_spend, roll_window, usd_headroom_in_asset, usd_value, CheckedPrice, PriceReading,
-    SpendWindow, UsdLimits,
+    check_price, enforce_usd_spend, roll_window, usd_headroom_in_asset, usd_value, CheckedPrice, SpendWindow, UsdLimits,
 };
-use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 use serde_json::{json, Value};
-use solana_account::Account;
 
 use crate::observe::Snapshot;
-
-/// Where an asset's price is read, and what was there (`None`: missing, not the receiver's, or
-/// not a price update: the program would refuse it as `PriceAccountInvalid`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PriceSource {
-    pub address: Pubkey,
-    pub reading: Option<PriceReading>,
-}
-
-impl PriceSource {
-    pub fn read(address: Pubkey, account: Option<&Account>) -> Self {
-        let reading = account
-            .filter(|account| account.owner == pyth_solana_receiver_sdk::ID)
-            .and_then(|account| PriceUpdateV2::try_deserialize(&mut account.data.as_slice()).ok())
-            .map(|update| PriceReading::from(&update));
-        Self { address, reading }
-    }
-}
 
 /// The USD limits and the checked price of `asset`, when the treasury has USD caps.
 fn priced(

@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AccountDeserialize, Discriminator};
 use covenant::constants::SOL_ASSET;
-use covenant::policy::{roll_window, window_resets_at, ConfigChange};
+use covenant::policy::{roll_window, window_resets_at, ConfigChange, PriceReading};
 use covenant::sdk::{TokenMint, TreasuryAddresses};
 use covenant::state::{
     ActionMarker, Bounty, Claim, ConfigChangeRequest, Grant, MemeToken, Payee, PendingSpend, SpendPolicy, Treasury,
     UsdPolicy,
 };
+use pyth_solana_receiver_sdk::price_update::PriceUpdateV2;
 use solana_account::Account;
 use spl_token_2022_interface::extension::StateWithExtensions;
 
@@ -79,7 +80,7 @@ pub struct Snapshot {
     /// The treasury's dollar rules (USD caps, price feeds, swap venues), once any was set.
     pub usd_policy: Option<UsdPolicy>,
     /// By asset: the price of each pinned feed, read at its price feed account.
-    pub prices: BTreeMap<Pubkey, crate::dollars::PriceSource>,
+    pub prices: BTreeMap<Pubkey, PriceSource>,
 }
 
 impl Snapshot {
@@ -214,6 +215,24 @@ async fn scan<T: AccountDeserialize + Discriminator>(
         }
     }
     Ok(grouped)
+}
+
+/// Where an asset's price is read, and what was there (`None`: missing, not the receiver's, or
+/// not a price update: the program would refuse it as `PriceAccountInvalid`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceSource {
+    pub address: Pubkey,
+    pub reading: Option<PriceReading>,
+}
+
+impl PriceSource {
+    pub fn read(address: Pubkey, account: Option<&Account>) -> Self {
+        let reading = account
+            .filter(|account| account.owner == pyth_solana_receiver_sdk::ID)
+            .and_then(|account| PriceUpdateV2::try_deserialize(&mut account.data.as_slice()).ok())
+            .map(|update| PriceReading::from(&update));
+        Self { address, reading }
+    }
 }
 
 /// What one treasury's snapshot still needs read after the scans: its vault token accounts, the
@@ -361,7 +380,7 @@ pub async fn observe_many(
             }
         }
         for ((asset, address), account) in prices.iter().zip(accounts.by_ref().take(prices.len())) {
-            snapshot.prices.insert(*asset, crate::dollars::PriceSource::read(*address, account.as_ref()));
+            snapshot.prices.insert(*asset, PriceSource::read(*address, account.as_ref()));
         }
     }
     Ok(snapshots)
