@@ -219,6 +219,9 @@ dir = "proofs"
     assert!(!ledger.exists(), "the ledger at {} is removed", ledger.display());
 }
 
+/// How many times (250 ms apart) the history is asked for what the bank already confirmed.
+const HISTORY_POLLS: usize = 240;
+
 /// The donor app reads Covenant's events from `getTransaction`'s inner instructions: the
 /// validator must keep them (and the logs), not just the signatures.
 fn events_are_in_transaction_history(rpc_url: &str, treasury: &Pubkey) {
@@ -226,9 +229,10 @@ fn events_are_in_transaction_history(rpc_url: &str, treasury: &Pubkey) {
         json_rpc(rpc_url, &serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
     };
     // The history is written behind the bank, and a test validator may stop listing a confirmed
-    // transaction for a moment before its root: poll a while.
+    // transaction for a while before its root (15 s was once not enough on a loaded 2-core CI
+    // machine): poll up to a minute.
     let mut signatures = serde_json::Value::Null;
-    for _ in 0..60 {
+    for _ in 0..HISTORY_POLLS {
         signatures =
             call("getSignaturesForAddress", serde_json::json!([treasury.to_string(), {"commitment": "confirmed"}]));
         if signatures["result"].as_array().is_some_and(|entries| !entries.is_empty()) {
@@ -242,7 +246,7 @@ fn events_are_in_transaction_history(rpc_url: &str, treasury: &Pubkey) {
         // A test validator may stop serving a confirmed transaction for a moment before its
         // root (as it stops listing it): ask again.
         let mut tx = serde_json::Value::Null;
-        for _ in 0..60 {
+        for _ in 0..HISTORY_POLLS {
             tx = call(
                 "getTransaction",
                 serde_json::json!([entry["signature"], {"encoding": "json", "commitment": "confirmed", "maxSupportedTransactionVersion": 0}]),
