@@ -21,10 +21,15 @@ fn priced(
     }
     let usd = snapshot.usd_policy.as_ref().ok_or(CovenantError::UsdPolicyMismatch)?;
     let limits = usd.limits.ok_or(CovenantError::UsdPolicyMismatch)?;
-    let feed = usd.feed_of(asset).ok_or(CovenantError::PriceFeedNotSet)?;
+    Ok(Some((limits, usd.window, checked_price(snapshot, asset)?)))
+}
+
+/// `asset`'s price as the program would take it now: its pinned feed's update, read with the
+/// treasury, passed through the program's own checks (else the refusal it would give).
+pub fn checked_price(snapshot: &Snapshot, asset: &Pubkey) -> Result<CheckedPrice, CovenantError> {
+    let feed = snapshot.usd_policy.as_ref().and_then(|usd| usd.feed_of(asset)).ok_or(CovenantError::PriceFeedNotSet)?;
     let reading = snapshot.prices.get(asset).and_then(|source| source.reading);
-    let price = check_price(feed, &reading.ok_or(CovenantError::PriceAccountInvalid)?, snapshot.now)?;
-    Ok(Some((limits, usd.window, price)))
+    check_price(feed, &reading.ok_or(CovenantError::PriceAccountInvalid)?, snapshot.now)
 }
 
 fn decimals(snapshot: &Snapshot, asset: &Pubkey) -> u8 {
@@ -80,10 +85,7 @@ pub fn status_json(snapshot: &Snapshot) -> Value {
         .iter()
         .map(|entry| {
             let source = snapshot.prices.get(&entry.asset);
-            let checked = source
-                .and_then(|source| source.reading)
-                .ok_or(CovenantError::PriceAccountInvalid)
-                .and_then(|reading| check_price(&entry.feed, &reading, now));
+            let checked = checked_price(snapshot, &entry.asset);
             json!({
                 "asset": crate::decide::asset_name(&entry.asset),
                 "feed_id": hex::encode(entry.feed.feed_id),

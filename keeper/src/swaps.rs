@@ -5,7 +5,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use covenant::errors::CovenantError;
-use covenant::policy::{check_price, enforce_keeper_spend, swap_minimum_out, CheckedPrice};
+use covenant::policy::{enforce_keeper_spend, swap_minimum_out, CheckedPrice};
 use covenant::sdk::{self, SwapSide, TokenMint};
 use covenant::state::DecisionRecord;
 use serde::Serialize;
@@ -153,13 +153,6 @@ pub struct SwapPlan {
     pub price_out: CheckedPrice,
 }
 
-fn price(snapshot: &Snapshot, asset: &Pubkey) -> Result<CheckedPrice, Refusal> {
-    let usd = snapshot.usd_policy.as_ref().ok_or(CovenantError::PriceFeedNotSet)?;
-    let feed = usd.feed_of(asset).ok_or(CovenantError::PriceFeedNotSet)?;
-    let reading = snapshot.prices.get(asset).and_then(|source| source.reading);
-    Ok(check_price(feed, &reading.ok_or(CovenantError::PriceAccountInvalid)?, snapshot.now)?)
-}
-
 /// Every check the program will make, in its order, against `snapshot` and the pool as it is.
 pub fn plan(snapshot: &Snapshot, pool: &Pool, order: &SwapOrder) -> Result<SwapPlan, Refusal> {
     if snapshot.treasury.paused {
@@ -183,7 +176,8 @@ pub fn plan(snapshot: &Snapshot, pool: &Pool, order: &SwapOrder) -> Result<SwapP
         })
     };
     let (policy_in, policy_out) = (policy_of(&order.sell)?, policy_of(&order.buy)?);
-    let (price_in, price_out) = (price(snapshot, &order.sell)?, price(snapshot, &order.buy)?);
+    let price = |asset| crate::dollars::checked_price(snapshot, asset);
+    let (price_in, price_out) = (price(&order.sell)?, price(&order.buy)?);
     enforce_keeper_spend(&policy_in.limits, policy_in.window, order.amount, snapshot.now)?;
     crate::dollars::charge(snapshot, &order.sell, order.amount)?;
     if order.amount > snapshot.token_balances.get(&order.sell).copied().unwrap_or(0) {

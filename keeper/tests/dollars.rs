@@ -6,7 +6,6 @@
 mod common;
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::AccountSerialize;
 use common::{World, SOL};
 use covenant::constants::SOL_ASSET;
 use covenant::policy::{PriceFeed, UsdLimits};
@@ -15,36 +14,10 @@ use covenant_keeper::act;
 use covenant_keeper::decide::Intent;
 use covenant_keeper::guard::{Guard, Verdict};
 use covenant_keeper::ops;
-use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
-use solana_account::Account;
 use solana_signer::Signer;
 
 const SOL_FEED: [u8; 32] = [0xef; 32];
 const MICRO_USD: u64 = 1_000_000;
-
-/// SOL at `dollars_e8` (exponent -8) with 0.1% confidence, published `age` seconds ago.
-async fn publish_sol_price(world: &World, dollars_e8: i64, age: i64) {
-    let now = world.now().await;
-    let update = PriceUpdateV2 {
-        write_authority: Pubkey::new_unique(),
-        verification_level: VerificationLevel::Full,
-        price_message: PriceFeedMessage {
-            feed_id: SOL_FEED,
-            price: dollars_e8,
-            conf: (dollars_e8 / 1_000) as u64,
-            exponent: -8,
-            publish_time: now - age,
-            prev_publish_time: now - age - 1,
-            ema_price: dollars_e8,
-            ema_conf: 0,
-        },
-        posted_slot: 0,
-    };
-    let mut data = Vec::new();
-    update.try_serialize(&mut data).expect("serializes");
-    let account = Account { lamports: 10_000_000, data, owner: pyth_solana_receiver_sdk::ID, ..Account::default() };
-    world.chain.set_account(sdk::price_feed_account(&SOL_FEED), account).await;
-}
 
 /// A world whose treasury counts SOL in dollars: $200 a transaction, $300 a day, SOL at $150.
 async fn dollar_world() -> World {
@@ -53,7 +26,7 @@ async fn dollar_world() -> World {
     let caps = UsdLimits { per_tx_max: 200 * MICRO_USD, period_seconds: 86_400, period_cap: 300 * MICRO_USD };
     let ixs = [sdk::set_price_feed(&world.t, SOL_ASSET, Some(feed)), sdk::set_usd_limits(&world.t, Some(caps))];
     ops::submit(world.chain.as_ref(), &ixs, &world.operator, &[]).await.expect("dollar rules set");
-    publish_sol_price(&world, 15_000_000_000, 0).await;
+    world.publish_price(SOL_FEED, 15_000_000_000, 0).await;
     world
 }
 
@@ -115,7 +88,7 @@ async fn the_guard_and_the_program_count_the_same_dollars_and_refuse_by_the_same
     let (verdict, _) = judge(&world, &pay(3, recipient, 14 * SOL / 10, false)).await;
     assert_eq!(refused_code(&verdict), "ExceedsUsdPerTxMax");
     // A price older than the feed allows: both refuse it as PriceStale.
-    publish_sol_price(&world, 15_000_000_000, 31).await;
+    world.publish_price(SOL_FEED, 15_000_000_000, 31).await;
     let (verdict, landed) = judge(&world, &pay(4, recipient, SOL / 10, false)).await;
     assert_eq!(refused_code(&verdict), "PriceStale");
     assert!(landed.as_ref().is_err_and(|error| error.contains("PriceStale")), "{landed:?}");

@@ -7,15 +7,12 @@ mod common;
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::AccountSerialize;
 use common::{World, SOL};
 use covenant::policy::{PolicyLimits, PriceFeed};
 use covenant::sdk;
 use covenant_keeper::agent::{self, Agent, Amount, SwapAsk};
 use covenant_keeper::chain::Chain;
 use covenant_keeper::ops;
-use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
-use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use spl_token_swap::curve::base::{CurveType, SwapCurve};
@@ -138,29 +135,6 @@ async fn open_pool(world: &World, wsol: Pubkey, usdc: Pubkey, wsol_reserve: u64,
     swap.pubkey()
 }
 
-async fn publish(world: &World, feed_id: [u8; 32], price: i64) {
-    let now = world.now().await;
-    let update = PriceUpdateV2 {
-        write_authority: Pubkey::new_unique(),
-        verification_level: VerificationLevel::Full,
-        price_message: PriceFeedMessage {
-            feed_id,
-            price,
-            conf: (price / 1_000) as u64,
-            exponent: -8,
-            publish_time: now,
-            prev_publish_time: now - 1,
-            ema_price: price,
-            ema_conf: 0,
-        },
-        posted_slot: 0,
-    };
-    let mut data = Vec::new();
-    update.try_serialize(&mut data).expect("serializes");
-    let account = Account { lamports: 10_000_000, data, owner: pyth_solana_receiver_sdk::ID, ..Account::default() };
-    world.chain.set_account(sdk::price_feed_account(&feed_id), account).await;
-}
-
 /// A treasury holding 10 wrapped SOL and 1,000 USDC under policies, both priced (SOL $150, USDC
 /// $1), SPL Token Swap allowlisted at 1% slippage.
 async fn market() -> Market {
@@ -181,8 +155,8 @@ async fn market() -> Market {
     }
     holding(&world, &t.vault, &wsol, 10 * SOL).await;
     holding(&world, &t.vault, &usdc, 1_000 * USDC).await;
-    publish(&world, SOL_FEED, 15_000_000_000).await;
-    publish(&world, USDC_FEED, 100_000_000).await;
+    world.publish_price(SOL_FEED, 15_000_000_000, 0).await;
+    world.publish_price(USDC_FEED, 100_000_000, 0).await;
     Market { world, wsol, usdc }
 }
 

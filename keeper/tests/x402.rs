@@ -266,7 +266,7 @@ async fn a_paid_call_of_a_usd_capped_treasury_counts_in_dollars_and_stops_at_the
     let rules =
         [covenant::sdk::set_price_feed(&t, shop.mint, Some(feed)), covenant::sdk::set_usd_limits(&t, Some(caps))];
     ops::submit(chain, &rules, operator, &[]).await.expect("dollar rules");
-    publish_price(&shop, feed_id, 50_000_000).await;
+    shop.world.publish_price(feed_id, 50_000_000, 0).await;
     for _ in 0..2 {
         let paywall = paywall(shop.offer(3_000), settled());
         shop.fetch(&paywall, &X402Config::default(), false).await.expect("paid");
@@ -292,37 +292,6 @@ async fn fund_fee_payer(shop: &Shop) {
         1_000_000_000,
     );
     ops::submit(world.chain.as_ref(), &[ix], &world.operator, &[]).await.expect("fee payer funded");
-}
-
-/// `price_e8` dollars (exponent -8) with 0.1% confidence, published now at the feed's account.
-async fn publish_price(shop: &Shop, feed_id: [u8; 32], price_e8: i64) {
-    use anchor_lang::AccountSerialize;
-    use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
-    let now = shop.world.now().await;
-    let update = PriceUpdateV2 {
-        write_authority: Pubkey::new_unique(),
-        verification_level: VerificationLevel::Full,
-        price_message: PriceFeedMessage {
-            feed_id,
-            price: price_e8,
-            conf: (price_e8 / 1_000) as u64,
-            exponent: -8,
-            publish_time: now,
-            prev_publish_time: now - 1,
-            ema_price: price_e8,
-            ema_conf: 0,
-        },
-        posted_slot: 0,
-    };
-    let mut data = Vec::new();
-    update.try_serialize(&mut data).expect("serializes");
-    let account = solana_account::Account {
-        lamports: 10_000_000,
-        data,
-        owner: pyth_solana_receiver_sdk::ID,
-        ..solana_account::Account::default()
-    };
-    shop.world.chain.set_account(covenant::sdk::price_feed_account(&feed_id), account).await;
 }
 
 #[tokio::test]

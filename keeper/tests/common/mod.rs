@@ -149,6 +149,19 @@ impl World {
         self.keeper_configured(chain, config, false)
     }
 
+    /// Publishes `price_e8` dollars (exponent -8, 0.1% confidence) for `feed_id`, `age` seconds
+    /// old, at the feed's sponsored price account, where the keeper reads it.
+    pub async fn publish_price(&self, feed_id: [u8; 32], price_e8: i64, age: i64) {
+        let quote = covenant::sdk::PriceQuote::new(feed_id, price_e8, self.now().await - age);
+        let account = solana_account::Account {
+            lamports: 10_000_000,
+            data: quote.account_data(),
+            owner: pyth_solana_receiver_sdk::ID,
+            ..solana_account::Account::default()
+        };
+        self.chain.set_account(covenant::sdk::price_feed_account(&feed_id), account).await;
+    }
+
     pub async fn lamports(&self, key: Pubkey) -> u64 {
         self.chain.accounts(&[key]).await.expect("read").remove(0).map_or(0, |account| account.lamports)
     }

@@ -84,15 +84,8 @@ impl PythPrice {
         let feed_id = match name.to_ascii_uppercase().as_str() {
             "SOL" => covenant::sdk::PYTH_SOL_USD_FEED,
             "USDC" => covenant::sdk::PYTH_USDC_USD_FEED,
-            _ => {
-                let hex = name.trim_start_matches("0x");
-                let bytes: Vec<u8> = (0..hex.len())
-                    .step_by(2)
-                    .map(|at| hex.get(at..at + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
-                    .collect::<Option<_>>()
-                    .with_context(|| format!("{name:?}: SOL, USDC or a feed id in hex"))?;
-                bytes.try_into().map_err(|_| anyhow::anyhow!("{name:?}: a feed id is 32 bytes"))?
-            }
+            _ => pyth_solana_receiver_sdk::price_update::get_feed_id_from_hex(name)
+                .map_err(|_| anyhow::anyhow!("{name:?}: SOL, USDC or a feed id of 64 hex digits"))?,
         };
         let price_e8 = covenant_keeper::units::parse_amount(dollars, 8)
             .ok()
@@ -103,30 +96,12 @@ impl PythPrice {
     }
 
     /// The receiver-owned `PriceUpdateV2` genesis holds at the feed's sponsored address.
-    fn account(&self, rent: &solana_rent::Rent, now: i64) -> anyhow::Result<(Pubkey, AccountSharedData)> {
-        use anchor_lang::AccountSerialize;
-        use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
-        let update = PriceUpdateV2 {
-            write_authority: Pubkey::default(),
-            verification_level: VerificationLevel::Full,
-            price_message: PriceFeedMessage {
-                feed_id: self.feed_id,
-                price: self.price_e8,
-                conf: (self.price_e8 / 1_000).unsigned_abs(),
-                exponent: -8,
-                publish_time: now,
-                prev_publish_time: now,
-                ema_price: self.price_e8,
-                ema_conf: (self.price_e8 / 1_000).unsigned_abs(),
-            },
-            posted_slot: 0,
-        };
-        let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
-        update.try_serialize(&mut data).context("a price update serializes")?;
+    fn account(&self, rent: &solana_rent::Rent, now: i64) -> (Pubkey, AccountSharedData) {
+        let data = covenant::sdk::PriceQuote::new(self.feed_id, self.price_e8, now).account_data();
         let mut account =
             AccountSharedData::new(rent.minimum_balance(data.len()), data.len(), &pyth_solana_receiver_sdk::ID);
         account.set_data_from_slice(&data);
-        Ok((covenant::sdk::price_feed_account(&self.feed_id), account))
+        (covenant::sdk::price_feed_account(&self.feed_id), account)
     }
 }
 
@@ -158,7 +133,7 @@ impl Localnet {
             .context("the system clock is before 1970")?
             .as_secs();
         for price in &options.prices {
-            let (address, account) = price.account(&genesis.rent, i64::try_from(now).unwrap_or(i64::MAX))?;
+            let (address, account) = price.account(&genesis.rent, i64::try_from(now).unwrap_or(i64::MAX));
             genesis.add_account(address, account);
         }
         // Transaction history (getSignaturesForAddress, getTransaction) with its logs and inner

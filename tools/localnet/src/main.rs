@@ -71,7 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     for price in &cli.pyth_prices {
         let address = covenant::sdk::price_feed_account(&price.feed_id);
-        writeln!(out, "price      {address} {} at {} x 1e-8 USD", hex(&price.feed_id), price.price_e8)?;
+        writeln!(out, "price      {address} {} at {} x 1e-8 USD", hex::encode(price.feed_id), price.price_e8)?;
     }
     let kept = if cli.ledger.is_some() { "kept at exit" } else { "removed at exit" };
     writeln!(out, "ledger     {} ({kept})", localnet.ledger_path().display())?;
@@ -86,10 +86,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     drop(localnet);
     writeln!(out, "stopped")?;
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn wait_for_stop_signal() -> anyhow::Result<()> {

@@ -79,6 +79,65 @@ pub fn price_feed_account(feed_id: &[u8; 32]) -> Pubkey {
     Pubkey::find_program_address(&[&shard.to_le_bytes(), feed_id], &pyth_solana_receiver_sdk::PYTH_PUSH_ORACLE_ID).0
 }
 
+/// A Pyth price as its `PriceUpdateV2` account would hold it: what tests, the keeper's tests and
+/// the localnet's genesis publish where the receiver program would (nothing on chain writes one
+/// but the receiver; this is for banks and genesis).
+#[derive(Clone, Copy, Debug)]
+pub struct PriceQuote {
+    pub feed_id: [u8; 32],
+    pub price: i64,
+    pub conf: u64,
+    pub exponent: i32,
+    pub publish_time: i64,
+    pub ema_price: i64,
+    pub fully_verified: bool,
+}
+
+impl PriceQuote {
+    /// `price_e8` dollars (exponent -8) with 0.1% confidence, on its EMA, fully verified,
+    /// published at `publish_time`.
+    pub fn new(feed_id: [u8; 32], price_e8: i64, publish_time: i64) -> Self {
+        Self {
+            feed_id,
+            price: price_e8,
+            conf: (price_e8 / 1_000).unsigned_abs(),
+            exponent: -8,
+            publish_time,
+            ema_price: price_e8,
+            fully_verified: true,
+        }
+    }
+
+    /// The account's data: discriminator and Borsh, in the receiver's layout.
+    pub fn account_data(&self) -> Vec<u8> {
+        use anchor_lang::AccountSerialize;
+        use pyth_solana_receiver_sdk::price_update::{PriceFeedMessage, PriceUpdateV2, VerificationLevel};
+        let update = PriceUpdateV2 {
+            write_authority: Pubkey::default(),
+            verification_level: if self.fully_verified {
+                VerificationLevel::Full
+            } else {
+                VerificationLevel::Partial { num_signatures: 5 }
+            },
+            price_message: PriceFeedMessage {
+                feed_id: self.feed_id,
+                price: self.price,
+                conf: self.conf,
+                exponent: self.exponent,
+                publish_time: self.publish_time,
+                prev_publish_time: self.publish_time.saturating_sub(1),
+                ema_price: self.ema_price,
+                ema_conf: self.conf,
+            },
+            posted_slot: 0,
+        };
+        let mut data = Vec::with_capacity(PriceUpdateV2::LEN);
+        // Writing into a Vec cannot fail.
+        let _ = update.try_serialize(&mut data);
+        data
+    }
+}
+
 /// One side of a swap: the asset and its price update.
 #[derive(Clone, Copy, Debug)]
 pub struct SwapSide {

@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::CovenantError;
 use crate::events::{PriceFeedSet, SwapVenueSet, UsdLimitsSet};
-use crate::instructions::config_gate::{authorize_config_change, ExecutedChange};
+use crate::instructions::config_gate::authorize_config_change;
 use crate::instructions::create::{is_program_account, write_account, Funding};
 use crate::policy::{
     price_feed_loosens, swap_venue_loosens, usd_limits_loosen, validate_price_feed, validate_slippage,
@@ -85,13 +85,6 @@ pub fn check_swap_venue_program(program: &Pubkey) -> Result<()> {
     Ok(())
 }
 
-fn finish(
-    ctx_operator: &AccountInfo,
-    executed: Option<ExecutedChange>,
-) -> Result<Option<crate::events::ConfigChangeExecuted>> {
-    executed.map(|executed| executed.finish(ctx_operator)).transpose()
-}
-
 /// Sets the USD caps (`None` removes them). Adding caps or lowering them applies at once; raising
 /// or removing them waits out the config timelock. The window keeps its anchor and usage across
 /// changes, as the native windows do; it is anchored when caps are first set.
@@ -114,8 +107,8 @@ pub fn set_usd_limits_handler(ctx: Context<SetUsdRules>, limits: Option<UsdLimit
     ctx.accounts.store(&usd_policy)?;
     ctx.accounts.treasury.usd_capped = limits.is_some();
     emit_cpi!(UsdLimitsSet { treasury: ctx.accounts.treasury.key(), old, new: limits });
-    if let Some(event) = finish(&ctx.accounts.operator, executed)? {
-        emit_cpi!(event);
+    if let Some(executed) = executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
     }
     Ok(())
 }
@@ -136,8 +129,8 @@ pub fn set_price_feed_handler(ctx: Context<SetUsdRules>, asset: Pubkey, feed: Op
     usd_policy.put_feed(asset, feed)?;
     ctx.accounts.store(&usd_policy)?;
     emit_cpi!(PriceFeedSet { treasury: ctx.accounts.treasury.key(), asset, old, new: feed });
-    if let Some(event) = finish(&ctx.accounts.operator, executed)? {
-        emit_cpi!(event);
+    if let Some(executed) = executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
     }
     Ok(())
 }
@@ -158,8 +151,8 @@ pub fn set_swap_venue_handler(ctx: Context<SetUsdRules>, program: Pubkey, max_sl
     usd_policy.put_venue(program, max_slippage_bps)?;
     ctx.accounts.store(&usd_policy)?;
     emit_cpi!(SwapVenueSet { treasury: ctx.accounts.treasury.key(), program, old, new: max_slippage_bps });
-    if let Some(event) = finish(&ctx.accounts.operator, executed)? {
-        emit_cpi!(event);
+    if let Some(executed) = executed {
+        emit_cpi!(executed.finish(&ctx.accounts.operator)?);
     }
     Ok(())
 }
